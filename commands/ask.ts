@@ -1,0 +1,36 @@
+import { SlashCommandBuilder } from 'discord.js';
+import { runTurn } from '../src/conversation/conversation.js';
+import { interactionSurface } from '../src/discord/interaction-surface.js';
+import type { SlashCommand } from '../src/slash-command.js';
+
+export const ask: SlashCommand = {
+  data: new SlashCommandBuilder()
+    .setName('ask')
+    .setDescription('Ask the model; the answer streams in. The channel’s conversation is remembered.')
+    .addStringOption((o) => o.setName('prompt').setDescription('What to ask').setRequired(true).setMaxLength(6000))
+    .addAttachmentOption((o) => o.setName('attachment').setDescription('An image, PDF or text file for the model to read'))
+    .addStringOption((o) => o.setName('model').setDescription('OpenRouter model to use (default: the bot’s chat model)').setAutocomplete(true).setMaxLength(100))
+    .toJSON(),
+
+  async execute(interaction, ctx) {
+    // Discord drops the interaction if it isn't acknowledged within 3 s.
+    await interaction.deferReply();
+    const attachment = interaction.options.getAttachment('attachment');
+    await runTurn(ctx, {
+      channelId: interaction.channelId,
+      author: { id: interaction.user.id, name: interaction.member && 'displayName' in interaction.member ? interaction.member.displayName : interaction.user.displayName },
+      prompt: interaction.options.getString('prompt', true),
+      attachments: attachment
+        ? [{ name: attachment.name, url: attachment.url, size: attachment.size, contentType: attachment.contentType }]
+        : [],
+      model: interaction.options.getString('model') ?? undefined,
+      surface: interactionSurface(interaction, ctx.rateLimits),
+    });
+  },
+
+  async autocomplete(interaction, ctx) {
+    const typed = interaction.options.getFocused();
+    const models = await ctx.catalog.search(typed);
+    await interaction.respond(models.map((m) => ({ name: `${m.name} (${m.id})`.slice(0, 100), value: m.id.slice(0, 100) })));
+  },
+};

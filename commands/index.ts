@@ -1,0 +1,5 @@
+import type { SlashCommand } from '../src/slash-command.js';
+import { ask } from './ask.js';
+import { reset } from './reset.js';
+
+export const commands: readonly SlashCommand[] = [ask, reset];

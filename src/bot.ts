@@ -1,0 +1,105 @@
+import { Client, Events, GatewayIntentBits, type Interaction } from 'discord.js';
+import { commands } from '../commands/index.js';
+import { DISCORD_CDN_HOSTS } from './attachments.js';
+import type { Config } from './config.js';
+import { ChannelHistory } from './conversation/history.js';
+import { RateLimitTracker } from './discord/rate-limits.js';
+import { syncCommands } from './discord/register-commands.js';
+import type { Logger } from './logger.js';
+import { createOpenRouter } from './openrouter/client.js';
+import { ModelCatalog } from './openrouter/models.js';
+import type { BotContext } from './slash-command.js';
+import { openStore } from './storage.js';
+
+export interface Bot {
+  client: Client;
+  context: BotContext;
+  /** Stops taking work, lets running answers finish, closes storage and the gateway. */
+  stop(): Promise<void>;
+}
+
+export interface BotOptions {
+  /** Keyv namespace (tests isolate runs sharing one Redis). */
+  storeNamespace?: string;
+}
+
+export async function startBot(config: Config, logger: Logger, options: BotOptions = {}): Promise<Bot> {
+  const store = await openStore(config.databaseUrl, logger, options.storeNamespace);
+  const openrouter = createOpenRouter({ apiKey: config.openRouterApiKey, baseUrl: config.openRouterBaseUrl });
+  const client = new Client({
+    intents: [GatewayIntentBits.Guilds],
+    rest: { api: config.discordApiUrl },
+    // A second guard besides each message's own: nothing the bot sends pings anyone.
+    allowedMentions: { parse: [], repliedUser: false },
+  });
+  const context: BotContext = {
+    config,
+    logger,
+    openrouter,
+    catalog: new ModelCatalog(openrouter, logger),
+    history: new ChannelHistory(store),
+    rateLimits: new RateLimitTracker(client.rest),
+    attachmentPolicy: {
+      maxBytes: config.maxAttachmentBytes,
+      // The API host serves attachments too when it is not Discord's own (a proxy, or a test fake).
+      allowedHosts: new Set([...DISCORD_CDN_HOSTS, new URL(config.discordApiUrl).host]),
+    },
+  };
+
+  const running = new Set<Promise<void>>();
+  let accepting = true;
+  const byName = new Map(commands.map((c) => [c.data.name, c]));
+
+  client.on(Events.InteractionCreate, (interaction: Interaction) => {
+    if (!accepting) return;
+    const task = handle(interaction).finally(() => running.delete(task));
+    running.add(task);
+  });
+
+  async function handle(interaction: Interaction): Promise<void> {
+    if (!interaction.isChatInputCommand() && !interaction.isAutocomplete()) return;
+    const command = byName.get(interaction.commandName);
+    if (!command) return;
+    try {
+      if (interaction.isAutocomplete()) await command.autocomplete?.(interaction, context);
+      else await command.execute(interaction, context);
+    } catch (err) {
+      logger.error({ err, command: interaction.commandName, channel: interaction.channelId }, 'command failed');
+      if (interaction.isChatInputCommand()) {
+        const content = '⚠️ Something went wrong on the bot’s side. It has been logged; try again in a moment.';
+        const reply = interaction.deferred || interaction.replied
+          ? interaction.followUp({ content, allowedMentions: { parse: [] } })
+          : interaction.reply({ content, allowedMentions: { parse: [] } });
+        await reply.catch((replyErr: unknown) => logger.warn({ err: replyErr }, 'could not tell the user about the failure'));
+      }
+    }
+  }
+
+  client.on(Events.Error, (err) => logger.error({ err }, 'discord client error'));
+  client.on(Events.ShardDisconnect, (event, shard) => logger.warn({ shard, code: event.code }, 'gateway disconnected'));
+  client.on(Events.ShardResume, (shard) => logger.info({ shard }, 'gateway resumed'));
+
+  const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
+  try {
+    await client.login(config.discordToken);
+    await ready;
+    await syncCommands(client.rest, client.application!.id, config.discordGuildId, commands.map((c) => c.data), logger);
+  } catch (err) {
+    await client.destroy();
+    await store.disconnect();
+    throw err;
+  }
+  logger.info({ user: client.user?.tag, guilds: client.guilds.cache.size }, 'bot ready');
+
+  return {
+    client,
+    context,
+    async stop() {
+      accepting = false;
+      await Promise.allSettled(running);
+      await context.history.drain();
+      await client.destroy();
+      await store.disconnect();
+    },
+  };
+}

@@ -1,0 +1,83 @@
+import { existsSync } from 'node:fs';
+import { z } from 'zod';
+
+const snowflake = z.string().regex(/^\d{17,20}$/, 'must be a Discord ID (17–20 digits)');
+const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+const positiveInt = z.coerce.number({ error: 'must be a number' }).int('must be a whole number').positive('must be positive');
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const schema = z.object({
+  DISCORD_TOKEN: z.string({ error: 'is required' }).min(1, 'is required'),
+  OPENROUTER_API_KEY: z.string({ error: 'is required' }).min(1, 'is required'),
+  DISCORD_API_URL: httpUrl.default('https://discord.com/api'),
+  OPENROUTER_BASE_URL: httpUrl.default('https://openrouter.ai/api/v1'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^(sqlite|redis|rediss):\/\/.+/, 'must be sqlite://<file> or redis://host:port')
+    .default('sqlite://./data/bot.sqlite'),
+  DISCORD_GUILD_ID: snowflake.optional(),
+  CHAT_MODEL: z.string().min(1).default('openai/gpt-5-image-mini'),
+  LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+  STREAM_IDLE_TIMEOUT_MS: positiveInt.default(120_000),
+  HISTORY_MAX_TOKENS: positiveInt.default(12_000),
+  MAX_ATTACHMENT_MB: positiveInt.default(20),
+  SYSTEM_PROMPT: z.string().optional(),
+});
+
+export interface Config {
+  discordToken: string;
+  openRouterApiKey: string;
+  discordApiUrl: string;
+  openRouterBaseUrl: string;
+  databaseUrl: string;
+  discordGuildId: string | undefined;
+  chatModel: string;
+  logLevel: z.infer<typeof schema>['LOG_LEVEL'];
+  streamIdleTimeoutMs: number;
+  historyMaxTokens: number;
+  maxAttachmentBytes: number;
+  systemPrompt: string;
+}
+
+export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
+
+const DEFAULT_SYSTEM_PROMPT =
+  'You are a helpful assistant in a Discord channel. Several people may talk to you; each message is prefixed with who sent it. Answer in Discord markdown and keep answers concise unless asked for detail.';
+
+/** Empty strings count as unset: `FOO=` in a .env file should mean "use the default". */
+function withoutEmpty(env: NodeJS.ProcessEnv): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined && e[1].trim() !== ''));
+}
+
+export function parseConfig(env: NodeJS.ProcessEnv): ConfigResult {
+  const parsed = schema.safeParse(withoutEmpty(env));
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'environment'}: ${issue.message}`);
+    return { ok: false, problems };
+  }
+  const e = parsed.data;
+  return {
+    ok: true,
+    config: {
+      discordToken: e.DISCORD_TOKEN,
+      openRouterApiKey: e.OPENROUTER_API_KEY,
+      discordApiUrl: e.DISCORD_API_URL.replace(/\/+$/, ''),
+      openRouterBaseUrl: e.OPENROUTER_BASE_URL.replace(/\/+$/, ''),
+      databaseUrl: e.DATABASE_URL,
+      discordGuildId: e.DISCORD_GUILD_ID,
+      chatModel: e.CHAT_MODEL,
+      logLevel: e.LOG_LEVEL,
+      streamIdleTimeoutMs: e.STREAM_IDLE_TIMEOUT_MS,
+      historyMaxTokens: e.HISTORY_MAX_TOKENS,
+      maxAttachmentBytes: e.MAX_ATTACHMENT_MB * 1024 * 1024,
+      systemPrompt: e.SYSTEM_PROMPT ?? DEFAULT_SYSTEM_PROMPT,
+    },
+  };
+}
+
+/** Reads `.env` (when present) without overriding variables already set, then validates. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, envFile = '.env'): ConfigResult {
+  if (existsSync(envFile)) process.loadEnvFile(envFile);
+  return parseConfig(env);
+}

@@ -1,0 +1,36 @@
+import { RESTEvents, type REST } from 'discord.js';
+import type { RateLimitInfo } from './edit-scheduler.js';
+
+function parse(headers: Headers): RateLimitInfo | undefined {
+  const remaining = Number(headers.get('x-ratelimit-remaining'));
+  const resetAfter = Number(headers.get('x-ratelimit-reset-after'));
+  if (headers.get('x-ratelimit-remaining') === null || !Number.isFinite(remaining) || !Number.isFinite(resetAfter)) return undefined;
+  return { remaining, resetAfterMs: resetAfter * 1000 };
+}
+
+/**
+ * discord.js resolves an edit with the message only; the bucket state it read from the response
+ * headers reaches us through its `response` event, matched here by method and path.
+ */
+export class RateLimitTracker {
+  private readonly watched = new Map<string, RateLimitInfo | undefined>();
+
+  constructor(rest: REST) {
+    rest.on(RESTEvents.Response, (request, response) => {
+      const key = `${request.method.toUpperCase()} ${request.path}`;
+      if (this.watched.has(key)) this.watched.set(key, parse(response.headers as Headers));
+    });
+  }
+
+  /** Runs a request and returns the bucket state its (last) response reported. */
+  async measure(method: string, path: string, run: () => Promise<unknown>): Promise<RateLimitInfo | undefined> {
+    const key = `${method} ${path}`;
+    this.watched.set(key, undefined);
+    try {
+      await run();
+      return this.watched.get(key);
+    } finally {
+      this.watched.delete(key);
+    }
+  }
+}

@@ -1,0 +1,150 @@
+import { EditScheduler } from './edit-scheduler.js';
+import { splitMarkdown } from './split.js';
+import type { MessagePayload, OutgoingFile, PostedMessage, ReplySurface } from './surface.js';
+import type { Timers } from './timers.js';
+
+export const MESSAGE_LIMIT = 2000;
+const EMPTY_ANSWER = '*(no text in the answer)*';
+
+export interface FinishOptions {
+  /** A `-# ` subtext line for the end of the answer. */
+  footer?: string;
+  /** Attached to the last message. */
+  files?: OutgoingFile[];
+  /** Said after the text, e.g. why the answer stopped early. */
+  notice?: string;
+}
+
+interface Slot {
+  scheduler: EditScheduler<MessagePayload>;
+  message?: PostedMessage;
+  filesDelivered: boolean;
+}
+
+/**
+ * Shows a growing markdown text as a reply that is edited as the text arrives, continuing in
+ * follow-up messages past Discord's 2,000 characters, with code fences balanced in each message.
+ *
+ * Chunks before the last one never change once a later one exists (the splitter is prefix-stable),
+ * so only the tail is ever re-split, and only when an edit is actually about to go out.
+ */
+export class StreamRenderer {
+  private text = '';
+  /** Final content of chunks that a later chunk has sealed. */
+  private readonly sealed: string[] = [];
+  private tail = { start: 0, openFence: null as string | null, text: '', version: -1 };
+  private version = 0;
+  private readonly slots: Slot[] = [];
+  private finishing: { footer: string; files: OutgoingFile[] } | undefined;
+  private postChain: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly surface: ReplySurface,
+    private readonly options: { limit?: number; timers?: Timers; onError?: (error: unknown) => void } = {},
+  ) {}
+
+  get limit(): number {
+    return this.options.limit ?? MESSAGE_LIMIT;
+  }
+
+  /** Everything streamed so far. */
+  get content(): string {
+    return this.text;
+  }
+
+  /** Messages posted so far, in order. */
+  get messages(): PostedMessage[] {
+    return this.slots.flatMap((s) => (s.message ? [s.message] : []));
+  }
+
+  append(delta: string): void {
+    if (!delta || this.finishing) return;
+    this.text += delta;
+    this.version++;
+    const last = this.slots.at(-1);
+    if (last) last.scheduler.markDirty();
+    else this.addSlot();
+  }
+
+  /** Final text, footer and files; resolves when all of it has landed. */
+  async finish({ footer, files = [], notice }: FinishOptions = {}): Promise<void> {
+    if (notice) this.append(this.text ? `\n\n${notice}` : notice);
+    this.finishing = { footer: footer ?? '', files };
+    this.version++;
+    this.sync();
+    const count = this.finalContents().length;
+    while (this.slots.length < count) this.addSlot();
+    await Promise.all(this.slots.map((slot) => slot.scheduler.flush()));
+  }
+
+  private addSlot(): void {
+    const index = this.slots.length;
+    const slot: Slot = {
+      filesDelivered: false,
+      scheduler: new EditScheduler<MessagePayload>({
+        read: () => this.payloadFor(index),
+        same: (next, sent) => next.content === sent.content && !next.files?.length,
+        send: (payload) => this.send(slot, payload),
+        ...(this.options.timers ? { timers: this.options.timers } : {}),
+      }),
+    };
+    this.slots.push(slot);
+    slot.scheduler.markDirty();
+  }
+
+  private async send(slot: Slot, payload: MessagePayload) {
+    try {
+      if (!slot.message) {
+        // Posts are chained so that messages appear in order even when several start at once.
+        const posted = this.postChain.then(() => this.surface.post(payload));
+        this.postChain = posted.catch(() => undefined);
+        slot.message = await posted;
+        if (payload.files?.length) slot.filesDelivered = true;
+        return undefined;
+      }
+      const info = await slot.message.edit(payload);
+      if (payload.files?.length) slot.filesDelivered = true;
+      return info;
+    } catch (error) {
+      this.options.onError?.(error);
+      throw error;
+    }
+  }
+
+  private payloadFor(index: number): MessagePayload {
+    if (this.finishing) {
+      const contents = this.finalContents();
+      const isLast = index === contents.length - 1;
+      const slot = this.slots[index];
+      const files = isLast && slot && !slot.filesDelivered ? this.finishing.files : [];
+      return { content: contents[index] ?? '', ...(files.length ? { files } : {}) };
+    }
+    if (index === this.slots.length - 1) {
+      this.sync();
+      // The split may have sealed this chunk and started new ones: give them messages.
+      while (this.slots.length < this.sealed.length + 1) this.addSlot();
+    }
+    return { content: index < this.sealed.length ? this.sealed[index]! : this.tail.text };
+  }
+
+  /** Re-splits the unsealed tail if the text changed, sealing every chunk but the last. */
+  private sync(): void {
+    if (this.tail.version === this.version) return;
+    const source = this.text.slice(this.tail.start);
+    const chunks = splitMarkdown(source, { limit: this.limit, ...(this.tail.openFence ? { openFence: this.tail.openFence } : {}) });
+    for (const chunk of chunks.slice(0, -1)) this.sealed.push(chunk.text);
+    const last = chunks.at(-1);
+    if (last) this.tail = { start: this.tail.start + last.start, openFence: last.openFence, text: last.text, version: this.version };
+    else this.tail = { ...this.tail, text: '', version: this.version };
+  }
+
+  private finalContents(): string[] {
+    const contents = [...this.sealed, this.tail.text].filter((c) => c !== '');
+    const footer = this.finishing?.footer ?? '';
+    const last = contents.at(-1);
+    if (!footer) return contents.length ? contents : [EMPTY_ANSWER];
+    if (last === undefined) return [footer];
+    if (last.length + 1 + footer.length <= this.limit) return [...contents.slice(0, -1), `${last}\n${footer}`];
+    return [...contents, footer];
+  }
+}

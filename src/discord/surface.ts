@@ -1,0 +1,27 @@
+import type { RateLimitInfo } from './edit-scheduler.js';
+
+export interface OutgoingFile {
+  name: string;
+  data: Buffer;
+  description?: string;
+}
+
+export interface MessagePayload {
+  content: string;
+  files?: OutgoingFile[];
+}
+
+/** A message the bot posted and may keep editing. */
+export interface PostedMessage {
+  readonly id: string;
+  /** Resolves with the bucket state the response reported, when it reported one. */
+  edit(payload: MessagePayload): Promise<RateLimitInfo | undefined>;
+}
+
+/**
+ * Where a streamed answer is shown: the first post is the reply itself (for a slash command, the
+ * deferred response), later posts continue it. Implementations must suppress every mention.
+ */
+export interface ReplySurface {
+  post(payload: MessagePayload): Promise<PostedMessage>;
+}

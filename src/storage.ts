@@ -1,0 +1,29 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import KeyvRedis from '@keyv/redis';
+import KeyvSqlite from '@keyv/sqlite';
+import Keyv from 'keyv';
+import type { Logger } from './logger.js';
+
+export type Store = Keyv;
+
+/**
+ * Opens the Keyv store named by DATABASE_URL and proves it answers, so a wrong URL fails at
+ * start-up with a clear line instead of on the first /ask.
+ */
+export async function openStore(url: string, logger: Logger, namespace = 'bot'): Promise<Store> {
+  let adapter: KeyvSqlite | KeyvRedis<unknown>;
+  if (url.startsWith('sqlite://')) {
+    const file = url.slice('sqlite://'.length);
+    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+    adapter = new KeyvSqlite({ uri: url, busyTimeout: 5_000 });
+  } else {
+    // By default the adapter swallows failures and answers "no value": a lost write would look
+    // like an empty history. Make failures throw so the user is told instead.
+    adapter = new KeyvRedis(url, { throwOnConnectError: true, throwOnErrors: true, connectionTimeout: 5_000 });
+  }
+  const store = new Keyv({ store: adapter, namespace, throwOnErrors: true });
+  store.on('error', (err: unknown) => logger.error({ err }, 'storage error'));
+  await store.get('__ping__');
+  return store;
+}
