@@ -1,0 +1,122 @@
+import { describe, expect, it } from 'vitest';
+import { EditScheduler, type RateLimitInfo } from '../../src/discord/edit-scheduler.js';
+import { deferred, ManualTimers, settle } from '../helpers/manual-timers.js';
+
+function setup() {
+  const timers = new ManualTimers();
+  let text = '';
+  const sends: { payload: string; at: number; done: ReturnType<typeof deferred<RateLimitInfo | undefined>> }[] = [];
+  const scheduler = new EditScheduler<string>({
+    read: () => text,
+    same: (a, b) => a === b,
+    send: (payload) => {
+      const done = deferred<RateLimitInfo | undefined>();
+      sends.push({ payload, at: timers.now(), done });
+      return done.promise;
+    },
+    timers,
+  });
+  const set = (t: string) => {
+    text = t;
+    scheduler.markDirty();
+  };
+  return { timers, scheduler, sends, set };
+}
+
+describe('EditScheduler', () => {
+  it('sends the first text at once and keeps a single edit in flight', async () => {
+    const { scheduler, sends, set } = setup();
+    set('a');
+    expect(sends.map((s) => s.payload)).toEqual(['a']);
+    set('ab');
+    set('abc');
+    expect(sends).toHaveLength(1);
+    sends[0]!.done.resolve(undefined);
+    await settle();
+    // The newest text, not every intermediate one.
+    expect(sends.map((s) => s.payload)).toEqual(['a', 'abc']);
+    void scheduler;
+  });
+
+  it('spreads the remaining requests of the bucket evenly over its reset time', async () => {
+    const { timers, sends, set } = setup();
+    set('a');
+    sends[0]!.done.resolve({ remaining: 4, resetAfterMs: 5000 });
+    await settle();
+    set('ab');
+    expect(sends).toHaveLength(1);
+    timers.advance(999);
+    expect(sends).toHaveLength(1);
+    timers.advance(1);
+    expect(sends.map((s) => s.payload)).toEqual(['a', 'ab']);
+    expect(sends[1]!.at).toBe(1000);
+  });
+
+  it('waits for the bucket to reset when it is empty, even for the final text', async () => {
+    const { timers, scheduler, sends, set } = setup();
+    set('a');
+    sends[0]!.done.resolve({ remaining: 0, resetAfterMs: 3000 });
+    await settle();
+    set('final');
+    let flushed = false;
+    void scheduler.flush().then(() => (flushed = true));
+    timers.advance(2999);
+    expect(sends).toHaveLength(1);
+    timers.advance(1);
+    expect(sends[1]!.payload).toBe('final');
+    expect(flushed).toBe(false);
+    sends[1]!.done.resolve({ remaining: 4, resetAfterMs: 5000 });
+    await settle();
+    expect(flushed).toBe(true);
+  });
+
+  it('sends the final text without the even spread when the bucket has room', async () => {
+    const { scheduler, sends, set } = setup();
+    set('a');
+    sends[0]!.done.resolve({ remaining: 4, resetAfterMs: 5000 });
+    await settle();
+    set('a and the end');
+    expect(sends).toHaveLength(1);
+    const flushed = scheduler.flush();
+    expect(sends.map((s) => s.payload)).toEqual(['a', 'a and the end']);
+    sends[1]!.done.resolve(undefined);
+    await expect(flushed).resolves.toBeUndefined();
+  });
+
+  it('flush waits for an edit in flight and then sends the newest text', async () => {
+    const { scheduler, sends, set } = setup();
+    set('a');
+    set('ab');
+    let flushed = false;
+    void scheduler.flush().then(() => (flushed = true));
+    sends[0]!.done.resolve(undefined);
+    await settle();
+    expect(sends.map((s) => s.payload)).toEqual(['a', 'ab']);
+    expect(flushed).toBe(false);
+    sends[1]!.done.resolve(undefined);
+    await settle();
+    expect(flushed).toBe(true);
+  });
+
+  it('does not resend a payload that already landed', async () => {
+    const { scheduler, sends, set } = setup();
+    set('same');
+    sends[0]!.done.resolve(undefined);
+    await settle();
+    set('same');
+    await scheduler.flush();
+    expect(sends).toHaveLength(1);
+  });
+
+  it('stops and reports when an edit fails', async () => {
+    const { scheduler, sends, set } = setup();
+    set('a');
+    set('ab');
+    const flushed = scheduler.flush();
+    sends[0]!.done.reject(new Error('Unknown Message'));
+    await expect(flushed).rejects.toThrow('Unknown Message');
+    set('abc');
+    expect(sends).toHaveLength(1);
+    expect((scheduler.error as Error).message).toBe('Unknown Message');
+  });
+});
