@@ -1,0 +1,104 @@
+import { describe, expect, it } from 'vitest';
+import { StreamRenderer } from '../../src/discord/renderer.js';
+import type { MessagePayload, ReplySurface } from '../../src/discord/surface.js';
+import { settle } from '../helpers/manual-timers.js';
+
+/** Records what a reply would look like in Discord: each message's content over time. */
+function recordingSurface() {
+  const messages: { id: string; contents: string[]; files: string[] }[] = [];
+  const surface: ReplySurface = {
+    async post(payload: MessagePayload) {
+      const message = { id: String(messages.length), contents: [payload.content], files: (payload.files ?? []).map((f) => f.name) };
+      messages.push(message);
+      return {
+        id: message.id,
+        edit: async (p: MessagePayload) => {
+          message.contents.push(p.content);
+          message.files.push(...(p.files ?? []).map((f) => f.name));
+          return undefined;
+        },
+      };
+    },
+  };
+  return { surface, messages, final: () => messages.map((m) => m.contents.at(-1)!) };
+}
+
+const fenceCount = (s: string) => s.split('\n').filter((l) => /^\s{0,3}(```|~~~)/.test(l)).length;
+
+describe('StreamRenderer', () => {
+  it('shows the first text at once and the newest text after each edit', async () => {
+    const { surface, messages } = recordingSurface();
+    const r = new StreamRenderer(surface);
+    r.append('Hel');
+    await settle();
+    expect(messages[0]!.contents).toEqual(['Hel']);
+    r.append('lo, ');
+    r.append('world');
+    await settle();
+    expect(messages[0]!.contents.at(-1)).toBe('Hello, world');
+    await r.finish({ footer: '-# m' });
+    expect(messages[0]!.contents.at(-1)).toBe('Hello, world\n-# m');
+  });
+
+  it('continues past the limit in new messages, fences balanced, nothing lost', async () => {
+    const { surface, messages, final } = recordingSurface();
+    const r = new StreamRenderer(surface, { limit: 200 });
+    const text =
+      'Intro paragraph.\n\n' +
+      '```ts\n' +
+      Array.from({ length: 30 }, (_, i) => `const value${i} = ${i};`).join('\n') +
+      '\n```\n\nAfter the code.\n\n' +
+      'Words '.repeat(60);
+    for (let i = 0; i < text.length; i += 7) {
+      r.append(text.slice(i, i + 7));
+      if (i % 70 === 0) await settle();
+    }
+    await r.finish({ footer: '-# footer' });
+    const shown = final();
+    expect(shown.length).toBeGreaterThan(3);
+    for (const content of shown) {
+      expect(content.length).toBeLessThanOrEqual(200);
+      expect(fenceCount(content) % 2).toBe(0);
+    }
+    const withoutAddedFences = shown
+      .join('\n')
+      .split('\n')
+      .filter((l) => !/^```(ts)?$/.test(l) && l !== '-# footer')
+      .join('');
+    expect(withoutAddedFences.replace(/\s/g, '')).toBe(text.replace(/```(ts)?/g, '').replace(/\s/g, ''));
+    expect(shown.at(-1)!.endsWith('-# footer')).toBe(true);
+    // Messages were created in order.
+    expect(messages.map((m) => m.id)).toEqual(messages.map((_, i) => String(i)));
+  });
+
+  it('never changes a message once a later one has started, until the end', async () => {
+    const { surface, messages } = recordingSurface();
+    const r = new StreamRenderer(surface, { limit: 100 });
+    for (let i = 0; i < 50; i++) {
+      r.append(`Line number ${i} of the answer.\n`);
+      await settle();
+    }
+    const countsBefore = messages.map((m) => m.contents.length);
+    const lastBefore = messages.slice(0, -1).map((m) => m.contents.at(-1));
+    await r.finish();
+    expect(messages.slice(0, -1).map((m) => m.contents.at(-1))).toEqual(lastBefore);
+    expect(messages.slice(0, -1).map((m) => m.contents.length)).toEqual(countsBefore.slice(0, -1));
+  });
+
+  it('attaches files to the last message once, and puts the footer where it fits', async () => {
+    const { surface, messages, final } = recordingSurface();
+    const r = new StreamRenderer(surface, { limit: 50 });
+    r.append('x'.repeat(45));
+    await r.finish({ footer: '-# a footer that does not fit', files: [{ name: 'image-1.png', data: Buffer.from('png') }] });
+    expect(final()).toEqual(['x'.repeat(45), '-# a footer that does not fit']);
+    expect(messages[1]!.files).toEqual(['image-1.png']);
+    expect(messages[0]!.files).toEqual([]);
+  });
+
+  it('shows a notice alone when there is no text', async () => {
+    const { surface, final } = recordingSurface();
+    const r = new StreamRenderer(surface);
+    await r.finish({ notice: '⚠️ nope' });
+    expect(final()).toEqual(['⚠️ nope']);
+  });
+});
