@@ -547,6 +547,8 @@ export class FakeDiscord {
   private snowInc = 0;
   private snowLastTs = 0n;
   private stopped = false;
+  private holdNotify = 0;
+  private pendingNotify = false;
 
   private constructor(opts: FakeDiscordOptions, server: http.Server, port: number) {
     this.opts = {
@@ -1061,7 +1063,16 @@ export class FakeDiscord {
     });
   }
 
+  /**
+   * Re-evaluates waitFor predicates. While a REST request is being handled, notifications are held
+   * until its answer is written, so a predicate never sees state whose request is still unanswered.
+   */
   private changed(): void {
+    if (this.holdNotify > 0) {
+      this.pendingNotify = true;
+      return;
+    }
+    this.pendingNotify = false;
     for (const w of [...this.waiters]) w();
   }
 
@@ -1264,8 +1275,17 @@ export class FakeDiscord {
 
     const afters: (() => void)[] = [];
     const ctx: Ctx = { rec, params, query: url.searchParams, body, files, after: (fn) => afters.push(fn) };
-    const reply = await route.handle(ctx);
+    this.holdNotify++;
+    let reply: Reply;
+    try {
+      reply = await route.handle(ctx);
+    } catch (err) {
+      reply = { status: 500, body: errBody(`500: Internal Server Error (fake: ${String(err)})`, 0) };
+    } finally {
+      this.holdNotify--;
+    }
     answer(this.withBucket(reply, bucket, hash, at));
+    if (this.pendingNotify) this.changed();
     for (const fn of afters) setImmediate(() => fn());
   }
 

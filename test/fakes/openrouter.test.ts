@@ -247,6 +247,14 @@ describe('mid-stream failures', () => {
     expect(fake.chatRecords()[0]!.response.state).toBe('dropped');
   });
 
+  it('a drop right after the headers, with nobody reading yet, still drops', async () => {
+    fake.reply({ steps: [{ drop: true }] });
+    const stream = await openStream();
+    await fake.waitFor(() => fake.chatRecords()[0]!.response.state === 'dropped', { what: 'dropped' });
+    const err = await rejectionOf(collect(stream));
+    expect(err).toBeInstanceOf(TypeError);
+  });
+
   it('a drop before any response (non-streaming) makes send() reject with ConnectionError', async () => {
     fake.reply({ steps: [{ drop: true }] });
     const err = await rejectionOf(client.chat.send({ chatRequest: { model: 'openai/gpt-5', messages: USER } }));

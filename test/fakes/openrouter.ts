@@ -422,7 +422,7 @@ export class FakeOpenRouter {
   private stopped = false;
 
   private constructor(opts: { models?: ModelSpec[]; apiKey?: string }) {
-    this.models = (opts.models ?? DEFAULT_MODELS).map((m) => ({ ...m }));
+    this.models = (opts.models ?? DEFAULT_MODELS).map((m) => structuredClone(m));
     this.apiKey = opts.apiKey;
     this.events.setMaxListeners(0);
     this.server = http.createServer((req, res) => {
@@ -852,6 +852,8 @@ export class FakeOpenRouter {
 class ResponseWriter {
   closed = false;
   readonly closedPromise: Promise<void>;
+  /** Resolves when the last frame written has been handed to the kernel. */
+  private flushed: Promise<void> = Promise.resolve();
 
   constructor(
     private res: http.ServerResponse,
@@ -881,8 +883,11 @@ class ResponseWriter {
   /** Write one frame; resolves false when the client is gone. Honours backpressure. */
   async frame(s: string): Promise<boolean> {
     if (this.closed) return false;
+    let ok = true;
     this.record.response.frames.push(s);
-    const ok = this.res.write(s);
+    this.flushed = new Promise<void>((resolve) => {
+      ok = this.res.write(s, () => resolve());
+    });
     this.progress();
     if (!ok) {
       await Promise.race([new Promise((r) => this.res.once('drain', r)), this.closedPromise]);
@@ -915,9 +920,7 @@ class ResponseWriter {
    */
   async drop(): Promise<void> {
     const socket = this.res.socket;
-    if (socket && !this.closed && socket.writableLength > 0) {
-      await Promise.race([new Promise((r) => socket.once('drain', r)), this.closedPromise]);
-    }
+    if (!this.closed) await Promise.race([this.flushed, this.closedPromise]);
     this.record.response.state = 'dropped';
     socket?.destroy();
     this.progress();
