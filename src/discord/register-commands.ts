@@ -6,13 +6,13 @@ type Json = Record<string, unknown>;
 const OPTION_FIELDS = ['type', 'name', 'description', 'required', 'autocomplete', 'choices', 'min_value', 'max_value', 'min_length', 'max_length', 'channel_types', 'options'];
 const COMMAND_FIELDS = ['type', 'name', 'description', 'options', 'default_member_permissions', 'nsfw', 'contexts', 'integration_types', 'name_localizations', 'description_localizations'];
 /** What Discord fills in when a field is left out, so "left out" and "the default" compare equal. */
-const DEFAULTS: Record<string, unknown> = { type: 1, required: false, autocomplete: false, nsfw: false, default_member_permissions: null, name_localizations: null, description_localizations: null };
+const DEFAULTS: Record<string, unknown> = { type: 1, required: false, autocomplete: false, nsfw: false, integration_types: [0] };
 
 function canonical(value: Json, fields: string[], nested: string[]): Json {
   const out: Json = {};
   for (const field of fields) {
     let v = value[field] ?? DEFAULTS[field];
-    if (v === undefined || (Array.isArray(v) && v.length === 0)) continue;
+    if (v === undefined || v === null || (Array.isArray(v) && v.length === 0)) continue;
     if (field === 'options' && Array.isArray(v)) v = (v as Json[]).map((o) => canonical(o, nested, nested));
     out[field] = v;
   }

@@ -63,7 +63,7 @@ export class StreamRenderer {
     this.version++;
     const last = this.slots.at(-1);
     if (last) last.scheduler.markDirty();
-    else this.addSlot();
+    else this.ensureSlots(1);
   }
 
   /** Final text, footer and files; resolves when all of it has landed. */
@@ -72,13 +72,21 @@ export class StreamRenderer {
     this.finishing = { footer: footer ?? '', files };
     this.version++;
     this.sync();
-    const count = this.finalContents().length;
-    while (this.slots.length < count) this.addSlot();
+    this.ensureSlots(this.finalContents().length);
     await Promise.all(this.slots.map((slot) => slot.scheduler.flush()));
   }
 
-  private addSlot(): void {
-    const index = this.slots.length;
+  /**
+   * Creates the missing messages' schedulers, all before any of them runs: a new scheduler reads
+   * (and may post) at once, and posts must start in message order.
+   */
+  private ensureSlots(count: number): void {
+    const added: Slot[] = [];
+    while (this.slots.length < count) added.push(this.newSlot(this.slots.length));
+    for (const slot of added) slot.scheduler.markDirty();
+  }
+
+  private newSlot(index: number): Slot {
     const slot: Slot = {
       filesDelivered: false,
       scheduler: new EditScheduler<MessagePayload>({
@@ -89,7 +97,7 @@ export class StreamRenderer {
       }),
     };
     this.slots.push(slot);
-    slot.scheduler.markDirty();
+    return slot;
   }
 
   private async send(slot: Slot, payload: MessagePayload) {
@@ -122,7 +130,7 @@ export class StreamRenderer {
     if (index === this.slots.length - 1) {
       this.sync();
       // The split may have sealed this chunk and started new ones: give them messages.
-      while (this.slots.length < this.sealed.length + 1) this.addSlot();
+      this.ensureSlots(this.sealed.length + 1);
     }
     return { content: index < this.sealed.length ? this.sealed[index]! : this.tail.text };
   }

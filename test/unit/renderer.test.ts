@@ -95,6 +95,20 @@ describe('StreamRenderer', () => {
     expect(messages[0]!.files).toEqual([]);
   });
 
+  it('posts messages in order when one update spans several of them', async () => {
+    const { surface, final } = recordingSurface();
+    const r = new StreamRenderer(surface, { limit: 100 });
+    const paragraphs = Array.from({ length: 6 }, (_, i) => `Paragraph ${i} `.padEnd(80, String(i)));
+    r.append('start');
+    r.append(`\n\n${paragraphs.join('\n\n')}`);
+    // The split happens while streaming, when the first message's edit goes out.
+    await settle();
+    await r.finish();
+    const shown = final();
+    expect(shown.length).toBeGreaterThanOrEqual(6);
+    expect(shown.join('\n\n').replace(/\s+/g, ' ')).toBe(['start', ...paragraphs].join(' ').replace(/\s+/g, ' '));
+  });
+
   it('shows a notice alone when there is no text', async () => {
     const { surface, final } = recordingSurface();
     const r = new StreamRenderer(surface);

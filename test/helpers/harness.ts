@@ -1,0 +1,70 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startBot, type Bot } from '../../src/bot.js';
+import { parseConfig, type Config } from '../../src/config.js';
+import { FakeDiscord, type FakeDiscordOptions } from '../fakes/discord.js';
+import { FakeOpenRouter } from '../fakes/openrouter.js';
+import { captureLogs } from './logs.js';
+
+export const OPENROUTER_KEY = 'sk-or-v1-0123456789abcdef0123456789abcdef0123456789abcdef';
+
+export interface Harness {
+  discord: FakeDiscord;
+  openrouter: FakeOpenRouter;
+  bot: Bot;
+  config: Config;
+  logs: ReturnType<typeof captureLogs>;
+  /** Stops the bot and starts a new one on the same storage (a process restart). */
+  restart(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * The real bot, in-process, against a fake Discord and a fake OpenRouter, storing in a fresh
+ * SQLite file (or the given DATABASE_URL).
+ */
+export async function startHarness(opts: { env?: Record<string, string>; discord?: FakeDiscordOptions; storeNamespace?: string } = {}): Promise<Harness> {
+  const dir = mkdtempSync(join(tmpdir(), 'bot-e2e-'));
+  const discord = await FakeDiscord.start(opts.discord);
+  const openrouter = await FakeOpenRouter.start({ apiKey: OPENROUTER_KEY });
+  const parsed = parseConfig({
+    DISCORD_TOKEN: discord.token,
+    OPENROUTER_API_KEY: OPENROUTER_KEY,
+    DISCORD_API_URL: discord.apiUrl,
+    OPENROUTER_BASE_URL: openrouter.baseUrl,
+    DATABASE_URL: `sqlite://${join(dir, 'bot.sqlite')}`,
+    DISCORD_GUILD_ID: discord.guildId,
+    LOG_LEVEL: 'debug',
+    ...opts.env,
+  });
+  if (!parsed.ok) throw new Error(parsed.problems.join('\n'));
+  const config = parsed.config;
+  const logs = captureLogs('debug', [config.discordToken, config.openRouterApiKey]);
+  const launch = () => startBot(config, logs.logger, opts.storeNamespace ? { storeNamespace: opts.storeNamespace } : {});
+  const harness: Harness = {
+    discord,
+    openrouter,
+    config,
+    logs,
+    bot: await launch(),
+    async restart() {
+      await harness.bot.stop();
+      harness.bot = await launch();
+    },
+    async close() {
+      await harness.bot.stop().catch(() => undefined);
+      await Promise.all([discord.stop(), openrouter.stop()]);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  return harness;
+}
+
+/** Builds /ask's options the way Discord sends them. */
+export function askOptions(prompt: string, extra: { model?: string } = {}) {
+  return [
+    { name: 'prompt', type: 3, value: prompt },
+    ...(extra.model ? [{ name: 'model', type: 3, value: extra.model }] : []),
+  ];
+}
