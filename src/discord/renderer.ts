@@ -101,6 +101,8 @@ export class StreamRenderer {
   }
 
   private async send(slot: Slot, payload: MessagePayload) {
+    // Discord refuses a message with nothing visible in it (an answer often starts with newlines).
+    if (payload.content.trim() === '' && !payload.files?.length) return undefined;
     try {
       if (!slot.message) {
         // Posts are chained so that messages appear in order even when several start at once.
@@ -147,7 +149,7 @@ export class StreamRenderer {
   }
 
   private finalContents(): string[] {
-    const contents = [...this.sealed, this.tail.text].filter((c) => c !== '');
+    const contents = [...this.sealed, this.tail.text].filter((c) => c.trim() !== '');
     const footer = this.finishing?.footer ?? '';
     const last = contents.at(-1);
     if (!footer) return contents.length ? contents : [EMPTY_ANSWER];

@@ -13,7 +13,7 @@ function policy(body: Uint8Array | undefined, extra: Partial<AttachmentPolicy> =
     fetch: (async (url: URL) => {
       fetched.push(String(url));
       if (!body) return new Response('gone', { status: 404 });
-      return new Response(body);
+      return new Response(new Uint8Array(body));
     }) as typeof fetch,
     ...extra,
   };

@@ -5,7 +5,7 @@ import { sameCommands } from '../../src/discord/register-commands.js';
 const wanted = commands.map((c) => c.data as unknown as Record<string, unknown>);
 
 /** What Discord answers for a registered command: our fields plus its own. */
-function asDiscordReturns(c: Record<string, unknown>, i: number) {
+function asDiscordReturns(c: Record<string, unknown>, i: number): Record<string, unknown> {
   return {
     id: `12345678901234567${i}`,
     application_id: '123456789012345678',

@@ -109,6 +109,18 @@ describe('StreamRenderer', () => {
     expect(shown.join('\n\n').replace(/\s+/g, ' ')).toBe(['start', ...paragraphs].join(' ').replace(/\s+/g, ' '));
   });
 
+  it('posts nothing until there is visible text', async () => {
+    const { surface, messages, final } = recordingSurface();
+    const r = new StreamRenderer(surface);
+    r.append('\n\n');
+    await settle();
+    expect(messages).toHaveLength(0);
+    r.append('Answer');
+    await settle();
+    await r.finish({ footer: '-# f' });
+    expect(final()).toEqual(['\n\nAnswer\n-# f']);
+  });
+
   it('shows a notice alone when there is no text', async () => {
     const { surface, final } = recordingSurface();
     const r = new StreamRenderer(surface);
