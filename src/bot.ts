@@ -14,6 +14,8 @@ import { openStore } from './storage.js';
 export interface Bot {
   client: Client;
   context: BotContext;
+  /** Resolves when every interaction received so far has been handled. */
+  idle(): Promise<void>;
   /** Stops taking work, lets running answers finish, closes storage and the gateway. */
   stop(): Promise<void>;
 }
@@ -94,9 +96,12 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
   return {
     client,
     context,
+    async idle() {
+      while (running.size > 0) await Promise.allSettled(running);
+    },
     async stop() {
       accepting = false;
-      await Promise.allSettled(running);
+      await this.idle();
       await context.history.drain();
       await client.destroy();
       await store.disconnect();

@@ -66,7 +66,7 @@ export function explainInterruption(interruption: Interruption): string {
     case 'upstream-error':
       return `⚠️ The model stopped with an error: ${interruption.message.slice(0, 300)}. The answer above is incomplete; try again.`;
     case 'idle':
-      return `⚠️ The model sent nothing for ${Math.round(interruption.afterMs / 1000)} s, so the bot stopped waiting. The answer above is incomplete; try again.`;
+      return `⚠️ The model sent nothing for ${interruption.afterMs < 1000 ? `${interruption.afterMs} ms` : `${Math.round(interruption.afterMs / 1000)} s`}, so the bot stopped waiting. The answer above is incomplete; try again.`;
     case 'dropped':
       return '⚠️ The connection to the model dropped. The answer above is incomplete; try again.';
     case 'aborted':

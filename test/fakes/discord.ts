@@ -282,6 +282,8 @@ interface InteractionState {
   originalId: string | undefined;
   followupIds: string[];
   payload: Json;
+  /** For component interactions: the message the component is on. */
+  messageId?: string;
   autocomplete?: { resolve: (v: { choices: { name: string; value: string | number }[] }) => void; reject: (e: Error) => void; timer: NodeJS.Timeout };
 }
 
@@ -395,6 +397,7 @@ const STATUS_DEFAULT_BODY: Record<number, Json> = {
   403: errBody('Missing Permissions', 50013),
   404: errBody('404: Not Found', 0),
   405: errBody('405: Method Not Allowed', 0),
+  429: { message: 'You are being rate limited.', retry_after: 1, global: false },
   413: errBody('Request entity too large', 40005),
   500: errBody('500: Internal Server Error', 0),
   502: errBody('502: Bad Gateway', 0),
@@ -738,6 +741,31 @@ export class FakeDiscord {
     return this.blobs.get(attachmentId)?.data;
   }
 
+  /**
+   * A user clicks a button / picks from a select menu on a message (INTERACTION_CREATE type 3).
+   * Callbacks 6 (deferUpdate) and 7 (update) make that message the interaction's original.
+   */
+  async component(opts: {
+    messageId: string;
+    customId: string;
+    /** 2 button (default), 3 string select, 5 user select, ... */
+    componentType?: number;
+    values?: string[];
+    user?: { id: string; username: string };
+  }): Promise<FakeInteraction> {
+    const msg = this.store.get(opts.messageId);
+    if (!msg || msg.deleted) throw new Error(`FakeDiscord: unknown message ${opts.messageId}`);
+    const st = this.newInteraction(3, msg.channel_id, '', opts.user, undefined, () => ({
+      custom_id: opts.customId,
+      component_type: opts.componentType ?? 2,
+      ...(opts.values ? { values: opts.values } : {}),
+    }));
+    st.messageId = msg.id;
+    st.payload.message = this.messageJson(msg);
+    this.dispatch('INTERACTION_CREATE', st.payload);
+    return this.interactionView(st);
+  }
+
   interaction(idOrToken: string): FakeInteraction | undefined {
     const st = this.interactions.get(idOrToken) ?? this.interactionsByToken.get(idOrToken);
     return st && this.interactionView(st);
@@ -843,6 +871,9 @@ export class FakeDiscord {
   ): InteractionState {
     const channel = this.channels.get(channelId);
     if (!channel) throw new Error(`FakeDiscord: unknown channel ${channelId}`);
+    if (!this.sessions.some((s) => s.alive)) {
+      throw new Error('FakeDiscord: no gateway session to dispatch the interaction to (is a client logged in and ready?)');
+    }
     let user = this.user;
     if (who) user = this.users.get(who.id) ?? this.addUser({ id: who.id, username: who.username });
     const guildCmd = this.guildCommands.get(this.guildId)?.find((c) => c.name === name);
@@ -851,9 +882,10 @@ export class FakeDiscord {
       ? { id: guildCmd.id, guild_id: this.guildId }
       : globalCmd
         ? { id: globalCmd.id }
-        : { id: this.commandId('global', name) };
+        : { id: name ? this.commandId('global', `1:${name}`) : '' };
     const id = this.snowflake();
-    const token = `aW50ZXJhY3Rpb246${id}:${randomBytes(48).toString('base64url')}`;
+    // Real tokens are base64 of 'interaction:<id>:<secret>'.
+    const token = Buffer.from(`interaction:${id}:${randomBytes(96).toString('base64url')}`).toString('base64url');
     const perms = memberPermissions ?? this.memberPerms(user.id).toString();
     const payload: Json = {
       app_permissions: this.memberPerms(this.botUser.id).toString(),
@@ -1620,6 +1652,18 @@ export class FakeDiscord {
         st.originalId = message.id;
         break;
       }
+      case 6:
+        if (st.messageId) st.originalId = st.messageId;
+        break;
+      case 7: {
+        const target = st.messageId ? this.store.get(st.messageId) : undefined;
+        if (!target || target.deleted) return { status: 404, body: errBody('Unknown Message', 10008) };
+        const res = this.editMessage({ ...ctx, body: data }, target);
+        if (res.status !== 200) return res;
+        st.originalId = target.id;
+        message = target;
+        break;
+      }
       case 8: {
         const choices = Array.isArray(data.choices) ? data.choices : undefined;
         if (!choices || choices.length > 25) {
@@ -1641,7 +1685,7 @@ export class FakeDiscord {
     }
     st.ackType = type;
     st.ackFlags = message?.flags ?? 0;
-    if (message && !(message.flags & MessageFlag.Ephemeral)) {
+    if (message && (type === 4 || type === 5) && !(message.flags & MessageFlag.Ephemeral)) {
       const msg = message;
       ctx.after(() => this.dispatchMessage('MESSAGE_CREATE', msg));
     }
@@ -1661,7 +1705,7 @@ export class FakeDiscord {
               }
             : {}),
         },
-        resource: { type, ...(message && type === 4 ? { message: this.messageJson(message) } : {}) },
+        resource: { type, ...(message && (type === 4 || type === 7) ? { message: this.messageJson(message) } : {}) },
       },
     };
   }
@@ -2112,8 +2156,9 @@ export class FakeDiscord {
           type: st.type,
           user: st.user,
           authorizing_integration_owners: { '0': this.guildId },
-          name: st.commandName,
-          command_type: 1,
+          ...(st.type === 2 ? { name: st.commandName, command_type: 1 } : {}),
+          ...(st.type === 3 && st.messageId ? { interacted_message_id: st.messageId } : {}),
+          ...(m.id !== st.originalId ? { original_response_message_id: st.originalId } : {}),
         };
         out.interaction = { id: st.id, type: st.type, name: st.commandName, user: st.user };
       }
