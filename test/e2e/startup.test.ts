@@ -1,0 +1,53 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+
+const entry = fileURLToPath(new URL('../../src/index.ts', import.meta.url));
+const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+const dirs: string[] = [];
+afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+/** Runs the real entry point in a clean directory with only the given environment. */
+function run(env: Record<string, string>, dotenv?: string): Promise<{ code: number | null; stderr: string; stdout: string }> {
+  const cwd = mkdtempSync(join(tmpdir(), 'bot-start-'));
+  dirs.push(cwd);
+  if (dotenv !== undefined) writeFileSync(join(cwd, '.env'), dotenv);
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', tsx, entry], { cwd, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('start-up configuration', () => {
+  it('exits non-zero with one clear line per missing variable and no stack trace', async () => {
+    const { code, stderr } = await run({});
+    expect(code).not.toBe(0);
+    const lines = stderr.trim().split('\n');
+    expect(lines).toContain('config error: DISCORD_TOKEN: is required');
+    expect(lines).toContain('config error: OPENROUTER_API_KEY: is required');
+    expect(stderr).not.toMatch(/^\s+at /m);
+  });
+
+  it('reads .env, lets the environment win, and names each invalid variable', async () => {
+    const { code, stderr } = await run(
+      { DISCORD_TOKEN: 'from-env', STREAM_IDLE_TIMEOUT_MS: 'soon' },
+      'DISCORD_TOKEN=\nOPENROUTER_API_KEY=sk-or-from-dotenv\nDATABASE_URL=mysql://nope\n',
+    );
+    expect(code).not.toBe(0);
+    const problems = stderr.split('\n').filter((l) => l.startsWith('config error:'));
+    expect(problems).toEqual([
+      'config error: DATABASE_URL: must be sqlite://<file> or redis://host:port',
+      'config error: STREAM_IDLE_TIMEOUT_MS: must be a number',
+    ]);
+    expect(stderr).not.toMatch(/^\s+at /m);
+  });
+});
