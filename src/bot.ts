@@ -93,15 +93,16 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
   }
   logger.info({ user: client.user?.tag, guilds: client.guilds.cache.size }, 'bot ready');
 
+  const idle = async () => {
+    while (running.size > 0) await Promise.allSettled(running);
+  };
   return {
     client,
     context,
-    async idle() {
-      while (running.size > 0) await Promise.allSettled(running);
-    },
+    idle,
     async stop() {
       accepting = false;
-      await this.idle();
+      await idle();
       await context.history.drain();
       await client.destroy();
       await store.disconnect();

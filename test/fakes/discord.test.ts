@@ -288,8 +288,6 @@ describe('FakeDiscord with the real discord.js Client', () => {
 
   it('the edit bucket answers a real 429 to a client that ignores the headers', async () => {
     const { fake } = await setup({ editBucket: { limit: 2, windowMs: 2000 } });
-    const id = fake.postUserMessage({ channelId: fake.defaultChannelId, content: 'x' }).id;
-    void id;
     const send = () =>
       fetch(`${fake.apiUrl}/v10/channels/${fake.defaultChannelId}/messages`, {
         method: 'POST',
