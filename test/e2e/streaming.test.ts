@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import type { FakeInteraction } from '../fakes/discord.js';
 import { Gate, PNG_1X1, replies, text } from '../fakes/openrouter.js';
 import { askOptions, OPENROUTER_KEY, startHarness, type Harness } from '../helpers/harness.js';
 
@@ -7,7 +8,7 @@ afterEach(async () => {
   await h.close();
 });
 
-const finalOf = async (interaction: { all(): { content: string }[] }, what = 'final answer') =>
+const finalOf = async (interaction: FakeInteraction, what = 'final answer') =>
   h.discord.waitFor(() => {
     const last = interaction.all().at(-1);
     return last && /\n?-# |⚠️/.test(last.content) ? interaction.all() : undefined;
