@@ -92,6 +92,8 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
     throw err;
   }
   logger.info({ user: client.user?.tag, guilds: client.guilds.cache.size }, 'bot ready');
+  // Autocomplete must answer within 3 s: have the model list ready before anyone types.
+  void context.catalog.list();
 
   const idle = async () => {
     while (running.size > 0) await Promise.allSettled(running);

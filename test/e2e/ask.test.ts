@@ -101,3 +101,17 @@ describe('/ask', () => {
     }
   });
 });
+
+describe('/ask in threads and on Redis', () => {
+  it('treats a thread as its own conversation', async () => {
+    const parent = h.discord.defaultChannelId;
+    const thread = h.discord.createChannel({ name: 'a thread', type: 11, parentId: parent });
+    for (const [channelId, prompt] of [[parent, 'in the channel'], [thread, 'in the thread']] as const) {
+      h.openrouter.reply({ steps: text('ok') });
+      const i = await h.discord.slash({ channelId, name: 'ask', options: askOptions(prompt) });
+      await h.discord.waitFor(() => i.original()?.content.includes('-# '), { what: prompt });
+    }
+    const last = h.openrouter.chatRequests().at(-1) as { messages: { role: string; content: string }[] };
+    expect(last.messages.filter((m) => m.role !== 'system').map((m) => m.content)).toEqual([expect.stringMatching(/in the thread$/)]);
+  });
+});

@@ -287,7 +287,7 @@ interface InteractionState {
   autocomplete?: { resolve: (v: { choices: { name: string; value: string | number }[] }) => void; reject: (e: Error) => void; timer: NodeJS.Timeout };
 }
 
-interface CommandRecord extends Json {
+export interface CommandRecord extends Json {
   id: string;
   name: string;
   type: number;
