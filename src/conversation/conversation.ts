@@ -42,20 +42,37 @@ export async function runTurn(services: ConversationServices, input: TurnInput):
   const started = performance.now();
   const modelId = input.model?.trim() || config.chatModel;
   const log = logger.child({ channel: input.channelId, user: input.author.id, model: modelId });
-  const renderer = new StreamRenderer(input.surface, { onError: (err) => log.warn({ err }, 'discord rejected an update') });
+  // When Discord refuses an update (the reply was deleted, the token expired), nobody can see the
+  // answer any more: stop paying for it.
+  const stop = new AbortController();
+  input.signal?.addEventListener('abort', () => stop.abort(input.signal?.reason), { once: true });
+  const renderer = new StreamRenderer(input.surface, {
+    onError: (err) => {
+      log.warn({ err }, 'discord rejected an update; stopping the answer');
+      stop.abort('reply unavailable');
+    },
+  });
+  const show = (options: Parameters<StreamRenderer['finish']>[0]) =>
+    renderer.finish(options).then(
+      () => true,
+      (err: unknown) => {
+        log.warn({ err }, 'the answer could not be shown in Discord');
+        return false;
+      },
+    );
 
   let model: ModelInfo | undefined;
   let attachments: ReadAttachment[];
   try {
     model = await resolveModel(services.catalog, modelId);
     attachments = await Promise.all(
-      input.attachments.map((att) => readAttachment(att, { ...services.attachmentPolicy, ...(input.signal ? { signal: input.signal } : {}) })),
+      input.attachments.map((att) => readAttachment(att, { ...services.attachmentPolicy, signal: stop.signal })),
     );
     checkModelAccepts(model, attachments);
   } catch (error) {
     if (!(error instanceof UserError)) throw error;
     log.info({ reason: error.message }, 'request refused');
-    await renderer.finish({ notice: `⚠️ ${error.message}` });
+    await show({ notice: `⚠️ ${error.message}` });
     return;
   }
 
@@ -73,12 +90,12 @@ export async function runTurn(services: ConversationServices, input: TurnInput):
       services.openrouter,
       { model: modelId, messages, ...(model?.output.includes('image') ? { modalities: imageModalities(model) } : {}) },
       { onText: (delta) => renderer.append(delta) },
-      { idleTimeoutMs: config.streamIdleTimeoutMs, ...(input.signal ? { signal: input.signal } : {}) },
+      { idleTimeoutMs: config.streamIdleTimeoutMs, signal: stop.signal },
     );
   } catch (error) {
     if (!(error instanceof RequestFailed)) throw error;
     log.warn({ err: error.cause }, 'openrouter request failed');
-    await renderer.finish({ notice: `⚠️ ${explainRequestFailure(error.cause, modelId)}` });
+    await show({ notice: `⚠️ ${explainRequestFailure(error.cause, modelId)}` });
     return;
   }
 
@@ -105,7 +122,7 @@ export async function runTurn(services: ConversationServices, input: TurnInput):
   }
 
   const files = outcome.images.flatMap((url, i) => decodeImage(url, `image-${i + 1}`) ?? []);
-  await renderer.finish({
+  const shown = await show({
     footer: formatFooter(outcome.model ?? modelId, outcome.usage),
     files,
     ...(notices.length ? { notice: notices.join('\n') } : {}),
@@ -121,6 +138,7 @@ export async function runTurn(services: ConversationServices, input: TurnInput):
       images: outcome.images.length,
       messages: renderer.messages.length,
       interruption: outcome.interruption?.kind,
+      shown,
       generation: outcome.generationId,
     },
     'answered',

@@ -113,6 +113,21 @@ describe('failures users can act on', () => {
   });
 });
 
+describe('the reply disappearing', () => {
+  it('stops the upstream stream when Discord says the reply is gone', async () => {
+    h = await startHarness();
+    const gate = new Gate();
+    h.openrouter.reply({ steps: [{ content: 'start' }, { gate }, { content: ' more' }, { stall: true }] });
+    const interaction = await h.discord.slash({ channelId: h.discord.defaultChannelId, name: 'ask', options: askOptions('hi') });
+    await h.discord.waitFor(() => interaction.original()?.content === 'start', { what: 'start shown' });
+    h.discord.inject({ method: 'PATCH', path: /\/messages\/@original$/, status: 404, body: { message: 'Unknown Message', code: 10008 }, times: 100 });
+    gate.open();
+    await h.openrouter.waitFor(() => h.openrouter.chatRecords().at(-1)?.response.state === 'aborted', { what: 'upstream aborted' });
+    await h.bot.idle();
+    expect(h.logs.lines().some((l) => l.msg === 'discord rejected an update; stopping the answer')).toBe(true);
+  });
+});
+
 describe('concurrency and logs', () => {
   it('stores every turn of concurrent /asks in one channel, each pair unbroken', async () => {
     h = await startHarness();
