@@ -1,4 +1,6 @@
 import type { ChatContentItems } from '@openrouter/sdk/models';
+import { fitForModel, toDataUrl, type ImageData } from './images.js';
+import { formatSize } from './units.js';
 import { UserError } from './user-error.js';
 
 export interface IncomingAttachment {
@@ -15,8 +17,10 @@ export interface ReadAttachment {
   kind: AttachmentKind;
   /** What goes to the model. */
   part: ChatContentItems;
-  /** What the stored conversation keeps: never bytes, never a Discord link (they expire). */
+  /** What the stored conversation keeps as text: never a Discord link (they expire). */
   summary: string;
+  /** For images: the bytes sent (scaled down when very large). */
+  image?: ImageData;
 }
 
 export interface AttachmentPolicy {
@@ -38,10 +42,6 @@ const TEXT_EXTENSIONS = new Set(
 function extension(name: string): string {
   const dot = name.lastIndexOf('.');
   return dot === -1 ? name.toLowerCase() : name.slice(dot + 1).toLowerCase();
-}
-
-function mb(bytes: number): string {
-  return `${(bytes / 1024 / 1024).toFixed(bytes < 1024 * 1024 ? 2 : 1)} MB`;
 }
 
 /** Decides from the declared type and name; the bytes are checked again after download. */
@@ -75,7 +75,7 @@ export async function download(att: IncomingAttachment, policy: AttachmentPolicy
     throw new UserError(`I only download attachments from Discord, and **${att.name}** is not on Discord’s servers.`);
   }
   if (att.size > policy.maxBytes) {
-    throw new UserError(`**${att.name}** is ${mb(att.size)}; the limit is ${mb(policy.maxBytes)}. Attach a smaller file.`);
+    throw new UserError(`**${att.name}** is ${formatSize(att.size)}; the limit is ${formatSize(policy.maxBytes)}. Attach a smaller file.`);
   }
   let response: Response;
   try {
@@ -94,7 +94,7 @@ export async function download(att: IncomingAttachment, policy: AttachmentPolicy
       total += part.byteLength;
       if (total > policy.maxBytes) {
         await response.body.cancel().catch(() => undefined);
-        throw new UserError(`**${att.name}** is larger than the ${mb(policy.maxBytes)} limit. Attach a smaller file.`);
+        throw new UserError(`**${att.name}** is larger than the ${formatSize(policy.maxBytes)} limit. Attach a smaller file.`);
       }
       parts.push(part);
     }
@@ -121,11 +121,13 @@ export async function readAttachment(att: IncomingAttachment, policy: Attachment
   if (kind === 'image') {
     const type = sniffImage(bytes);
     if (!type) throw new UserError(`**${att.name}** is not a PNG, JPEG, WebP or GIF image, whatever its name says.`);
-    return {
-      kind,
-      part: { type: 'image_url', imageUrl: { url: `data:${type};base64,${bytes.toString('base64')}` } },
-      summary: `[image: ${att.name}]`,
-    };
+    let image: ImageData;
+    try {
+      image = await fitForModel({ bytes, mime: type });
+    } catch {
+      throw new UserError(`**${att.name}** looks like an image but could not be decoded; it may be damaged.`);
+    }
+    return { kind, part: { type: 'image_url', imageUrl: { url: toDataUrl(image) } }, summary: `[image: ${att.name}]`, image };
   }
   if (kind === 'pdf') {
     if (bytes.subarray(0, 5).toString('latin1') !== '%PDF-') throw new UserError(`**${att.name}** is not a valid PDF.`);

@@ -1,8 +1,9 @@
+import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { classify, readAttachment, sniffImage, type AttachmentPolicy } from '../../src/attachments.js';
 import { UserError } from '../../src/user-error.js';
 
-const PNG = Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex');
+const PNG = await sharp({ create: { width: 3, height: 2, channels: 3, background: 'red' } }).png().toBuffer();
 const JPEG = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 0x10]);
 
 function policy(body: Uint8Array | undefined, extra: Partial<AttachmentPolicy> = {}) {
@@ -52,6 +53,15 @@ describe('readAttachment', () => {
     expect(read.part).toEqual({ type: 'image_url', imageUrl: { url: `data:image/png;base64,${PNG.toString('base64')}` } });
     expect(read.summary).toBe('[image: cat.jpg]');
     expect(JSON.stringify(read)).not.toContain('cdn.discordapp.com');
+  });
+
+  it('scales a very large image down before sending it, and refuses a damaged one', async () => {
+    const big = await sharp({ create: { width: 3000, height: 1000, channels: 3, background: 'blue' } }).png().toBuffer();
+    const read = await readAttachment(att('wide.png', 'image/png', big.length), policy(big, { maxBytes: 10_000_000 }).policy);
+    expect(read.image!.mime).toBe('image/jpeg');
+    expect(await sharp(read.image!.bytes).metadata()).toMatchObject({ width: 2048, height: 683 });
+    const damaged = Buffer.concat([PNG.subarray(0, 20), Buffer.alloc(50)]);
+    await expect(readAttachment(att('broken.png', 'image/png'), policy(damaged).policy)).rejects.toThrow(/could not be decoded/);
   });
 
   it('sends text files as text and PDFs as file parts', async () => {
