@@ -55,6 +55,24 @@ for (const backend of backends) {
       await second.store.disconnect();
     });
 
+    it('keeps the bytes of the newest images only, and the older ones as references no more', async () => {
+      const { store, history } = await open();
+      const refs = [];
+      for (let i = 0; i < 6; i++) {
+        const ref = await history.saveImage('pics', { bytes: Buffer.from(`image ${i}`), mime: 'image/png' }, { name: `i${i}.png`, origin: 'user', sha: `${i}` });
+        refs.push(ref);
+        await history.append('pics', [{ ...turn('user', `[image: i${i}.png]`), images: [ref] }]);
+      }
+      const turns = await history.load('pics');
+      expect(turns.map((t) => t.images?.map((i) => i.name) ?? [])).toEqual([[], [], ['i2.png'], ['i3.png'], ['i4.png'], ['i5.png']]);
+      expect(turns[0]!.content).toBe('[image: i0.png]');
+      expect(await history.loadImage('pics', refs[0]!.id)).toBeUndefined();
+      expect((await history.loadImage('pics', refs[5]!.id))?.bytes.toString()).toBe('image 5');
+      await history.reset('pics');
+      expect(await history.loadImage('pics', refs[5]!.id)).toBeUndefined();
+      await store.disconnect();
+    });
+
     it('reset forgets one channel only, after writes queued before it', async () => {
       const { store, history } = await open();
       await history.append('keep', [turn('user', 'kept')]);

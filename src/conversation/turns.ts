@@ -1,7 +1,17 @@
-/** One stored message of a channel's conversation. Bytes are never stored, only text. */
+/** An image the conversation has seen or made; its bytes are kept apart, for the newest few only. */
+export interface ImageRef {
+  id: string;
+  name: string;
+  origin: 'user' | 'generated';
+  /** SHA-256 of the bytes as they are on Discord, to recognise the same image when it comes back. */
+  sha: string;
+}
+
+/** One stored message of a channel's conversation: text, plus references to its images. */
 export interface Turn {
   role: 'user' | 'assistant';
   content: string;
+  images?: ImageRef[];
   /** Who said it (user turns): shown to the model so it can tell people apart. */
   author?: string;
   /** Which model answered (assistant turns). */
