@@ -1,5 +1,5 @@
 import type { ChatContentItems } from '@openrouter/sdk/models';
-import { fitForModel, toDataUrl, type ImageData } from './images.js';
+import { fitForModel, sha256, toDataUrl, type ImageData } from './images.js';
 import { formatSize } from './units.js';
 import { UserError } from './user-error.js';
 
@@ -21,6 +21,8 @@ export interface ReadAttachment {
   summary: string;
   /** For images: the bytes sent (scaled down when very large). */
   image?: ImageData;
+  /** For images: SHA-256 of the bytes as downloaded, to recognise an image the bot has seen. */
+  sha?: string;
 }
 
 export interface AttachmentPolicy {
@@ -127,7 +129,7 @@ export async function readAttachment(att: IncomingAttachment, policy: Attachment
     } catch {
       throw new UserError(`**${att.name}** looks like an image but could not be decoded; it may be damaged.`);
     }
-    return { kind, part: { type: 'image_url', imageUrl: { url: toDataUrl(image) } }, summary: `[image: ${att.name}]`, image };
+    return { kind, part: { type: 'image_url', imageUrl: { url: toDataUrl(image) } }, summary: `[image: ${att.name}]`, image, sha: sha256(bytes) };
   }
   if (kind === 'pdf') {
     if (bytes.subarray(0, 5).toString('latin1') !== '%PDF-') throw new UserError(`**${att.name}** is not a valid PDF.`);

@@ -18,6 +18,7 @@ const schema = z.object({
     .default('sqlite://./data/bot.sqlite'),
   DISCORD_GUILD_ID: snowflake.optional(),
   CHAT_MODEL: z.string().min(1).default('openai/gpt-5-image-mini'),
+  IMAGE_MODEL: z.string().min(1).default('openai/gpt-5-image-mini'),
   LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
   STREAM_IDLE_TIMEOUT_MS: positiveInt.default(120_000),
   HISTORY_MAX_TOKENS: positiveInt.default(12_000),
@@ -33,6 +34,7 @@ export interface Config {
   databaseUrl: string;
   discordGuildId: string | undefined;
   chatModel: string;
+  imageModel: string;
   logLevel: z.infer<typeof schema>['LOG_LEVEL'];
   streamIdleTimeoutMs: number;
   historyMaxTokens: number;
@@ -67,6 +69,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): ConfigResult {
       databaseUrl: e.DATABASE_URL,
       discordGuildId: e.DISCORD_GUILD_ID,
       chatModel: e.CHAT_MODEL,
+      imageModel: e.IMAGE_MODEL,
       logLevel: e.LOG_LEVEL,
       streamIdleTimeoutMs: e.STREAM_IDLE_TIMEOUT_MS,
       historyMaxTokens: e.HISTORY_MAX_TOKENS,

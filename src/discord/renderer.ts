@@ -40,7 +40,13 @@ export class StreamRenderer {
 
   constructor(
     private readonly surface: ReplySurface,
-    private readonly options: { limit?: number; timers?: Timers; onError?: (error: unknown) => void } = {},
+    private readonly options: {
+      limit?: number;
+      timers?: Timers;
+      onError?: (error: unknown) => void;
+      /** A line shown under the text while it streams (progress); gone from the final message. */
+      status?: () => string | undefined;
+    } = {},
   ) {}
 
   get limit(): number {
@@ -61,6 +67,14 @@ export class StreamRenderer {
     if (!delta || this.finishing) return;
     this.text += delta;
     this.version++;
+    const last = this.slots.at(-1);
+    if (last) last.scheduler.markDirty();
+    else this.ensureSlots(1);
+  }
+
+  /** The status line changed: show it with the next edit the bucket allows. */
+  refresh(): void {
+    if (this.finishing) return;
     const last = this.slots.at(-1);
     if (last) last.scheduler.markDirty();
     else this.ensureSlots(1);
@@ -134,7 +148,12 @@ export class StreamRenderer {
       // The split may have sealed this chunk and started new ones: give them messages.
       this.ensureSlots(this.sealed.length + 1);
     }
-    return { content: index < this.sealed.length ? this.sealed[index]! : this.tail.text };
+    if (index < this.sealed.length) return { content: this.sealed[index]! };
+    const status = this.options.status?.();
+    const text = this.tail.text;
+    if (!status) return { content: text };
+    if (text.trim() === '') return { content: status };
+    return { content: text.length + 1 + status.length <= this.limit ? `${text}\n${status}` : text };
   }
 
   /** Re-splits the unsealed tail if the text changed, sealing every chunk but the last. */

@@ -121,6 +121,21 @@ describe('StreamRenderer', () => {
     expect(final()).toEqual(['\n\nAnswer\n-# f']);
   });
 
+  it('shows a status line under the streaming text and drops it from the final message', async () => {
+    const { surface, messages, final } = recordingSurface();
+    let seconds = 0;
+    const r = new StreamRenderer(surface, { status: () => `-# working… ${seconds} s` });
+    r.refresh();
+    await settle();
+    expect(messages[0]!.contents).toEqual(['-# working… 0 s']);
+    seconds = 2;
+    r.append('Some text');
+    await settle();
+    expect(messages[0]!.contents.at(-1)).toBe('Some text\n-# working… 2 s');
+    await r.finish({ footer: '-# done' });
+    expect(final()).toEqual(['Some text\n-# done']);
+  });
+
   it('shows a notice alone when there is no text', async () => {
     const { surface, final } = recordingSurface();
     const r = new StreamRenderer(surface);
