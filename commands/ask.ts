@@ -1,7 +1,19 @@
-import { SlashCommandBuilder } from 'discord.js';
+import { SlashCommandBuilder, type ChatInputCommandInteraction } from 'discord.js';
 import { runTurn } from '../src/conversation/conversation.js';
 import { interactionSurface } from '../src/discord/interaction-surface.js';
-import type { SlashCommand } from '../src/slash-command.js';
+import type { BotContext, SlashCommand } from '../src/slash-command.js';
+
+/** Who asked, as the model should see them: their nickname in the server when they have one. */
+export function authorOf(interaction: ChatInputCommandInteraction): { id: string; name: string } {
+  const member = interaction.member;
+  return { id: interaction.user.id, name: member && 'displayName' in member ? member.displayName : interaction.user.displayName };
+}
+
+/** Autocomplete choices from OpenRouter's model list (Discord allows 25, names up to 100 chars). */
+export async function modelChoices(ctx: BotContext, typed: string, output?: string) {
+  const models = await ctx.catalog.search(typed, output ? { output } : {});
+  return models.map((m) => ({ name: `${m.name} (${m.id})`.slice(0, 100), value: m.id.slice(0, 100) }));
+}
 
 export const ask: SlashCommand = {
   data: new SlashCommandBuilder()
@@ -18,19 +30,18 @@ export const ask: SlashCommand = {
     const attachment = interaction.options.getAttachment('attachment');
     await runTurn(ctx, {
       channelId: interaction.channelId,
-      author: { id: interaction.user.id, name: interaction.member && 'displayName' in interaction.member ? interaction.member.displayName : interaction.user.displayName },
+      author: authorOf(interaction),
       prompt: interaction.options.getString('prompt', true),
       attachments: attachment
         ? [{ name: attachment.name, url: attachment.url, size: attachment.size, contentType: attachment.contentType }]
         : [],
       model: interaction.options.getString('model') ?? undefined,
+      uploadLimit: interaction.attachmentSizeLimit,
       surface: interactionSurface(interaction, ctx.rateLimits),
     });
   },
 
   async autocomplete(interaction, ctx) {
-    const typed = interaction.options.getFocused();
-    const models = await ctx.catalog.search(typed);
-    await interaction.respond(models.map((m) => ({ name: `${m.name} (${m.id})`.slice(0, 100), value: m.id.slice(0, 100) })));
+    await interaction.respond(await modelChoices(ctx, interaction.options.getFocused()));
   },
 };

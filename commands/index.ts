@@ -1,5 +1,6 @@
 import type { SlashCommand } from '../src/slash-command.js';
 import { ask } from './ask.js';
+import { imagine } from './imagine.js';
 import { reset } from './reset.js';
 
-export const commands: readonly SlashCommand[] = [ask, reset];
+export const commands: readonly SlashCommand[] = [ask, imagine, reset];

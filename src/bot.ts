@@ -1,6 +1,7 @@
 import { Client, Events, GatewayIntentBits, type Interaction } from 'discord.js';
 import { commands } from '../commands/index.js';
 import { DISCORD_CDN_HOSTS } from './attachments.js';
+import { answerMention } from './discord/mentions.js';
 import type { Config } from './config.js';
 import { ChannelHistory } from './conversation/history.js';
 import { RateLimitTracker } from './discord/rate-limits.js';
@@ -29,7 +30,8 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
   const store = await openStore(config.databaseUrl, logger, options.storeNamespace);
   const openrouter = createOpenRouter({ apiKey: config.openRouterApiKey, baseUrl: config.openRouterBaseUrl });
   const client = new Client({
-    intents: [GatewayIntentBits.Guilds],
+    // Message Content (privileged) lets the bot see the images on messages people reply to.
+    intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.MessageContent],
     rest: { api: config.discordApiUrl },
     // A second guard besides each message's own: nothing the bot sends pings anyone.
     allowedMentions: { parse: [], repliedUser: false },
@@ -52,10 +54,23 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
   let accepting = true;
   const byName = new Map(commands.map((c) => [c.data.name, c]));
 
-  client.on(Events.InteractionCreate, (interaction: Interaction) => {
-    if (!accepting) return;
-    const task = handle(interaction).finally(() => running.delete(task));
+  const track = (work: Promise<void>) => {
+    const task = work.finally(() => running.delete(task));
     running.add(task);
+  };
+  client.on(Events.InteractionCreate, (interaction: Interaction) => {
+    if (accepting) track(handle(interaction));
+  });
+  client.on(Events.MessageCreate, (message) => {
+    if (!accepting) return;
+    track(
+      answerMention(message, context).catch(async (err: unknown) => {
+        logger.error({ err, channel: message.channelId }, 'answering a mention failed');
+        await message
+          .reply({ content: '⚠️ Something went wrong on the bot’s side. It has been logged; try again in a moment.', allowedMentions: { parse: [], repliedUser: false } })
+          .catch(() => undefined);
+      }),
+    );
   });
 
   async function handle(interaction: Interaction): Promise<void> {
@@ -89,6 +104,12 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
   } catch (err) {
     await client.destroy();
     await store.disconnect();
+    if (err instanceof Error && /disallowed intents/i.test(err.message)) {
+      throw new Error(
+        'Discord refused the Message Content intent. In the Developer Portal, open your application → Bot → Privileged Gateway Intents and turn on Message Content Intent.',
+        { cause: err },
+      );
+    }
     throw err;
   }
   logger.info({ user: client.user?.tag, guilds: client.guilds.cache.size }, 'bot ready');

@@ -1,0 +1,46 @@
+import { GuildPremiumTier, type Attachment, type Guild, type Message } from 'discord.js';
+import { classify, type IncomingAttachment } from '../attachments.js';
+import { runTurn } from '../conversation/conversation.js';
+import type { BotContext } from '../slash-command.js';
+import { messageSurface } from './message-surface.js';
+
+const toIncoming = (a: Attachment): IncomingAttachment => ({ name: a.name, url: a.url, size: a.size, contentType: a.contentType });
+
+/** Discord's per-file upload limit for messages in a guild (interactions tell theirs directly). */
+export function uploadLimitOf(guild: Guild | null): number {
+  const mib = 1024 * 1024;
+  if (guild?.premiumTier === GuildPremiumTier.Tier3) return 100 * mib;
+  if (guild?.premiumTier === GuildPremiumTier.Tier2) return 50 * mib;
+  return 10 * mib;
+}
+
+/**
+ * A message that mentions the bot is answered like /ask, as a reply to it. Images on the message
+ * it replies to (anyone's, the bot's own generated ones included) go to the model too: that is how
+ * people ask about a picture or edit one.
+ */
+export async function answerMention(message: Message, ctx: BotContext): Promise<void> {
+  const botId = message.client.user.id;
+  if (message.author.bot || message.author.id === botId || !message.mentions.users.has(botId)) return;
+
+  const text = message.content.replace(new RegExp(`<@!?${botId}>`, 'g'), '').trim();
+  const referenced = message.reference?.messageId ? await message.fetchReference().catch(() => undefined) : undefined;
+  const referencedImages = referenced ? [...referenced.attachments.values()].filter((a) => classify({ name: a.name, contentType: a.contentType }) === 'image') : [];
+  const attachments = [...referencedImages, ...message.attachments.values()].map(toIncoming);
+
+  const quoted = referenced?.content.trim() ? `(Replying to ${referenced.author.displayName}: “${referenced.content.trim().slice(0, 500)}”)\n` : '';
+  const prompt = `${quoted}${text || (attachments.length ? 'What is this?' : '')}`.trim();
+  if (!prompt) {
+    await message.reply({ content: 'Ask me something after the mention, or reply to an image and mention me.', allowedMentions: { parse: [], repliedUser: false } });
+    return;
+  }
+  if (message.channel.isSendable()) await message.channel.sendTyping().catch(() => undefined);
+  await runTurn(ctx, {
+    channelId: message.channelId,
+    author: { id: message.author.id, name: message.member?.displayName ?? message.author.displayName },
+    prompt,
+    attachments,
+    uploadLimit: uploadLimitOf(message.guild),
+    surface: messageSurface(message, ctx.rateLimits),
+  });
+}
