@@ -741,6 +741,11 @@ export class FakeDiscord {
     return this.blobs.get(attachmentId)?.data;
   }
 
+  /** The CDN stops serving an attachment (its signed link expired, or it was deleted): 404 from then on. */
+  expireAttachment(attachmentId: string): void {
+    this.blobs.delete(attachmentId);
+  }
+
   /**
    * A user clicks a button / picks from a select menu on a message (INTERACTION_CREATE type 3).
    * Callbacks 6 (deferUpdate) and 7 (update) make that message the interaction's original.
