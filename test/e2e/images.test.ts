@@ -80,6 +80,12 @@ describe('/imagine', () => {
     expect(message!.content).toMatch(/ℹ️ Image 1 was (re-encoded as JPEG|scaled down to \d+×\d+ JPEG) to fit Discord’s 100 KB upload limit/);
   });
 
+  it('autocompletes only models that can make images', async () => {
+    h = await startHarness();
+    const result = await h.discord.autocomplete({ channelId: h.discord.defaultChannelId, name: 'imagine', options: [{ name: 'model', type: 3, value: 'gpt-5', focused: true }] });
+    expect(result.choices.map((c) => c.value).sort()).toEqual(['openai/gpt-5-image', 'openai/gpt-5-image-mini', 'openai/gpt-5.4-image-2']);
+  });
+
   it('refuses a model that cannot make images, and says when no image came back', async () => {
     h = await startHarness();
     const refused = await h.discord.slash({ channelId: h.discord.defaultChannelId, name: 'imagine', options: [{ name: 'prompt', type: 3, value: 'x' }, { name: 'model', type: 3, value: 'openai/gpt-5' }] });
