@@ -5,6 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { startBot } from '../../src/bot.js';
+import { parseConfig } from '../../src/config.js';
+import { FakeDiscord } from '../fakes/discord.js';
+import { captureLogs } from '../helpers/logs.js';
 
 const entry = fileURLToPath(new URL('../../src/index.ts', import.meta.url));
 const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
@@ -49,5 +53,20 @@ describe('start-up configuration', () => {
       'config error: STREAM_IDLE_TIMEOUT_MS: must be a number',
     ]);
     expect(stderr).not.toMatch(/^\s+at /m);
+  });
+});
+
+describe('start-up against Discord', () => {
+  it('says how to fix it when the Message Content intent is not enabled for the application', async () => {
+    const discord = await FakeDiscord.start({ privilegedIntents: 0 });
+    const dir = mkdtempSync(join(tmpdir(), 'bot-intents-'));
+    dirs.push(dir);
+    try {
+      const parsed = parseConfig({ DISCORD_TOKEN: discord.token, OPENROUTER_API_KEY: 'sk-or-x', DISCORD_API_URL: discord.apiUrl, OPENROUTER_BASE_URL: 'http://127.0.0.1:9/api/v1', DATABASE_URL: `sqlite://${join(dir, 'b.sqlite')}` });
+      if (!parsed.ok) throw new Error(parsed.problems.join());
+      await expect(startBot(parsed.config, captureLogs().logger)).rejects.toThrow(/turn on Message Content Intent/);
+    } finally {
+      await discord.stop();
+    }
   });
 });

@@ -46,7 +46,15 @@ export interface FakeDiscordOptions {
   heartbeatIntervalMs?: number;
   /** Whole-request size limit (413 / 40005 above it). Default 25 MiB. */
   maxRequestBytes?: number;
+  /**
+   * Privileged intents switched on for the application in the Developer Portal (bitmask of
+   * GuildPresences 1<<8, GuildMembers 1<<1, MessageContent 1<<15). Asking for another one closes the
+   * gateway with 4014 "Disallowed intent(s)". Default: all three.
+   */
+  privilegedIntents?: number;
 }
+
+const PRIVILEGED_INTENTS = (1 << 1) | (1 << 8) | (1 << 15);
 
 export interface RecordedFile {
   field: string;
@@ -562,6 +570,7 @@ export class FakeDiscord {
       tokenLifetimeMs: opts.tokenLifetimeMs ?? 15 * 60 * 1000,
       heartbeatIntervalMs: opts.heartbeatIntervalMs ?? 41250,
       maxRequestBytes: opts.maxRequestBytes ?? 25 * 1024 * 1024,
+      privilegedIntents: opts.privilegedIntents ?? PRIVILEGED_INTENTS,
     };
     this.server = server;
     this.origin = `http://127.0.0.1:${port}`;
@@ -2420,6 +2429,10 @@ export class FakeDiscord {
         }
         if (typeof d.intents !== 'number') {
           conn.ws.close(4013, 'Invalid intent(s).');
+          break;
+        }
+        if (d.intents & PRIVILEGED_INTENTS & ~this.opts.privilegedIntents) {
+          conn.ws.close(4014, 'Disallowed intent(s).');
           break;
         }
         const shardIn = Array.isArray(d.shard) ? d.shard : [0, 1];
