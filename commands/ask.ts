@@ -1,19 +1,7 @@
-import { SlashCommandBuilder, type ChatInputCommandInteraction } from 'discord.js';
+import { SlashCommandBuilder } from 'discord.js';
 import { runTurn } from '../src/conversation/conversation.js';
 import { interactionSurface } from '../src/discord/interaction-surface.js';
-import type { BotContext, SlashCommand } from '../src/slash-command.js';
-
-/** Who asked, as the model should see them: their nickname in the server when they have one. */
-export function authorOf(interaction: ChatInputCommandInteraction): { id: string; name: string } {
-  const member = interaction.member;
-  return { id: interaction.user.id, name: member && 'displayName' in member ? member.displayName : interaction.user.displayName };
-}
-
-/** Autocomplete choices from OpenRouter's model list (Discord allows 25, names up to 100 chars). */
-export async function modelChoices(ctx: BotContext, typed: string, output?: string) {
-  const models = await ctx.catalog.search(typed, output ? { output } : {});
-  return models.map((m) => ({ name: `${m.name} (${m.id})`.slice(0, 100), value: m.id.slice(0, 100) }));
-}
+import { authorOf, modelChoices, type SlashCommand } from '../src/slash-command.js';
 
 export const ask: SlashCommand = {
   data: new SlashCommandBuilder()

@@ -1,8 +1,7 @@
 import { SlashCommandBuilder } from 'discord.js';
 import { runTurn } from '../src/conversation/conversation.js';
 import { interactionSurface } from '../src/discord/interaction-surface.js';
-import type { SlashCommand } from '../src/slash-command.js';
-import { authorOf, modelChoices } from './ask.js';
+import { authorOf, modelChoices, type SlashCommand } from '../src/slash-command.js';
 
 /** The ratios OpenRouter's image models accept in `image_config.aspect_ratio`. */
 export const ASPECT_RATIOS = ['1:1', '2:3', '3:2', '3:4', '4:3', '4:5', '5:4', '9:16', '16:9', '21:9'];
