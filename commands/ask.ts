@@ -1,7 +1,6 @@
 import { SlashCommandBuilder } from 'discord.js';
 import { runTurn } from '../src/conversation/conversation.js';
-import { interactionSurface } from '../src/discord/interaction-surface.js';
-import { authorOf, modelChoices, type SlashCommand } from '../src/slash-command.js';
+import { commandTurn, modelChoices, type SlashCommand } from '../src/slash-command.js';
 
 export const ask: SlashCommand = {
   data: new SlashCommandBuilder()
@@ -15,18 +14,7 @@ export const ask: SlashCommand = {
   async execute(interaction, ctx) {
     // Discord drops the interaction if it isn't acknowledged within 3 s.
     await interaction.deferReply();
-    const attachment = interaction.options.getAttachment('attachment');
-    await runTurn(ctx, {
-      channelId: interaction.channelId,
-      author: authorOf(interaction),
-      prompt: interaction.options.getString('prompt', true),
-      attachments: attachment
-        ? [{ name: attachment.name, url: attachment.url, size: attachment.size, contentType: attachment.contentType }]
-        : [],
-      model: interaction.options.getString('model') ?? undefined,
-      uploadLimit: interaction.attachmentSizeLimit,
-      surface: interactionSurface(interaction, ctx.rateLimits),
-    });
+    await runTurn(ctx, commandTurn(interaction, ctx, 'attachment'));
   },
 
   async autocomplete(interaction, ctx) {

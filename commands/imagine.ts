@@ -1,7 +1,6 @@
 import { SlashCommandBuilder } from 'discord.js';
 import { runTurn } from '../src/conversation/conversation.js';
-import { interactionSurface } from '../src/discord/interaction-surface.js';
-import { authorOf, modelChoices, type SlashCommand } from '../src/slash-command.js';
+import { commandTurn, modelChoices, type SlashCommand } from '../src/slash-command.js';
 
 /** The ratios OpenRouter's image models accept in `image_config.aspect_ratio`. */
 export const ASPECT_RATIOS = ['1:1', '2:3', '3:2', '3:4', '4:3', '4:5', '5:4', '9:16', '16:9', '21:9'];
@@ -23,17 +22,10 @@ export const imagine: SlashCommand = {
 
   async execute(interaction, ctx) {
     await interaction.deferReply();
-    const image = interaction.options.getAttachment('image');
     await runTurn(ctx, {
+      ...commandTurn(interaction, ctx, 'image'),
       mode: 'image',
-      channelId: interaction.channelId,
-      author: authorOf(interaction),
-      prompt: interaction.options.getString('prompt', true),
-      attachments: image ? [{ name: image.name, url: image.url, size: image.size, contentType: image.contentType }] : [],
-      model: interaction.options.getString('model') ?? undefined,
       aspectRatio: interaction.options.getString('aspect_ratio') ?? undefined,
-      uploadLimit: interaction.attachmentSizeLimit,
-      surface: interactionSurface(interaction, ctx.rateLimits),
     });
   },
 

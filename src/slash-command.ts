@@ -3,7 +3,8 @@ import type {
   ChatInputCommandInteraction,
   RESTPostAPIChatInputApplicationCommandsJSONBody,
 } from 'discord.js';
-import type { ConversationServices } from './conversation/conversation.js';
+import type { ConversationServices, TurnInput } from './conversation/conversation.js';
+import { interactionSurface } from './discord/interaction-surface.js';
 import type { RateLimitTracker } from './discord/rate-limits.js';
 
 export interface BotContext extends ConversationServices {
@@ -26,4 +27,18 @@ export function authorOf(interaction: ChatInputCommandInteraction): { id: string
 export async function modelChoices(ctx: BotContext, typed: string, output?: string) {
   const models = await ctx.catalog.search(typed, output ? { output } : {});
   return models.map((m) => ({ name: `${m.name} (${m.id})`.slice(0, 100), value: m.id.slice(0, 100) }));
+}
+
+/** What every command's turn shares: who, where, the prompt, the file, the model, the reply. */
+export function commandTurn(interaction: ChatInputCommandInteraction, ctx: BotContext, attachmentOption: string): TurnInput {
+  const attachment = interaction.options.getAttachment(attachmentOption);
+  return {
+    channelId: interaction.channelId,
+    author: authorOf(interaction),
+    prompt: interaction.options.getString('prompt', true),
+    attachments: attachment ? [attachment] : [],
+    model: interaction.options.getString('model') ?? undefined,
+    uploadLimit: interaction.attachmentSizeLimit,
+    surface: interactionSurface(interaction, ctx.rateLimits),
+  };
 }

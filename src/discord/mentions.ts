@@ -1,10 +1,8 @@
-import { GuildPremiumTier, type Attachment, type Guild, type Message } from 'discord.js';
+import { GuildPremiumTier, type Guild, type Message } from 'discord.js';
 import { classify, type IncomingAttachment } from '../attachments.js';
 import { runTurn } from '../conversation/conversation.js';
 import type { BotContext } from '../slash-command.js';
 import { messageSurface } from './message-surface.js';
-
-const toIncoming = (a: Attachment): IncomingAttachment => ({ name: a.name, url: a.url, size: a.size, contentType: a.contentType });
 
 /** Discord's per-file upload limit for messages in a guild (interactions tell theirs directly). */
 export function uploadLimitOf(guild: Guild | null): number {
@@ -26,7 +24,7 @@ export async function answerMention(message: Message, ctx: BotContext): Promise<
   const text = message.content.replace(new RegExp(`<@!?${botId}>`, 'g'), '').trim();
   const referenced = message.reference?.messageId ? await message.fetchReference().catch(() => undefined) : undefined;
   const referencedImages = referenced ? [...referenced.attachments.values()].filter((a) => classify({ name: a.name, contentType: a.contentType }) === 'image') : [];
-  const attachments = [...referencedImages, ...message.attachments.values()].map(toIncoming);
+  const attachments: IncomingAttachment[] = [...referencedImages, ...message.attachments.values()];
 
   const quoted = referenced?.content.trim() ? `(Replying to ${referenced.author.displayName}: “${referenced.content.trim().slice(0, 500)}”)\n` : '';
   const prompt = `${quoted}${text || (attachments.length ? 'What is this?' : '')}`.trim();
