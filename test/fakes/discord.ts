@@ -23,6 +23,7 @@ import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { WebSocketServer, WebSocket } from 'ws';
+import { waitUntil } from './wait-until.js';
 
 // ---------------------------------------------------------------------------------------------
 // Public types
@@ -1076,36 +1077,17 @@ export class FakeDiscord {
    */
   waitFor<T>(predicate: () => T | undefined | false | null, opts: { timeoutMs?: number; what?: string } = {}): Promise<T> {
     const timeoutMs = opts.timeoutMs ?? 10_000;
-    return new Promise<T>((resolve, reject) => {
-      let timer: NodeJS.Timeout | undefined;
-      const check = (): void => {
-        let v: T | undefined | false | null;
-        try {
-          v = predicate();
-        } catch (err) {
-          cleanup();
-          reject(err instanceof Error ? err : new Error(String(err)));
-          return;
-        }
-        if (v !== undefined && v !== false && v !== null) {
-          cleanup();
-          resolve(v);
-        }
-      };
-      const cleanup = (): void => {
-        this.waiters.delete(check);
-        if (timer) {
-          clearTimeout(timer);
-          this.timers.delete(timer);
-        }
-      };
-      timer = setTimeout(() => {
-        cleanup();
-        reject(new Error(`FakeDiscord.waitFor(${opts.what ?? 'condition'}) timed out after ${timeoutMs} ms${this.recentSummary()}`));
-      }, timeoutMs);
-      this.timers.add(timer);
-      this.waiters.add(check);
-      check();
+    return waitUntil(predicate, {
+      timeoutMs,
+      subscribe: (check) => {
+        this.waiters.add(check);
+        return () => this.waiters.delete(check);
+      },
+      track: (timer) => {
+        this.timers.add(timer);
+        return () => this.timers.delete(timer);
+      },
+      describe: () => `FakeDiscord.waitFor(${opts.what ?? 'condition'}) timed out after ${timeoutMs} ms${this.recentSummary()}`,
     });
   }
 

@@ -17,6 +17,7 @@ import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
+import { waitUntil } from './wait-until.js';
 
 // ---------------------------------------------------------------------------------------------
 // Public types
@@ -502,32 +503,13 @@ export class FakeOpenRouter {
     opts: { timeoutMs?: number; what?: string } = {},
   ): Promise<T> {
     const timeoutMs = opts.timeoutMs ?? 5000;
-    return new Promise<T>((resolve, reject) => {
-      let timer: NodeJS.Timeout | undefined;
-      const cleanup = (): void => {
-        this.events.off('progress', check);
-        if (timer) clearTimeout(timer);
-      };
-      const check = (): void => {
-        let v: T | undefined | null | false;
-        try {
-          v = predicate();
-        } catch (err) {
-          cleanup();
-          reject(err as Error);
-          return;
-        }
-        if (v) {
-          cleanup();
-          resolve(v);
-        }
-      };
-      this.events.on('progress', check);
-      timer = setTimeout(() => {
-        cleanup();
-        reject(new Error(`FakeOpenRouter.waitFor timed out after ${timeoutMs}ms: ${opts.what ?? 'condition'}`));
-      }, timeoutMs);
-      check();
+    return waitUntil(predicate, {
+      timeoutMs,
+      subscribe: (check) => {
+        this.events.on('progress', check);
+        return () => this.events.off('progress', check);
+      },
+      describe: () => `FakeOpenRouter.waitFor timed out after ${timeoutMs}ms: ${opts.what ?? 'condition'}`,
     });
   }
 
