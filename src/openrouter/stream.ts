@@ -79,10 +79,18 @@ export async function streamChat(
   if (signal?.aborted) onOuterAbort();
   signal?.addEventListener('abort', onOuterAbort, { once: true });
 
+  // One timer for the whole stream: each chunk only notes the time, and the timer re-arms itself
+  // for what is left, so a fast stream costs no timer churn per token.
+  let lastActivity = now();
   let idle: NodeJS.Timeout | undefined;
+  const onIdleTimer = () => {
+    const quietFor = now() - lastActivity;
+    if (quietFor >= idleTimeoutMs) abort({ kind: 'idle', afterMs: idleTimeoutMs });
+    else idle = setTimeout(onIdleTimer, idleTimeoutMs - quietFor);
+  };
   const armIdle = () => {
-    clearTimeout(idle);
-    idle = setTimeout(() => abort({ kind: 'idle', afterMs: idleTimeoutMs }), idleTimeoutMs);
+    lastActivity = now();
+    idle ??= setTimeout(onIdleTimer, idleTimeoutMs);
   };
 
   const outcome: StreamOutcome = {
