@@ -56,6 +56,21 @@ describe('/imagine', () => {
     expect(await sharp(uploaded).metadata()).toMatchObject({ width: 64, height: 36, format: 'png' });
   });
 
+  it('sends the image option to the model as the source image to change', async () => {
+    h = await startHarness();
+    const source = await solid(24, 24, 'blue');
+    h.openrouter.reply({ steps: [{ images: [dataUrl(await solid(24, 24, 'navy'))] }] });
+    const interaction = await h.discord.slash({
+      channelId: h.discord.defaultChannelId,
+      name: 'imagine',
+      options: [{ name: 'prompt', type: 3, value: 'make it darker' }],
+      attachments: [{ option: 'image', filename: 'src.png', contentType: 'image/png', data: source }],
+    });
+    const [message] = await finalOf(interaction);
+    expect(imageInputs()).toEqual([dataUrl(source)]);
+    expect(message!.attachments).toHaveLength(1);
+  });
+
   it('shows progress with the elapsed time while the image is being made', async () => {
     h = await startHarness();
     const gate = new Gate();
