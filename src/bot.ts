@@ -7,6 +7,7 @@ import { ChannelHistory } from './conversation/history.js';
 import { RateLimitTracker } from './discord/rate-limits.js';
 import { syncCommands } from './discord/register-commands.js';
 import type { Logger } from './logger.js';
+import { SHUTDOWN } from './openrouter/errors.js';
 import { createOpenRouter } from './openrouter/client.js';
 import { ModelCatalog } from './openrouter/models.js';
 import type { BotContext } from './slash-command.js';
@@ -17,7 +18,10 @@ export interface Bot {
   context: BotContext;
   /** Resolves when every interaction received so far has been handled. */
   idle(): Promise<void>;
-  /** Stops taking work, lets running answers finish, closes storage and the gateway. */
+  /**
+   * Stops taking work, gives running answers the grace period to finish, then ends them with a
+   * notice; stores what they said, closes storage and the gateway.
+   */
   stop(): Promise<void>;
 }
 
@@ -36,6 +40,7 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
     // A second guard besides each message's own: nothing the bot sends pings anyone.
     allowedMentions: { parse: [], repliedUser: false },
   });
+  const shutdown = new AbortController();
   const context: BotContext = {
     config,
     logger,
@@ -43,6 +48,7 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
     catalog: new ModelCatalog(openrouter, logger),
     history: new ChannelHistory(store),
     rateLimits: new RateLimitTracker(client.rest),
+    shutdown: shutdown.signal,
     attachmentPolicy: {
       maxBytes: config.maxAttachmentBytes,
       // The API host serves attachments too when it is not Discord's own (a proxy, or a test fake).
@@ -116,6 +122,7 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
   // Autocomplete must answer within 3 s: have the model list ready before anyone types.
   void context.catalog.list();
 
+  let stopping: Promise<void> | undefined;
   const idle = async () => {
     while (running.size > 0) await Promise.allSettled(running);
   };
@@ -123,12 +130,23 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
     client,
     context,
     idle,
-    async stop() {
-      accepting = false;
-      await idle();
-      await context.history.drain();
-      await client.destroy();
-      await store.disconnect();
+    stop() {
+      // Idempotent: a second signal (or a test) waits for the same shutdown.
+      stopping ??= (async () => {
+        accepting = false;
+        let graceTimer: NodeJS.Timeout | undefined;
+        const graceOver = new Promise<'grace over'>((resolve) => (graceTimer = setTimeout(() => resolve('grace over'), config.shutdownGraceMs)));
+        if ((await Promise.race([idle(), graceOver])) === 'grace over') {
+          logger.warn({ running: running.size }, 'grace period over: ending the answers still running');
+          shutdown.abort(SHUTDOWN);
+          await idle();
+        }
+        clearTimeout(graceTimer);
+        await context.history.drain();
+        await client.destroy();
+        await store.disconnect();
+      })();
+      return stopping;
     },
   };
 }

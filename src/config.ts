@@ -21,6 +21,7 @@ const schema = z.object({
   IMAGE_MODEL: z.string().min(1).default('openai/gpt-5-image-mini'),
   LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
   STREAM_IDLE_TIMEOUT_MS: positiveInt.default(120_000),
+  SHUTDOWN_GRACE_MS: positiveInt.default(10_000),
   HISTORY_MAX_TOKENS: positiveInt.default(12_000),
   MAX_ATTACHMENT_MB: positiveInt.default(20),
   SYSTEM_PROMPT: z.string().optional(),
@@ -37,6 +38,7 @@ export interface Config {
   imageModel: string;
   logLevel: z.infer<typeof schema>['LOG_LEVEL'];
   streamIdleTimeoutMs: number;
+  shutdownGraceMs: number;
   historyMaxTokens: number;
   maxAttachmentBytes: number;
   systemPrompt: string;
@@ -72,6 +74,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): ConfigResult {
       imageModel: e.IMAGE_MODEL,
       logLevel: e.LOG_LEVEL,
       streamIdleTimeoutMs: e.STREAM_IDLE_TIMEOUT_MS,
+      shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
       historyMaxTokens: e.HISTORY_MAX_TOKENS,
       maxAttachmentBytes: e.MAX_ATTACHMENT_MB * 1024 * 1024,
       systemPrompt: e.SYSTEM_PROMPT ?? DEFAULT_SYSTEM_PROMPT,

@@ -9,6 +9,8 @@ import type { RateLimitTracker } from './discord/rate-limits.js';
 
 export interface BotContext extends ConversationServices {
   rateLimits: RateLimitTracker;
+  /** Aborted when the bot shuts down and the grace period for running answers is over. */
+  shutdown: AbortSignal;
 }
 
 export interface SlashCommand {
@@ -40,5 +42,6 @@ export function commandTurn(interaction: ChatInputCommandInteraction, ctx: BotCo
     model: interaction.options.getString('model') ?? undefined,
     uploadLimit: interaction.attachmentSizeLimit,
     surface: interactionSurface(interaction, ctx.rateLimits),
+    signal: ctx.shutdown,
   };
 }

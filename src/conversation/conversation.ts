@@ -57,103 +57,112 @@ export async function runTurn(services: ConversationServices, input: TurnInput):
   // When Discord refuses an update (the reply was deleted, the token expired), nobody can see the
   // answer any more: stop paying for it.
   const stop = new AbortController();
-  input.signal?.addEventListener('abort', () => stop.abort(input.signal?.reason), { once: true });
-  const renderer = new StreamRenderer(input.surface, {
-    onError: (err) => {
-      log.warn({ err }, 'discord rejected an update; stopping the answer');
-      stop.abort('reply unavailable');
-    },
-    ...(mode === 'image' ? { status: () => `-# 🎨 \`${modelId}\` is working… ${Math.round((performance.now() - started) / 1000)} s` } : {}),
-  });
-  // The elapsed time ticks while an image is being made; the scheduler decides when it is shown.
-  const ticker = mode === 'image' ? setInterval(() => renderer.refresh(), 2_000) : undefined;
-  if (ticker) renderer.refresh();
-  const show = (options: Parameters<StreamRenderer['finish']>[0]) => {
-    clearInterval(ticker);
-    return renderer.finish(options).then(
-      () => true,
-      (err: unknown) => {
-        log.warn({ err }, 'the answer could not be shown in Discord');
-        return false;
-      },
-    );
-  };
-
-  let model: ModelInfo | undefined;
-  let attachments: ReadAttachment[];
+  const onCancel = () => stop.abort(input.signal?.reason);
+  if (input.signal?.aborted) onCancel();
+  input.signal?.addEventListener('abort', onCancel, { once: true });
+  let ticker: NodeJS.Timeout | undefined;
   try {
-    model = await resolveModel(services.catalog, modelId);
-    if (mode === 'image' && model && !model.output.includes('image')) {
-      throw new UserError(`\`${model.id}\` can’t make images. Pick one from the \`model\` option’s list.`);
-    }
-    attachments = await Promise.all(input.attachments.map((att) => readAttachment(att, { ...services.attachmentPolicy, signal: stop.signal })));
-    checkModelAccepts(model, attachments);
-  } catch (error) {
-    if (!(error instanceof UserError)) throw error;
-    log.info({ reason: error.message }, 'request refused');
-    await show({ notice: `⚠️ ${error.message}` });
-    return;
-  }
-
-  const messages = await buildMessages(services, input, model, attachments);
-  const wantsImages = model ? model.output.includes('image') : mode === 'image';
-  let outcome: StreamOutcome;
-  try {
-    outcome = await streamChat(
-      services.openrouter,
-      {
-        model: modelId,
-        messages,
-        ...(wantsImages ? { modalities: model && !model.output.includes('text') ? ['image'] : ['image', 'text'] } : {}),
-        ...(input.aspectRatio ? { imageConfig: { aspect_ratio: input.aspectRatio } } : {}),
+    const renderer = new StreamRenderer(input.surface, {
+      onError: (err) => {
+        log.warn({ err }, 'discord rejected an update; stopping the answer');
+        stop.abort('reply unavailable');
       },
-      { onText: (delta) => renderer.append(delta) },
-      { idleTimeoutMs: config.streamIdleTimeoutMs, signal: stop.signal },
-    );
-  } catch (error) {
-    if (!(error instanceof RequestFailed)) throw error;
-    log.warn({ err: error.cause }, 'openrouter request failed');
-    await show({ notice: `⚠️ ${explainRequestFailure(error.cause, modelId)}` });
-    return;
-  }
+      ...(mode === 'image' ? { status: () => `-# 🎨 \`${modelId}\` is working… ${Math.round((performance.now() - started) / 1000)} s` } : {}),
+    });
+    // The elapsed time ticks while an image is being made; the scheduler decides when it is shown.
+    ticker = mode === 'image' ? setInterval(() => renderer.refresh(), 2_000) : undefined;
+    if (ticker) renderer.refresh();
+    const show = (options: Parameters<StreamRenderer['finish']>[0]) => {
+      clearInterval(ticker);
+      return renderer.finish(options).then(
+        () => true,
+        (err: unknown) => {
+          log.warn({ err }, 'the answer could not be shown in Discord');
+          return false;
+        },
+      );
+    };
 
-  const notices: string[] = [];
-  if (outcome.interruption) notices.push(explainInterruption(outcome.interruption));
-  const made = await prepareImages(outcome.images, input.uploadLimit ?? DEFAULT_UPLOAD_LIMIT);
-  notices.push(...made.notes);
-  if (mode === 'image' && made.files.length === 0 && !outcome.interruption) {
-    notices.push('⚠️ The model didn’t return an image this time. Try rephrasing the prompt, or another model.');
-  }
-  if (outcome.text !== '' || made.files.length > 0) {
+    let model: ModelInfo | undefined;
+    let attachments: ReadAttachment[];
     try {
-      await remember(services, input, attachments, outcome, made, modelId);
-    } catch (err) {
-      log.error({ err }, 'could not store the conversation');
-      notices.push('⚠️ This exchange could not be saved to the channel’s memory; the next question won’t see it.');
+      model = await resolveModel(services.catalog, modelId);
+      if (mode === 'image' && model && !model.output.includes('image')) {
+        throw new UserError(`\`${model.id}\` can’t make images. Pick one from the \`model\` option’s list.`);
+      }
+      attachments = await Promise.all(input.attachments.map((att) => readAttachment(att, { ...services.attachmentPolicy, signal: stop.signal })));
+      checkModelAccepts(model, attachments);
+    } catch (error) {
+      if (!(error instanceof UserError)) throw error;
+      log.info({ reason: error.message }, 'request refused');
+      await show({ notice: `⚠️ ${error.message}` });
+      return;
     }
+
+    const messages = await buildMessages(services, input, model, attachments);
+    const wantsImages = model ? model.output.includes('image') : mode === 'image';
+    let outcome: StreamOutcome;
+    try {
+      outcome = await streamChat(
+        services.openrouter,
+        {
+          model: modelId,
+          messages,
+          ...(wantsImages ? { modalities: model && !model.output.includes('text') ? ['image'] : ['image', 'text'] } : {}),
+          ...(input.aspectRatio ? { imageConfig: { aspect_ratio: input.aspectRatio } } : {}),
+        },
+        { onText: (delta) => renderer.append(delta) },
+        { idleTimeoutMs: config.streamIdleTimeoutMs, signal: stop.signal },
+      );
+    } catch (error) {
+      if (!(error instanceof RequestFailed)) throw error;
+      log.warn({ err: error.cause }, 'openrouter request failed');
+      await show({ notice: `⚠️ ${explainRequestFailure(error.cause, modelId)}` });
+      return;
+    }
+
+    const notices: string[] = [];
+    if (outcome.interruption) notices.push(explainInterruption(outcome.interruption));
+    const made = await prepareImages(outcome.images, input.uploadLimit ?? DEFAULT_UPLOAD_LIMIT);
+    notices.push(...made.notes);
+    if (mode === 'image' && made.files.length === 0 && !outcome.interruption) {
+      notices.push('⚠️ The model didn’t return an image this time. Try rephrasing the prompt, or another model.');
+    }
+    if (outcome.text !== '' || made.files.length > 0) {
+      try {
+        await remember(services, input, attachments, outcome, made, modelId);
+      } catch (err) {
+        log.error({ err }, 'could not store the conversation');
+        notices.push('⚠️ This exchange could not be saved to the channel’s memory; the next question won’t see it.');
+      }
+    }
+
+    const shown = await show({
+      footer: formatFooter(outcome.model ?? modelId, outcome.usage),
+      files: made.files,
+      ...(notices.length ? { notice: notices.join('\n') } : {}),
+    });
+
+    log.info(
+      {
+        ttftMs: outcome.firstTokenMs === undefined ? undefined : Math.round(outcome.firstTokenMs),
+        totalMs: Math.round(performance.now() - started),
+        promptTokens: outcome.usage?.promptTokens,
+        completionTokens: outcome.usage?.completionTokens,
+        cost: outcome.usage?.cost,
+        images: made.files.length,
+        messages: renderer.messages.length,
+        interruption: outcome.interruption?.kind,
+        shown,
+        generation: outcome.generationId,
+      },
+      'answered',
+    );
+  } finally {
+    clearInterval(ticker);
+    // The shutdown signal lives as long as the bot: don't leave one listener per answer on it.
+    input.signal?.removeEventListener('abort', onCancel);
   }
-
-  const shown = await show({
-    footer: formatFooter(outcome.model ?? modelId, outcome.usage),
-    files: made.files,
-    ...(notices.length ? { notice: notices.join('\n') } : {}),
-  });
-
-  log.info(
-    {
-      ttftMs: outcome.firstTokenMs === undefined ? undefined : Math.round(outcome.firstTokenMs),
-      totalMs: Math.round(performance.now() - started),
-      promptTokens: outcome.usage?.promptTokens,
-      completionTokens: outcome.usage?.completionTokens,
-      cost: outcome.usage?.cost,
-      images: made.files.length,
-      messages: renderer.messages.length,
-      interruption: outcome.interruption?.kind,
-      shown,
-      generation: outcome.generationId,
-    },
-    'answered',
-  );
 }
 
 async function resolveModel(catalog: ModelCatalog, id: string): Promise<ModelInfo | undefined> {

@@ -40,5 +40,6 @@ export async function answerMention(message: Message, ctx: BotContext): Promise<
     attachments,
     uploadLimit: uploadLimitOf(message.guild),
     surface: messageSurface(message, ctx.rateLimits),
+    signal: ctx.shutdown,
   });
 }

@@ -60,6 +60,9 @@ export function explainRequestFailure(error: unknown, model: string): string {
   return 'Something went wrong talking to OpenRouter. Try again in a minute.';
 }
 
+/** The abort reason used when the bot shuts down with answers still streaming. */
+export const SHUTDOWN = 'shutdown';
+
 /** The notice added under a partial answer. */
 export function explainInterruption(interruption: Interruption): string {
   switch (interruption.kind) {
@@ -70,6 +73,8 @@ export function explainInterruption(interruption: Interruption): string {
     case 'dropped':
       return '⚠️ The connection to the model dropped. The answer above is incomplete; try again.';
     case 'aborted':
-      return '⏹️ Stopped.';
+      return interruption.reason === SHUTDOWN
+        ? '⚠️ The bot is restarting, so this answer stops here. Ask again in a minute.'
+        : '⏹️ Stopped.';
   }
 }
