@@ -1,5 +1,5 @@
 import { SlashCommandBuilder } from 'discord.js';
-import { runTurn } from '../src/conversation/conversation.js';
+import { runStoppable } from '../src/discord/stop-button.js';
 import { commandTurn, modelChoices, type SlashCommand } from '../src/slash-command.js';
 
 export const ask: SlashCommand = {
@@ -14,7 +14,7 @@ export const ask: SlashCommand = {
   async execute(interaction, ctx) {
     // Discord drops the interaction if it isn't acknowledged within 3 s.
     await interaction.deferReply();
-    await runTurn(ctx, commandTurn(interaction, ctx, 'attachment'));
+    await runStoppable(ctx, commandTurn(interaction, ctx, 'attachment'));
   },
 
   async autocomplete(interaction, ctx) {

@@ -1,5 +1,5 @@
 import { SlashCommandBuilder } from 'discord.js';
-import { runTurn } from '../src/conversation/conversation.js';
+import { runStoppable } from '../src/discord/stop-button.js';
 import { commandTurn, modelChoices, type SlashCommand } from '../src/slash-command.js';
 
 /** The ratios OpenRouter's image models accept in `image_config.aspect_ratio`. */
@@ -22,7 +22,7 @@ export const imagine: SlashCommand = {
 
   async execute(interaction, ctx) {
     await interaction.deferReply();
-    await runTurn(ctx, {
+    await runStoppable(ctx, {
       ...commandTurn(interaction, ctx, 'image'),
       mode: 'image',
       aspectRatio: interaction.options.getString('aspect_ratio') ?? undefined,

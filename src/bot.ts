@@ -2,6 +2,7 @@ import { Client, Events, GatewayIntentBits, type Interaction } from 'discord.js'
 import { commands } from '../commands/index.js';
 import { DISCORD_CDN_HOSTS } from './attachments.js';
 import { answerMention } from './discord/mentions.js';
+import { isStopButton, pressStop, RunningAnswers } from './discord/stop-button.js';
 import type { Config } from './config.js';
 import { ChannelHistory } from './conversation/history.js';
 import { RateLimitTracker } from './discord/rate-limits.js';
@@ -40,7 +41,6 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
     // A second guard besides each message's own: nothing the bot sends pings anyone.
     allowedMentions: { parse: [], repliedUser: false },
   });
-  const shutdown = new AbortController();
   const context: BotContext = {
     config,
     logger,
@@ -48,7 +48,7 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
     catalog: new ModelCatalog(openrouter, logger),
     history: new ChannelHistory(store),
     rateLimits: new RateLimitTracker(client.rest),
-    shutdown: shutdown.signal,
+    answers: new RunningAnswers(),
     attachmentPolicy: {
       maxBytes: config.maxAttachmentBytes,
       // The API host serves attachments too when it is not Discord's own (a proxy, or a test fake).
@@ -80,6 +80,10 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
   });
 
   async function handle(interaction: Interaction): Promise<void> {
+    if (interaction.isButton() && isStopButton(interaction)) {
+      await pressStop(interaction, context).catch((err: unknown) => logger.warn({ err }, 'could not answer a Stop button'));
+      return;
+    }
     if (!interaction.isChatInputCommand() && !interaction.isAutocomplete()) return;
     const command = byName.get(interaction.commandName);
     if (!command) return;
@@ -138,7 +142,7 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
         const graceOver = new Promise<'grace over'>((resolve) => (graceTimer = setTimeout(() => resolve('grace over'), config.shutdownGraceMs)));
         if ((await Promise.race([idle(), graceOver])) === 'grace over') {
           logger.warn({ running: running.size }, 'grace period over: ending the answers still running');
-          shutdown.abort(SHUTDOWN);
+          context.answers.abortAll(SHUTDOWN);
           await idle();
         }
         clearTimeout(graceTimer);

@@ -6,11 +6,12 @@ import type {
 import type { ConversationServices, TurnInput } from './conversation/conversation.js';
 import { interactionSurface } from './discord/interaction-surface.js';
 import type { RateLimitTracker } from './discord/rate-limits.js';
+import type { RunningAnswers } from './discord/stop-button.js';
 
 export interface BotContext extends ConversationServices {
   rateLimits: RateLimitTracker;
-  /** Aborted when the bot shuts down and the grace period for running answers is over. */
-  shutdown: AbortSignal;
+  /** Answers being streamed: stopped by their Stop button, or all at shutdown. */
+  answers: RunningAnswers;
 }
 
 export interface SlashCommand {
@@ -32,7 +33,7 @@ export async function modelChoices(ctx: BotContext, typed: string, output?: stri
 }
 
 /** What every command's turn shares: who, where, the prompt, the file, the model, the reply. */
-export function commandTurn(interaction: ChatInputCommandInteraction, ctx: BotContext, attachmentOption: string): TurnInput {
+export function commandTurn(interaction: ChatInputCommandInteraction, ctx: BotContext, attachmentOption: string): Omit<TurnInput, 'signal' | 'controls'> {
   const attachment = interaction.options.getAttachment(attachmentOption);
   return {
     channelId: interaction.channelId,
@@ -42,6 +43,5 @@ export function commandTurn(interaction: ChatInputCommandInteraction, ctx: BotCo
     model: interaction.options.getString('model') ?? undefined,
     uploadLimit: interaction.attachmentSizeLimit,
     surface: interactionSurface(interaction, ctx.rateLimits),
-    signal: ctx.shutdown,
   };
 }

@@ -37,6 +37,8 @@ export interface TurnInput {
   uploadLimit?: number | undefined;
   surface: ReplySurface;
   signal?: AbortSignal;
+  /** Components shown under the answer while it streams (see the renderer). */
+  controls?: object[];
 }
 
 const DEFAULT_UPLOAD_LIMIT = 10 * 1024 * 1024;
@@ -67,6 +69,7 @@ export async function runTurn(services: ConversationServices, input: TurnInput):
         log.warn({ err }, 'discord rejected an update; stopping the answer');
         stop.abort('reply unavailable');
       },
+      ...(input.controls ? { controls: input.controls } : {}),
       ...(mode === 'image' ? { status: () => `-# 🎨 \`${modelId}\` is working… ${Math.round((performance.now() - started) / 1000)} s` } : {}),
     });
     // The elapsed time ticks while an image is being made; the scheduler decides when it is shown.

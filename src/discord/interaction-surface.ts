@@ -7,6 +7,7 @@ export function toMessageOptions(payload: MessagePayload) {
   return {
     content: payload.content,
     allowedMentions: { parse: [], repliedUser: false },
+    ...(payload.components ? { components: payload.components as InteractionEditReplyOptions['components'] & object[] } : {}),
     ...(payload.files?.length
       ? { files: payload.files.map((f) => new AttachmentBuilder(f.data, { name: f.name, ...(f.description ? { description: f.description } : {}) })) }
       : {}),

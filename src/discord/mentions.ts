@@ -1,8 +1,8 @@
 import { GuildPremiumTier, type Guild, type Message } from 'discord.js';
 import { classify, type IncomingAttachment } from '../attachments.js';
-import { runTurn } from '../conversation/conversation.js';
 import type { BotContext } from '../slash-command.js';
 import { messageSurface } from './message-surface.js';
+import { runStoppable } from './stop-button.js';
 
 /** Discord's per-file upload limit for messages in a guild (interactions tell theirs directly). */
 export function uploadLimitOf(guild: Guild | null): number {
@@ -33,13 +33,12 @@ export async function answerMention(message: Message, ctx: BotContext): Promise<
     return;
   }
   if (message.channel.isSendable()) await message.channel.sendTyping().catch(() => undefined);
-  await runTurn(ctx, {
+  await runStoppable(ctx, {
     channelId: message.channelId,
     author: { id: message.author.id, name: message.member?.displayName ?? message.author.displayName },
     prompt,
     attachments,
     uploadLimit: uploadLimitOf(message.guild),
     surface: messageSurface(message, ctx.rateLimits),
-    signal: ctx.shutdown,
   });
 }

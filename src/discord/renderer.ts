@@ -5,6 +5,7 @@ import type { Timers } from './timers.js';
 
 export const MESSAGE_LIMIT = 2000;
 const EMPTY_ANSWER = '*(no text in the answer)*';
+const NO_COMPONENTS: object[] = [];
 
 export interface FinishOptions {
   /** A `-# ` subtext line for the end of the answer. */
@@ -46,6 +47,8 @@ export class StreamRenderer {
       onError?: (error: unknown) => void;
       /** A line shown under the text while it streams (progress); gone from the final message. */
       status?: () => string | undefined;
+      /** Components on the first message while the answer streams (a Stop button); removed at the end. */
+      controls?: object[];
     } = {},
   ) {}
 
@@ -105,7 +108,7 @@ export class StreamRenderer {
       filesDelivered: false,
       scheduler: new EditScheduler<MessagePayload>({
         read: () => this.payloadFor(index),
-        same: (next, sent) => next.content === sent.content && !next.files?.length,
+        same: (next, sent) => next.content === sent.content && !next.files?.length && next.components === sent.components,
         send: (payload) => this.send(slot, payload),
         ...(this.options.timers ? { timers: this.options.timers } : {}),
       }),
@@ -136,6 +139,14 @@ export class StreamRenderer {
   }
 
   private payloadFor(index: number): MessagePayload {
+    const payload = this.contentFor(index);
+    const controls = this.options.controls;
+    if (index !== 0 || !controls) return payload;
+    // The same array objects each time, so `same()` can compare them by identity.
+    return { ...payload, components: this.finishing ? NO_COMPONENTS : controls };
+  }
+
+  private contentFor(index: number): MessagePayload {
     if (this.finishing) {
       const contents = this.finalContents();
       const isLast = index === contents.length - 1;

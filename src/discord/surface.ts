@@ -9,6 +9,8 @@ export interface OutgoingFile {
 export interface MessagePayload {
   content: string;
   files?: OutgoingFile[];
+  /** Message components as Discord's JSON (action rows); `[]` removes them. */
+  components?: object[];
 }
 
 /** A message the bot posted and may keep editing. */

@@ -767,10 +767,11 @@ export class FakeDiscord {
     componentType?: number;
     values?: string[];
     user?: { id: string; username: string };
+    memberPermissions?: string;
   }): Promise<FakeInteraction> {
     const msg = this.store.get(opts.messageId);
     if (!msg || msg.deleted) throw new Error(`FakeDiscord: unknown message ${opts.messageId}`);
-    const st = this.newInteraction(3, msg.channel_id, '', opts.user, undefined, () => ({
+    const st = this.newInteraction(3, msg.channel_id, '', opts.user, opts.memberPermissions, () => ({
       custom_id: opts.customId,
       component_type: opts.componentType ?? 2,
       ...(opts.values ? { values: opts.values } : {}),
