@@ -13,6 +13,7 @@ import { createOpenRouter } from './openrouter/client.js';
 import { ModelCatalog } from './openrouter/models.js';
 import type { BotContext } from './slash-command.js';
 import { openStore } from './storage.js';
+import { UserLimiter } from './user-limiter.js';
 
 export interface Bot {
   client: Client;
@@ -49,6 +50,7 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
     history: new ChannelHistory(store),
     rateLimits: new RateLimitTracker(client.rest),
     answers: new RunningAnswers(),
+    limiter: new UserLimiter(config.userLimits),
     attachmentPolicy: {
       maxBytes: config.maxAttachmentBytes,
       // The API host serves attachments too when it is not Discord's own (a proxy, or a test fake).

@@ -22,6 +22,9 @@ const schema = z.object({
   LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
   STREAM_IDLE_TIMEOUT_MS: positiveInt.default(120_000),
   SHUTDOWN_GRACE_MS: positiveInt.default(10_000),
+  USER_RATE_LIMIT: positiveInt.default(10),
+  USER_RATE_WINDOW_S: positiveInt.default(60),
+  USER_MAX_CONCURRENT: positiveInt.default(2),
   HISTORY_MAX_TOKENS: positiveInt.default(12_000),
   MAX_ATTACHMENT_MB: positiveInt.default(20),
   SYSTEM_PROMPT: z.string().optional(),
@@ -39,6 +42,7 @@ export interface Config {
   logLevel: z.infer<typeof schema>['LOG_LEVEL'];
   streamIdleTimeoutMs: number;
   shutdownGraceMs: number;
+  userLimits: { maxRequests: number; windowMs: number; maxConcurrent: number };
   historyMaxTokens: number;
   maxAttachmentBytes: number;
   systemPrompt: string;
@@ -75,6 +79,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): ConfigResult {
       logLevel: e.LOG_LEVEL,
       streamIdleTimeoutMs: e.STREAM_IDLE_TIMEOUT_MS,
       shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+      userLimits: { maxRequests: e.USER_RATE_LIMIT, windowMs: e.USER_RATE_WINDOW_S * 1000, maxConcurrent: e.USER_MAX_CONCURRENT },
       historyMaxTokens: e.HISTORY_MAX_TOKENS,
       maxAttachmentBytes: e.MAX_ATTACHMENT_MB * 1024 * 1024,
       systemPrompt: e.SYSTEM_PROMPT ?? DEFAULT_SYSTEM_PROMPT,

@@ -7,11 +7,14 @@ import type { ConversationServices, TurnInput } from './conversation/conversatio
 import { interactionSurface } from './discord/interaction-surface.js';
 import type { RateLimitTracker } from './discord/rate-limits.js';
 import type { RunningAnswers } from './discord/stop-button.js';
+import type { UserLimiter } from './user-limiter.js';
 
 export interface BotContext extends ConversationServices {
   rateLimits: RateLimitTracker;
   /** Answers being streamed: stopped by their Stop button, or all at shutdown. */
   answers: RunningAnswers;
+  /** Per-user rate limit and concurrency cap. */
+  limiter: UserLimiter;
 }
 
 export interface SlashCommand {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ButtonStyle, ComponentType, MessageFlags, PermissionFlagsBits, type ButtonInteraction } from 'discord.js';
 import { runTurn, type TurnInput } from '../conversation/conversation.js';
 import type { BotContext } from '../slash-command.js';
+import { explainRefusal } from '../user-limiter.js';
 
 const PREFIX = 'stop:';
 export const STOPPED_BY_USER = 'stopped by user';
@@ -43,13 +44,23 @@ export function stopButton(id: string): object[] {
   ];
 }
 
-/** Streams a turn with a Stop button under it, which only the asker (or a moderator) can press. */
+/**
+ * Streams a turn with a Stop button under it, which only the asker (or a moderator) can press,
+ * once the asker's rate limit and concurrency cap let it start.
+ */
 export async function runStoppable(ctx: BotContext, input: Omit<TurnInput, 'signal' | 'controls'>): Promise<void> {
+  const admission = ctx.limiter.admit(input.author.id);
+  if (!admission.ok) {
+    ctx.logger.info({ user: input.author.id, channel: input.channelId, reason: admission.reason }, 'request refused by the user limits');
+    await input.surface.post({ content: explainRefusal(admission) });
+    return;
+  }
   const run = ctx.answers.start(input.author.id);
   try {
     await runTurn(ctx, { ...input, signal: run.signal, controls: stopButton(run.id) });
   } finally {
     run.done();
+    admission.release();
   }
 }
 
