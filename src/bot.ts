@@ -1,4 +1,5 @@
-import { Client, Events, GatewayIntentBits, type Interaction } from 'discord.js';
+import { Client, Events, GatewayIntentBits, MessageFlags, type Interaction } from 'discord.js';
+import { placeOf, refusal } from './access.js';
 import { commands } from '../commands/index.js';
 import { DISCORD_CDN_HOSTS } from './attachments.js';
 import { answerMention } from './discord/mentions.js';
@@ -89,6 +90,14 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
     if (!interaction.isChatInputCommand() && !interaction.isAutocomplete()) return;
     const command = byName.get(interaction.commandName);
     if (!command) return;
+    if (interaction.isChatInputCommand()) {
+      const refused = refusal(config.access, placeOf(interaction));
+      if (refused) {
+        logger.info({ command: interaction.commandName, channel: interaction.channelId, user: interaction.user.id, refused }, 'command refused by the allowlists');
+        await interaction.reply({ content: refused, flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } }).catch(() => undefined);
+        return;
+      }
+    }
     try {
       if (interaction.isAutocomplete()) await command.autocomplete?.(interaction, context);
       else await command.execute(interaction, context);

@@ -1,11 +1,21 @@
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
+import type { AccessPolicy } from './access.js';
 
 const snowflake = z.string().regex(/^\d{17,20}$/, 'must be a Discord ID (17–20 digits)');
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
 const positiveInt = z.coerce.number({ error: 'must be a number' }).int('must be a whole number').positive('must be positive');
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const idList = z
+  .string()
+  .transform((s) => s.split(',').map((id) => id.trim()).filter(Boolean))
+  .pipe(z.array(snowflake))
+  .default([]);
+const flag = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })
+  .transform((v) => ['true', '1', 'yes'].includes(v));
 
 const schema = z.object({
   DISCORD_TOKEN: z.string({ error: 'is required' }).min(1, 'is required'),
@@ -25,6 +35,13 @@ const schema = z.object({
   USER_RATE_LIMIT: positiveInt.default(10),
   USER_RATE_WINDOW_S: positiveInt.default(60),
   USER_MAX_CONCURRENT: positiveInt.default(2),
+  ALLOWED_GUILD_IDS: idList,
+  ALLOWED_CHANNEL_IDS: idList,
+  ALLOWED_ROLE_IDS: idList,
+  ALLOW_DMS: flag.default(false),
+  MAX_PROMPT_CHARS: positiveInt.default(4000),
+  MAX_ATTACHMENTS: positiveInt.default(4),
+  MAX_ANSWER_TOKENS: positiveInt.default(4000),
   HISTORY_MAX_TOKENS: positiveInt.default(12_000),
   MAX_ATTACHMENT_MB: positiveInt.default(20),
   SYSTEM_PROMPT: z.string().optional(),
@@ -43,6 +60,10 @@ export interface Config {
   streamIdleTimeoutMs: number;
   shutdownGraceMs: number;
   userLimits: { maxRequests: number; windowMs: number; maxConcurrent: number };
+  access: AccessPolicy;
+  maxPromptChars: number;
+  maxAttachments: number;
+  maxAnswerTokens: number;
   historyMaxTokens: number;
   maxAttachmentBytes: number;
   systemPrompt: string;
@@ -80,6 +101,10 @@ export function parseConfig(env: NodeJS.ProcessEnv): ConfigResult {
       streamIdleTimeoutMs: e.STREAM_IDLE_TIMEOUT_MS,
       shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
       userLimits: { maxRequests: e.USER_RATE_LIMIT, windowMs: e.USER_RATE_WINDOW_S * 1000, maxConcurrent: e.USER_MAX_CONCURRENT },
+      access: { guilds: new Set(e.ALLOWED_GUILD_IDS), channels: new Set(e.ALLOWED_CHANNEL_IDS), roles: new Set(e.ALLOWED_ROLE_IDS), allowDMs: e.ALLOW_DMS },
+      maxPromptChars: e.MAX_PROMPT_CHARS,
+      maxAttachments: e.MAX_ATTACHMENTS,
+      maxAnswerTokens: e.MAX_ANSWER_TOKENS,
       historyMaxTokens: e.HISTORY_MAX_TOKENS,
       maxAttachmentBytes: e.MAX_ATTACHMENT_MB * 1024 * 1024,
       systemPrompt: e.SYSTEM_PROMPT ?? DEFAULT_SYSTEM_PROMPT,

@@ -89,6 +89,7 @@ export async function runTurn(services: ConversationServices, input: TurnInput):
     let model: ModelInfo | undefined;
     let attachments: ReadAttachment[];
     try {
+      checkCaps(config, input);
       model = await resolveModel(services.catalog, modelId);
       if (mode === 'image' && model && !model.output.includes('image')) {
         throw new UserError(`\`${model.id}\` can’t make images. Pick one from the \`model\` option’s list.`);
@@ -111,6 +112,7 @@ export async function runTurn(services: ConversationServices, input: TurnInput):
         {
           model: modelId,
           messages,
+          maxCompletionTokens: config.maxAnswerTokens,
           ...(wantsImages ? { modalities: model && !model.output.includes('text') ? ['image'] : ['image', 'text'] } : {}),
           ...(input.aspectRatio ? { imageConfig: { aspect_ratio: input.aspectRatio } } : {}),
         },
@@ -165,6 +167,15 @@ export async function runTurn(services: ConversationServices, input: TurnInput):
     clearInterval(ticker);
     // The shutdown signal lives as long as the bot: don't leave one listener per answer on it.
     input.signal?.removeEventListener('abort', onCancel);
+  }
+}
+
+function checkCaps(config: Config, input: TurnInput): void {
+  if (input.prompt.length > config.maxPromptChars) {
+    throw new UserError(`Your message is ${input.prompt.length.toLocaleString('en')} characters; the limit is ${config.maxPromptChars.toLocaleString('en')}. Shorten it, or attach it as a text file.`);
+  }
+  if (input.attachments.length > config.maxAttachments) {
+    throw new UserError(`That’s ${input.attachments.length} files; I take up to ${config.maxAttachments} at a time.`);
   }
 }
 

@@ -1,4 +1,5 @@
 import { GuildPremiumTier, type Guild, type Message } from 'discord.js';
+import { placeOf, refusal } from '../access.js';
 import { classify, type IncomingAttachment } from '../attachments.js';
 import type { BotContext } from '../slash-command.js';
 import { messageSurface } from './message-surface.js';
@@ -20,6 +21,12 @@ export function uploadLimitOf(guild: Guild | null): number {
 export async function answerMention(message: Message, ctx: BotContext): Promise<void> {
   const botId = message.client.user.id;
   if (message.author.bot || message.author.id === botId || !message.mentions.users.has(botId)) return;
+  const refused = refusal(ctx.config.access, placeOf(message));
+  if (refused) {
+    // Silently: a reply would be noise in a channel the operator kept the bot out of.
+    ctx.logger.info({ channel: message.channelId, user: message.author.id, refused }, 'mention ignored by the allowlists');
+    return;
+  }
 
   const text = message.content.replace(new RegExp(`<@!?${botId}>`, 'g'), '').trim();
   const referenced = message.reference?.messageId ? await message.fetchReference().catch(() => undefined) : undefined;

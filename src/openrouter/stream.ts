@@ -36,6 +36,7 @@ export interface StreamOutcome {
 export interface StreamRequest {
   model: string;
   messages: ChatMessage[];
+  maxCompletionTokens?: number;
   modalities?: ('text' | 'image')[];
 }
 

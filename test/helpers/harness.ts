@@ -24,7 +24,14 @@ export interface Harness {
  * The real bot, in-process, against a fake Discord and a fake OpenRouter, storing in a fresh
  * SQLite file (or the given DATABASE_URL).
  */
-export async function startHarness(opts: { env?: Record<string, string>; discord?: FakeDiscordOptions; storeNamespace?: string } = {}): Promise<Harness> {
+export async function startHarness(
+  opts: {
+    /** Extra variables; as a function, it can first set up the fake Discord (channels, users). */
+    env?: Record<string, string> | ((discord: FakeDiscord) => Record<string, string>);
+    discord?: FakeDiscordOptions;
+    storeNamespace?: string;
+  } = {},
+): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'bot-e2e-'));
   const discord = await FakeDiscord.start(opts.discord);
   const openrouter = await FakeOpenRouter.start({ apiKey: OPENROUTER_KEY });
@@ -36,7 +43,7 @@ export async function startHarness(opts: { env?: Record<string, string>; discord
     DATABASE_URL: `sqlite://${join(dir, 'bot.sqlite')}`,
     DISCORD_GUILD_ID: discord.guildId,
     LOG_LEVEL: 'debug',
-    ...opts.env,
+    ...(typeof opts.env === 'function' ? opts.env(discord) : opts.env),
   });
   if (!parsed.ok) throw new Error(parsed.problems.join('\n'));
   const config = parsed.config;
