@@ -44,6 +44,15 @@ describe('parseConfig', () => {
     });
   });
 
+  it('parses allowlists and switches, and names a bad entry', () => {
+    const result = parseConfig({ ...required, ALLOWED_CHANNEL_IDS: '123456789012345678, 223456789012345678', ALLOW_DMS: 'yes' });
+    expect(result.ok && [...result.config.access.channels]).toEqual(['123456789012345678', '223456789012345678']);
+    expect(result.ok && result.config.access.allowDMs).toBe(true);
+    const bad = parseConfig({ ...required, ALLOWED_ROLE_IDS: '123456789012345678,general', ALLOW_DMS: 'maybe' });
+    expect(bad.ok).toBe(false);
+    if (!bad.ok) expect(bad.problems.map((p) => p.split(':')[0])).toEqual(['ALLOWED_ROLE_IDS.1', 'ALLOW_DMS']);
+  });
+
   it('accepts a guild id and strips trailing slashes from URLs', () => {
     const result = parseConfig({ ...required, DISCORD_GUILD_ID: '123456789012345678', DISCORD_API_URL: 'http://127.0.0.1:3000/api/' });
     expect(result.ok && result.config.discordGuildId).toBe('123456789012345678');
