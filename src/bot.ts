@@ -35,7 +35,7 @@ export interface BotOptions {
 
 export async function startBot(config: Config, logger: Logger, options: BotOptions = {}): Promise<Bot> {
   const store = await openStore(config.databaseUrl, logger, options.storeNamespace);
-  const openrouter = createOpenRouter({ apiKey: config.openRouterApiKey, baseUrl: config.openRouterBaseUrl });
+  const openrouter = createOpenRouter({ apiKey: config.openRouterApiKey, baseUrl: config.openRouterBaseUrl, retryBudgetMs: config.openRouterRetryMaxMs });
   const client = new Client({
     // Message Content (privileged) lets the bot see the images on messages people reply to.
     intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.MessageContent],

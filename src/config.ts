@@ -32,6 +32,7 @@ const schema = z.object({
   LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
   STREAM_IDLE_TIMEOUT_MS: positiveInt.default(120_000),
   SHUTDOWN_GRACE_MS: positiveInt.default(10_000),
+  OPENROUTER_RETRY_MAX_MS: positiveInt.default(12_000),
   USER_RATE_LIMIT: positiveInt.default(10),
   USER_RATE_WINDOW_S: positiveInt.default(60),
   USER_MAX_CONCURRENT: positiveInt.default(2),
@@ -59,6 +60,7 @@ export interface Config {
   logLevel: z.infer<typeof schema>['LOG_LEVEL'];
   streamIdleTimeoutMs: number;
   shutdownGraceMs: number;
+  openRouterRetryMaxMs: number;
   userLimits: { maxRequests: number; windowMs: number; maxConcurrent: number };
   access: AccessPolicy;
   maxPromptChars: number;
@@ -100,6 +102,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): ConfigResult {
       logLevel: e.LOG_LEVEL,
       streamIdleTimeoutMs: e.STREAM_IDLE_TIMEOUT_MS,
       shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+      openRouterRetryMaxMs: e.OPENROUTER_RETRY_MAX_MS,
       userLimits: { maxRequests: e.USER_RATE_LIMIT, windowMs: e.USER_RATE_WINDOW_S * 1000, maxConcurrent: e.USER_MAX_CONCURRENT },
       access: { guilds: new Set(e.ALLOWED_GUILD_IDS), channels: new Set(e.ALLOWED_CHANNEL_IDS), roles: new Set(e.ALLOWED_ROLE_IDS), allowDMs: e.ALLOW_DMS },
       maxPromptChars: e.MAX_PROMPT_CHARS,

@@ -21,10 +21,12 @@ export function withCallContext<T>(context: CallContext, run: () => Promise<T>):
 export interface OpenRouterOptions {
   apiKey: string;
   baseUrl: string;
+  /** How long transient failures (408, 429, 5xx, refused connections) are retried before giving up. */
+  retryBudgetMs: number;
   fetch?: typeof fetch;
 }
 
-export function createOpenRouter({ apiKey, baseUrl, fetch: doFetch = fetch }: OpenRouterOptions): OpenRouter {
+export function createOpenRouter({ apiKey, baseUrl, retryBudgetMs, fetch: doFetch = fetch }: OpenRouterOptions): OpenRouter {
   const httpClient = new HTTPClient({
     fetcher: async (input, init) => {
       const context = callContext.getStore();
@@ -47,7 +49,7 @@ export function createOpenRouter({ apiKey, baseUrl, fetch: doFetch = fetch }: Op
     // The default retries 5xx for up to an hour; a person is waiting in Discord.
     retryConfig: {
       strategy: 'backoff',
-      backoff: { initialInterval: 500, maxInterval: 4_000, exponent: 2, maxElapsedTime: 12_000 },
+      backoff: { initialInterval: 500, maxInterval: 4_000, exponent: 2, maxElapsedTime: retryBudgetMs },
       retryConnectionErrors: true,
     },
   });

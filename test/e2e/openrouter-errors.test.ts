@@ -1,0 +1,72 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { FakeInteraction } from '../fakes/discord.js';
+import { Gate, replies, type Reply } from '../fakes/openrouter.js';
+import { askOptions, startHarness, type Harness } from '../helpers/harness.js';
+
+let h: Harness;
+afterEach(async () => {
+  await h.close();
+});
+
+const finalText = (i: FakeInteraction) => h.discord.waitFor(() => (/-# |⚠️/.test(i.original()?.content ?? '') ? i.original()!.content : undefined), { what: 'final', timeoutMs: 15_000 });
+const ask = () => h.discord.slash({ channelId: h.discord.defaultChannelId, name: 'ask', options: askOptions('hi') });
+const failure = (status: number, message: string): Reply => ({ status, error: { message } });
+
+describe('OpenRouter failing before the stream', () => {
+  const cases: [string, Reply, RegExp][] = [
+    ['400 bad request', failure(400, 'Invalid parameter: temperature'), /OpenRouter rejected the request \(OpenRouter said: Invalid parameter: temperature\)/],
+    ['401 bad key', failure(401, 'User not found.'), /API key was rejected\. A server admin needs to check `OPENROUTER_API_KEY`/],
+    ['402 no credits', replies.noCredits(), /out of credits\. A server admin needs to add credits/],
+    ['403 moderation', replies.moderation(['harassment', 'violence']), /moderation blocked this request \(flagged: harassment, violence\)\. Rephrase it/],
+    ['404 unknown model', failure(404, 'No endpoints found'), /`openai\/gpt-5-image-mini` was not found on OpenRouter/],
+    ['408 timeout', failure(408, 'Request timed out'), /timed out waiting for the model/],
+    ['413 too large', failure(413, 'Payload too large'), /too large for this model\. Use a smaller attachment, or `\/reset`/],
+    ['429 rate limited', replies.rateLimited(7), /rate-limited right now\. Try again in 7 s/],
+    ['500 server error', failure(500, 'Internal'), /provider is having trouble \(HTTP 500\)/],
+    ['502 provider error', replies.providerError(502), /provider is having trouble \(HTTP 502\)/],
+    ['503 unavailable', failure(503, 'No available providers'), /provider is having trouble \(HTTP 503\)/],
+  ];
+
+  it.each(cases)('%s: a specific message, no JSON, no stack, process up', async (_name, reply, expected) => {
+    h = await startHarness({ env: { OPENROUTER_RETRY_MAX_MS: '1' } });
+    h.openrouter.setDefault(reply);
+    const text = await finalText(await ask());
+    expect(text).toMatch(/^⚠️ /);
+    expect(text).toMatch(expected);
+    expect(text).not.toMatch(/[{}]|"code"|\bat \S+:\d+/);
+    // Still answering afterwards.
+    h.openrouter.setDefault({ steps: [{ content: 'fine now' }] });
+    expect(await finalText(await ask())).toMatch(/^fine now\n-# /);
+  });
+
+  it('retries a transient failure with a short backoff and answers', async () => {
+    h = await startHarness();
+    h.openrouter.reply(failure(503, 'No available providers'));
+    h.openrouter.reply({ steps: [{ content: 'second try worked' }] });
+    expect(await finalText(await ask())).toMatch(/^second try worked\n-# /);
+    expect(h.openrouter.chatRequests()).toHaveLength(2);
+  });
+
+  it('says it could not reach OpenRouter when the connection is refused', async () => {
+    h = await startHarness({ env: { OPENROUTER_BASE_URL: 'http://127.0.0.1:9/api/v1', OPENROUTER_RETRY_MAX_MS: '1' } });
+    expect(await finalText(await ask())).toMatch(/^⚠️ Could not reach OpenRouter\. Try again in a minute\./);
+  });
+});
+
+describe('OpenRouter failing during the stream', () => {
+  it('keeps the partial text when an error chunk has a string code (which the SDK cannot parse)', async () => {
+    h = await startHarness();
+    h.openrouter.reply({ steps: [{ content: 'Partial' }, { error: { code: 'server_error', message: 'Upstream exploded' } }] });
+    expect(await finalText(await ask())).toMatch(/^Partial\n\n⚠️ The model stopped with an error: the provider sent a malformed error/);
+  });
+
+  it('keeps the partial text when the connection drops', async () => {
+    h = await startHarness();
+    const gate = new Gate();
+    h.openrouter.reply({ steps: [{ content: 'Before the drop' }, { gate }, { drop: true }] });
+    const i = await ask();
+    await h.discord.waitFor(() => i.original()?.content === 'Before the drop', { what: 'partial' });
+    gate.open();
+    expect(await finalText(i)).toMatch(/^Before the drop\n\n⚠️ The connection to the model dropped/);
+  });
+});
