@@ -1,40 +1,66 @@
-import { AttachmentBuilder, type ChatInputCommandInteraction, type InteractionEditReplyOptions } from 'discord.js';
+import { DiscordAPIError, type ChatInputCommandInteraction, type MessageCreateOptions } from 'discord.js';
+import { editableMessage, toMessageOptions } from './message-surface.js';
 import type { RateLimitTracker } from './rate-limits.js';
 import type { MessagePayload, PostedMessage, ReplySurface } from './surface.js';
 
-/** Every message carries model output, and model output must never ping anyone. */
-export function toMessageOptions(payload: MessagePayload) {
-  return {
-    content: payload.content,
-    allowedMentions: { parse: [], repliedUser: false },
-    ...(payload.components ? { components: payload.components as InteractionEditReplyOptions['components'] & object[] } : {}),
-    ...(payload.files?.length
-      ? { files: payload.files.map((f) => new AttachmentBuilder(f.data, { name: f.name, ...(f.description ? { description: f.description } : {}) })) }
-      : {}),
-  } satisfies InteractionEditReplyOptions;
-}
+/** Discord's answer once an interaction token is older than 15 minutes. */
+const INVALID_WEBHOOK_TOKEN = 50027;
+const tokenExpired = (error: unknown) => error instanceof DiscordAPIError && error.code === INVALID_WEBHOOK_TOKEN;
 
 /**
  * A slash command's reply: the first post fills the deferred response, later posts are
- * follow-ups; edits go through the interaction webhook.
+ * follow-ups; edits go through the interaction webhook. The webhook dies 15 minutes after the
+ * command: from then on the answer continues as ordinary channel messages.
  */
 export function interactionSurface(interaction: ChatInputCommandInteraction, tracker: RateLimitTracker): ReplySurface {
+  let expired = false;
+  const sendToChannel = async (payload: MessagePayload) => {
+    const channel = interaction.channel;
+    if (!channel?.isSendable()) throw new Error('the interaction expired and its channel does not accept messages');
+    return editableMessage(await channel.send(toMessageOptions(payload) as MessageCreateOptions), tracker);
+  };
+  /** Runs a webhook request; when the token has expired, runs the channel fallback instead. */
+  const viaWebhook = async <T>(request: () => Promise<T>, fallback: () => Promise<T>): Promise<T> => {
+    if (!expired) {
+      try {
+        return await request();
+      } catch (error) {
+        if (!tokenExpired(error)) throw error;
+        expired = true;
+      }
+    }
+    return fallback();
+  };
+  const editable = (id: string, pathId: string): PostedMessage => {
+    let continuation: PostedMessage | undefined;
+    return {
+      id,
+      edit: (payload) => {
+        if (continuation) return continuation.edit(payload);
+        return viaWebhook(
+          () =>
+            tracker.measure('PATCH', `/webhooks/${interaction.applicationId}/${interaction.token}/messages/${pathId}`, () =>
+              interaction.editReply({ ...toMessageOptions(payload), message: pathId }),
+            ),
+          async () => {
+            continuation = await sendToChannel(payload);
+            return undefined;
+          },
+        );
+      },
+    };
+  };
   let posted = 0;
-  const editable = (id: string, pathId: string): PostedMessage => ({
-    id,
-    edit: (payload) =>
-      tracker.measure('PATCH', `/webhooks/${interaction.applicationId}/${interaction.token}/messages/${pathId}`, () =>
-        interaction.editReply({ ...toMessageOptions(payload), message: pathId }),
-      ),
-  });
   return {
     async post(payload) {
-      if (posted++ === 0) {
-        const message = await interaction.editReply(toMessageOptions(payload));
-        return editable(message.id, '@original');
-      }
-      const message = await interaction.followUp(toMessageOptions(payload));
-      return editable(message.id, message.id);
+      const first = posted++ === 0;
+      return viaWebhook(
+        async () => {
+          const message = first ? await interaction.editReply(toMessageOptions(payload)) : await interaction.followUp(toMessageOptions(payload));
+          return editable(message.id, first ? '@original' : message.id);
+        },
+        () => sendToChannel(payload),
+      );
     },
   };
 }

@@ -1,17 +1,33 @@
-import type { Message, MessageCreateOptions } from 'discord.js';
-import { toMessageOptions } from './interaction-surface.js';
+import { AttachmentBuilder, type InteractionEditReplyOptions, type Message, type MessageCreateOptions } from 'discord.js';
 import type { RateLimitTracker } from './rate-limits.js';
-import type { PostedMessage, ReplySurface } from './surface.js';
+import type { MessagePayload, PostedMessage, ReplySurface } from './surface.js';
+
+/** Every message carries model output, and model output must never ping anyone. */
+export function toMessageOptions(payload: MessagePayload) {
+  return {
+    content: payload.content,
+    allowedMentions: { parse: [], repliedUser: false },
+    ...(payload.components ? { components: payload.components as InteractionEditReplyOptions['components'] & object[] } : {}),
+    ...(payload.files?.length
+      ? { files: payload.files.map((f) => new AttachmentBuilder(f.data, { name: f.name, ...(f.description ? { description: f.description } : {}) })) }
+      : {}),
+  } satisfies InteractionEditReplyOptions;
+}
+
+/** A channel message the bot posted, edited with the bucket state tracked. */
+export function editableMessage(message: Message, tracker: RateLimitTracker): PostedMessage {
+  return {
+    id: message.id,
+    edit: (payload) => tracker.measure('PATCH', `/channels/${message.channelId}/messages/${message.id}`, () => message.edit(toMessageOptions(payload))),
+  };
+}
 
 /**
  * An answer to an ordinary message: the first post replies to it (without pinging its author),
  * later posts continue in the channel.
  */
 export function messageSurface(trigger: Message, tracker: RateLimitTracker): ReplySurface {
-  const editable = (message: Message): PostedMessage => ({
-    id: message.id,
-    edit: (payload) => tracker.measure('PATCH', `/channels/${message.channelId}/messages/${message.id}`, () => message.edit(toMessageOptions(payload))),
-  });
+  const editable = (message: Message) => editableMessage(message, tracker);
   let posted = 0;
   return {
     async post(payload) {

@@ -94,13 +94,13 @@ export class StreamRenderer {
   }
 
   /**
-   * Creates the missing messages' schedulers, all before any of them runs: a new scheduler reads
-   * (and may post) at once, and posts must start in message order.
+   * Creates the missing messages' schedulers. They start on the next microtask: this may run inside
+   * an earlier message's read, whose own post must be queued first, since posts go out in order.
    */
   private ensureSlots(count: number): void {
     const added: Slot[] = [];
     while (this.slots.length < count) added.push(this.newSlot(this.slots.length));
-    for (const slot of added) slot.scheduler.markDirty();
+    if (added.length) queueMicrotask(() => added.forEach((slot) => slot.scheduler.markDirty()));
   }
 
   private newSlot(index: number): Slot {

@@ -782,6 +782,13 @@ export class FakeDiscord {
     return this.interactionView(st);
   }
 
+  /** Makes an interaction's token as old as Discord's 15-minute lifetime: webhook routes answer 401 / 50027. */
+  expireInteractionToken(idOrToken: string): void {
+    const st = this.interactions.get(idOrToken) ?? this.interactionsByToken.get(idOrToken);
+    if (!st) throw new Error(`FakeDiscord: unknown interaction ${idOrToken}`);
+    st.createdMs = Date.now() - this.opts.tokenLifetimeMs - 1;
+  }
+
   interaction(idOrToken: string): FakeInteraction | undefined {
     const st = this.interactions.get(idOrToken) ?? this.interactionsByToken.get(idOrToken);
     return st && this.interactionView(st);

@@ -109,6 +109,18 @@ describe('StreamRenderer', () => {
     expect(shown.join('\n\n').replace(/\s+/g, ' ')).toBe(['start', ...paragraphs].join(' ').replace(/\s+/g, ' '));
   });
 
+  it('posts messages in order when the very first update spans several of them', async () => {
+    const { surface, final } = recordingSurface();
+    const r = new StreamRenderer(surface, { limit: 100 });
+    const paragraphs = Array.from({ length: 4 }, (_, i) => `Paragraph ${i} `.padEnd(80, String(i)));
+    r.append(paragraphs.join('\n\n'));
+    await settle();
+    await r.finish({ footer: '-# f' });
+    const shown = final();
+    expect(shown.map((m) => m.slice(0, 11))).toEqual(['Paragraph 0', 'Paragraph 1', 'Paragraph 2', 'Paragraph 3']);
+    expect(shown.at(-1)!.endsWith('-# f')).toBe(true);
+  });
+
   it('posts nothing until there is visible text', async () => {
     const { surface, messages, final } = recordingSurface();
     const r = new StreamRenderer(surface);
