@@ -79,3 +79,15 @@ describe('Discord misbehaving', () => {
     expect(i.original()!.content).toBe('First words');
   });
 });
+
+describe('a hung Discord request', () => {
+  it('is timed out by the REST client and retried; the final text still lands', async () => {
+    h = await startHarness();
+    const { i, gate } = await midStream(' after the hang.');
+    h.discord.inject({ method: 'PATCH', path: /@original$/, hang: true, times: 1 });
+    gate.open();
+    const [message] = await h.discord.waitFor(() => (/-# /.test(i.original()?.content ?? '') ? i.all() : undefined), { what: 'final after the hang', timeoutMs: 35_000 });
+    expect(message!.content).toMatch(/^First words after the hang\.\n-# /);
+    expect(h.discord.requests.filter((r) => r.injected).length).toBe(1);
+  }, 40_000);
+});

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FakeInteraction } from '../fakes/discord.js';
 import { Gate, replies, type Reply } from '../fakes/openrouter.js';
-import { askOptions, startHarness, type Harness } from '../helpers/harness.js';
+import { askOptions, OPENROUTER_KEY, startHarness, type Harness } from '../helpers/harness.js';
 
 let h: Harness;
 afterEach(async () => {
@@ -34,6 +34,11 @@ describe('OpenRouter failing before the stream', () => {
     expect(text).toMatch(/^⚠️ /);
     expect(text).toMatch(expected);
     expect(text).not.toMatch(/[{}]|"code"|\bat \S+:\d+/);
+    // The failure is logged with its error object, and still without a secret in it.
+    await h.bot.idle();
+    expect(h.logs.lines().some((l) => l.msg === 'openrouter request failed')).toBe(true);
+    expect(h.logs.raw()).not.toContain(OPENROUTER_KEY);
+    expect(h.logs.raw()).not.toContain(h.discord.token);
     // Still answering afterwards.
     h.openrouter.setDefault({ steps: [{ content: 'fine now' }] });
     expect(await finalText(await ask())).toMatch(/^fine now\n-# /);

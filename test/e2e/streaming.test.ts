@@ -147,6 +147,25 @@ describe('concurrency and logs', () => {
     expect(stored.map((t) => `${t.role}: ${t.content}`)).toEqual(['user: question two', 'assistant: answer two', 'user: question one', 'assistant: answer one']);
   });
 
+  it('keeps many channels answering at once apart: no cross-talk in replies or history', async () => {
+    h = await startHarness({ env: { USER_MAX_CONCURRENT: '10' } });
+    const channels = Array.from({ length: 6 }, (_, n) => h.discord.createChannel({ name: `room-${n}` }));
+    const gates = channels.map(() => new Gate());
+    h.openrouter.setDefault((body: { messages: { content: string }[] }) => {
+      const room = /room (\d)/.exec(JSON.stringify(body.messages.at(-1)))![1]!;
+      return { steps: [{ gate: gates[Number(room)]! }, { content: `answer for room ${room}` }] };
+    });
+    const asks = await Promise.all(channels.map((channelId, n) => h.discord.slash({ channelId, name: 'ask', options: askOptions(`question from room ${n}`) })));
+    await h.openrouter.waitFor(() => h.openrouter.chatRequests().length === channels.length, { what: 'all requests' });
+    [...gates].reverse().forEach((g) => g.open());
+    await Promise.all(asks.map((i) => finalOf(i)));
+    for (const [n, channelId] of channels.entries()) {
+      expect(asks[n]!.original()!.content).toMatch(new RegExp(`^answer for room ${n}\\n-# `));
+      const stored = await h.bot.context.history.load(channelId);
+      expect(stored.map((t) => t.content)).toEqual([`question from room ${n}`, `answer for room ${n}`]);
+    }
+  });
+
   it('logs one line per answer with timing, tokens and cost, and never a secret', async () => {
     h = await startHarness();
     h.openrouter.reply({ steps: text('hello there'), usage: { prompt_tokens: 11, completion_tokens: 2, cost: 0.0042 } });
