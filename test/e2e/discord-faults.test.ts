@@ -33,7 +33,7 @@ describe('Discord misbehaving', () => {
   it('5xx on a follow-up and on an upload are retried, nothing lost', async () => {
     h = await startHarness();
     h.discord.inject({ method: 'POST', path: /^\/webhooks\/\d+\/[^/]+$/, status: 500, body: { message: '500: Internal Server Error', code: 0 }, times: 1 });
-    h.discord.inject({ method: 'PATCH', path: /@original$/, status: 503, body: { message: 'Service Unavailable', code: 0 }, times: 1 });
+    h.discord.inject({ method: 'PATCH', path: /\/messages\/\d+$/, status: 503, body: { message: 'Service Unavailable', code: 0 }, times: 1 });
     const long = 'Paragraph of text that is long enough. '.repeat(70);
     h.openrouter.reply({ steps: [{ content: long }, { images: [PNG_1X1] }] });
     const i = await h.discord.slash({ channelId: h.discord.defaultChannelId, name: 'ask', options: askOptions('q', { model: 'openai/gpt-5-image' }) });
@@ -41,6 +41,9 @@ describe('Discord misbehaving', () => {
     expect(messages.length).toBe(2);
     expect(messages.map((m) => m.content).join(' ').replace(/\s+/g, ' ')).toContain(long.trim().replace(/\s+/g, ' '));
     expect(messages.at(-1)!.attachments.map((a) => a.filename)).toEqual(['image-1.png']);
+    // The upload itself was the request that failed first.
+    const failed = h.discord.requests.find((r) => r.status === 503)!;
+    expect(failed.files?.map((f) => f.filename)).toEqual(['image-1.png']);
   });
 
   it('a global 429 is waited out and the final text lands', async () => {
