@@ -1,5 +1,6 @@
 import { startBot } from './bot.js';
 import { loadConfig } from './config.js';
+import { guardProcess } from './crash-guards.js';
 import { createLogger } from './logger.js';
 
 const result = loadConfig();
@@ -11,8 +12,7 @@ if (!result.ok) {
 const { config } = result;
 const logger = createLogger({ level: config.logLevel, secrets: [config.discordToken, config.openRouterApiKey] });
 
-process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled rejection'));
-process.on('uncaughtException', (err) => logger.error({ err }, 'uncaught exception'));
+guardProcess(logger);
 
 try {
   const bot = await startBot(config, logger);

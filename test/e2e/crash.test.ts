@@ -59,3 +59,18 @@ describe('SIGKILL mid-stream', () => {
     }
   }, 40_000);
 });
+
+describe('errors nobody caught', () => {
+  it('an unhandled rejection and a throwing listener are logged and the process stays up', async () => {
+    const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+    const child = spawn(process.execPath, ['--import', tsx, fileURLToPath(new URL('../fixtures/crash-guard-child.ts', import.meta.url))], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    const lines = out.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { msg: string; err?: { message: string } });
+    expect(code).toBe(0);
+    expect(lines.find((l) => l.msg.startsWith('unhandled rejection'))?.err?.message).toBe('nobody awaited me');
+    expect(lines.find((l) => l.msg.startsWith('uncaught exception'))?.err?.message).toBe('a listener blew up');
+    expect(lines.at(-1)!.msg).toBe('still alive');
+  });
+});
