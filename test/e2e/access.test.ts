@@ -44,6 +44,16 @@ describe('allowlists', () => {
   });
 });
 
+describe('server allowlist', () => {
+  it('refuses servers that are not on ALLOWED_GUILD_IDS', async () => {
+    h = await startHarness({ env: { ALLOWED_GUILD_IDS: '123456789012345678' } });
+    const refused = await h.discord.slash({ channelId: h.discord.defaultChannelId, name: 'ask', options: askOptions('hi') });
+    await h.discord.waitFor(() => refused.original(), { what: 'refusal' });
+    expect(refused.original()!.content).toBe('I’m not enabled in this server.');
+    expect(h.openrouter.chatRequests()).toHaveLength(0);
+  });
+});
+
 describe('caps', () => {
   it('refuses a prompt over MAX_PROMPT_CHARS and too many files, and caps the answer length', async () => {
     h = await startHarness({ env: { MAX_PROMPT_CHARS: '20', MAX_ATTACHMENTS: '1', MAX_ANSWER_TOKENS: '321' } });
@@ -57,5 +67,25 @@ describe('caps', () => {
     const ok = await h.discord.slash({ channelId: h.discord.defaultChannelId, name: 'ask', options: askOptions('short') });
     await h.discord.waitFor(() => /-# /.test(ok.original()?.content ?? ''), { what: 'answer' });
     expect((h.openrouter.chatRequests().at(-1) as { max_completion_tokens?: number }).max_completion_tokens).toBe(321);
+  });
+});
+
+describe('direct messages', () => {
+  it('refuses slash commands in DMs privately unless ALLOW_DMS is on', async () => {
+    h = await startHarness();
+    const dm = h.discord.createDmChannel();
+    const refused = await h.discord.slash({ channelId: dm, name: 'ask', options: askOptions('hi') });
+    await h.discord.waitFor(() => refused.original(), { what: 'refusal' });
+    expect(refused.original()!.content).toMatch(/don’t answer in direct messages/);
+    expect(refused.original()!.flags & 64).toBe(64);
+    expect(h.openrouter.chatRequests()).toHaveLength(0);
+  });
+
+  it('answers in DMs when ALLOW_DMS=true', async () => {
+    h = await startHarness({ env: { ALLOW_DMS: 'true' } });
+    const dm = h.discord.createDmChannel();
+    const asked = await h.discord.slash({ channelId: dm, name: 'ask', options: askOptions('hi') });
+    await h.discord.waitFor(() => /-# /.test(asked.original()?.content ?? ''), { what: 'answer in DM' });
+    expect(h.openrouter.chatRequests()).toHaveLength(1);
   });
 });

@@ -680,6 +680,13 @@ export class FakeDiscord {
   }
 
   /** Creates a channel in the guild; dispatches CHANNEL_CREATE (threads: THREAD_CREATE) to connected clients. */
+  /** A direct-message channel between the bot and a user (no guild). Known to the client only through interactions. */
+  createDmChannel(user: ApiUser = this.user): string {
+    const id = this.snowflake();
+    this.channels.set(id, { id, type: 1, last_message_id: null, flags: 0, recipients: [user] });
+    return id;
+  }
+
   createChannel(opts: { name?: string; type?: number; parentId?: string; topic?: string } = {}): string {
     const id = this.snowflake();
     const type = opts.type ?? 0;
@@ -910,6 +917,7 @@ export class FakeDiscord {
     // Real tokens are base64 of 'interaction:<id>:<secret>'.
     const token = Buffer.from(`interaction:${id}:${randomBytes(96).toString('base64url')}`).toString('base64url');
     const perms = memberPermissions ?? this.memberPerms(user.id).toString();
+    const dm = channel.type === 1;
     const payload: Json = {
       app_permissions: this.memberPerms(this.botUser.id).toString(),
       application_id: this.applicationId,
@@ -931,6 +939,11 @@ export class FakeDiscord {
       type,
       version: 1,
     };
+    if (dm) {
+      // A bot DM: no guild, no member; the user at the top level (context 1 = BOT_DM).
+      for (const key of ['guild', 'guild_id', 'guild_locale', 'member']) delete payload[key];
+      Object.assign(payload, { user, context: 1, authorizing_integration_owners: { '0': '0' }, channel: { ...channel } });
+    }
     const st: InteractionState = {
       id,
       token,
