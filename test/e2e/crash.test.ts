@@ -1,43 +1,21 @@
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
 import { ChannelHistory } from '../../src/conversation/history.js';
 import { openStore } from '../../src/storage.js';
 import { FakeDiscord } from '../fakes/discord.js';
 import { FakeOpenRouter } from '../fakes/openrouter.js';
 import { askOptions, OPENROUTER_KEY } from '../helpers/harness.js';
+import { fakeEnv, spawnBot } from '../helpers/process.js';
 import { captureLogs } from '../helpers/logs.js';
 
-const dirs: string[] = [];
-afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 describe('SIGKILL mid-stream', () => {
   it('leaves storage that opens cleanly, with earlier turns intact and the interrupted one absent', async () => {
     const discord = await FakeDiscord.start();
     const openrouter = await FakeOpenRouter.start({ apiKey: OPENROUTER_KEY });
-    const dir = mkdtempSync(join(tmpdir(), 'bot-sigkill-'));
-    dirs.push(dir);
-    const databaseUrl = `sqlite://${join(dir, 'bot.sqlite')}`;
-    const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
-    const entry = fileURLToPath(new URL('../../src/index.ts', import.meta.url));
-    const child = spawn(process.execPath, ['--import', tsx, entry], {
-      cwd: dir,
-      env: {
-        PATH: process.env.PATH ?? '',
-        DISCORD_TOKEN: discord.token,
-        OPENROUTER_API_KEY: OPENROUTER_KEY,
-        DISCORD_API_URL: discord.apiUrl,
-        OPENROUTER_BASE_URL: openrouter.baseUrl,
-        DATABASE_URL: databaseUrl,
-        DISCORD_GUILD_ID: discord.guildId,
-      },
-      stdio: 'ignore',
-    });
-    const exited = new Promise<unknown>((resolve) => child.on('close', resolve));
+    const bot = spawnBot((dir) => fakeEnv(discord, openrouter, dir));
+    const databaseUrl = `sqlite://${join(bot.dir, 'bot.sqlite')}`;
     try {
       await discord.waitFor(() => discord.commands(discord.guildId).length > 0, { what: 'bot ready', timeoutMs: 20_000 });
       openrouter.reply({ steps: [{ content: 'A complete answer.' }] });
@@ -46,15 +24,15 @@ describe('SIGKILL mid-stream', () => {
       openrouter.reply({ steps: [{ content: 'Cut off' }, { stall: true }] });
       const second = await discord.slash({ channelId: discord.defaultChannelId, name: 'ask', options: askOptions('second question') });
       await discord.waitFor(() => second.original()?.content === 'Cut off', { what: 'partial' });
-      child.kill('SIGKILL');
-      await exited;
+      bot.child.kill('SIGKILL');
+      await bot.exited;
 
       const store = await openStore(databaseUrl, captureLogs().logger);
       const turns = await new ChannelHistory(store).load(discord.defaultChannelId);
       expect(turns.map((t) => `${t.role}: ${t.content}`)).toEqual([expect.stringMatching(/^user: first question$/), 'assistant: A complete answer.']);
       await store.disconnect();
     } finally {
-      child.kill('SIGKILL');
+      bot.cleanup();
       await Promise.all([discord.stop(), openrouter.stop()]);
     }
   }, 40_000);
@@ -62,11 +40,10 @@ describe('SIGKILL mid-stream', () => {
 
 describe('errors nobody caught', () => {
   it('an unhandled rejection and a throwing listener are logged and the process stays up', async () => {
-    const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
-    const child = spawn(process.execPath, ['--import', tsx, fileURLToPath(new URL('../fixtures/crash-guard-child.ts', import.meta.url))], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    const child = spawnBot({}, { script: fileURLToPath(new URL('../fixtures/crash-guard-child.ts', import.meta.url)) });
+    const code = await child.exited;
+    const out = child.output();
+    child.cleanup();
     const lines = out.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { msg: string; err?: { message: string } });
     expect(code).toBe(0);
     expect(lines.find((l) => l.msg.startsWith('unhandled rejection'))?.err?.message).toBe('nobody awaited me');

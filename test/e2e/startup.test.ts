@@ -1,34 +1,22 @@
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startBot } from '../../src/bot.js';
 import { parseConfig } from '../../src/config.js';
 import { FakeDiscord } from '../fakes/discord.js';
 import { captureLogs } from '../helpers/logs.js';
+import { spawnBot } from '../helpers/process.js';
 
-const entry = fileURLToPath(new URL('../../src/index.ts', import.meta.url));
-const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 const dirs: string[] = [];
 afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
 
-/** Runs the real entry point in a clean directory with only the given environment. */
-function run(env: Record<string, string>, dotenv?: string): Promise<{ code: number | null; stderr: string; stdout: string }> {
-  const cwd = mkdtempSync(join(tmpdir(), 'bot-start-'));
-  dirs.push(cwd);
-  if (dotenv !== undefined) writeFileSync(join(cwd, '.env'), dotenv);
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', tsx, entry], { cwd, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+/** Runs the real entry point in a clean directory with only the given environment, to its exit. */
+async function run(env: Record<string, string>, dotenv?: string): Promise<{ code: number | null; stderr: string }> {
+  const bot = spawnBot(env, dotenv === undefined ? {} : { dotenv });
+  const code = await bot.exited;
+  bot.cleanup();
+  return { code, stderr: bot.output() };
 }
 
 describe('start-up configuration', () => {
