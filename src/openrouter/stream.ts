@@ -116,7 +116,9 @@ export async function streamChat(
   try {
     let stream: EventStream<ChatStreamChunk>;
     try {
-      const result = await withCallContext({ signal: controller.signal, onImage }, () =>
+      // Reading images means teeing and scanning the whole SSE body: only when images were asked for.
+      const wantsImages = request.modalities?.includes('image') ?? false;
+      const result = await withCallContext({ signal: controller.signal, ...(wantsImages ? { onImage } : {}) }, () =>
         client.chat.send(
           { chatRequest: { ...request, stream: true } },
           { signal: controller.signal, retryCodes: ['408', '429', '5XX'] },

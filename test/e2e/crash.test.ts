@@ -5,8 +5,8 @@ import { ChannelHistory } from '../../src/conversation/history.js';
 import { openStore } from '../../src/storage.js';
 import { FakeDiscord } from '../fakes/discord.js';
 import { FakeOpenRouter } from '../fakes/openrouter.js';
-import { askOptions, OPENROUTER_KEY } from '../helpers/harness.js';
-import { fakeEnv, spawnBot } from '../helpers/process.js';
+import { askOptions, fakeEnv, OPENROUTER_KEY } from '../helpers/harness.js';
+import { spawnBot } from '../helpers/process.js';
 import { captureLogs } from '../helpers/logs.js';
 
 

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeDiscord, type FakeInteraction } from '../fakes/discord.js';
 import { FakeOpenRouter, Gate } from '../fakes/openrouter.js';
-import { askOptions, OPENROUTER_KEY, startHarness, type Harness } from '../helpers/harness.js';
-import { fakeEnv, spawnBot } from '../helpers/process.js';
+import { askOptions, fakeEnv, OPENROUTER_KEY, startHarness, type Harness } from '../helpers/harness.js';
+import { spawnBot } from '../helpers/process.js';
 
 const final = (i: FakeInteraction) => i.original()?.content ?? '';
 

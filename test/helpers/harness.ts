@@ -9,6 +9,18 @@ import { captureLogs } from './logs.js';
 
 export const OPENROUTER_KEY = 'sk-or-v1-0123456789abcdef0123456789abcdef0123456789abcdef';
 
+/** The environment that points the bot at the fakes, storing in SQLite inside `dir`. */
+export function fakeEnv(discord: FakeDiscord, openrouter: FakeOpenRouter, dir: string): Record<string, string> {
+  return {
+    DISCORD_TOKEN: discord.token,
+    OPENROUTER_API_KEY: OPENROUTER_KEY,
+    DISCORD_API_URL: discord.apiUrl,
+    OPENROUTER_BASE_URL: openrouter.baseUrl,
+    DATABASE_URL: `sqlite://${join(dir, 'bot.sqlite')}`,
+    DISCORD_GUILD_ID: discord.guildId,
+  };
+}
+
 export interface Harness {
   discord: FakeDiscord;
   openrouter: FakeOpenRouter;
@@ -36,12 +48,7 @@ export async function startHarness(
   const discord = await FakeDiscord.start(opts.discord);
   const openrouter = await FakeOpenRouter.start({ apiKey: OPENROUTER_KEY });
   const parsed = parseConfig({
-    DISCORD_TOKEN: discord.token,
-    OPENROUTER_API_KEY: OPENROUTER_KEY,
-    DISCORD_API_URL: discord.apiUrl,
-    OPENROUTER_BASE_URL: openrouter.baseUrl,
-    DATABASE_URL: `sqlite://${join(dir, 'bot.sqlite')}`,
-    DISCORD_GUILD_ID: discord.guildId,
+    ...fakeEnv(discord, openrouter, dir),
     LOG_LEVEL: 'debug',
     ...(typeof opts.env === 'function' ? opts.env(discord) : opts.env),
   });

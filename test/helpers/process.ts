@@ -4,9 +4,6 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { FakeDiscord } from '../fakes/discord.js';
-import type { FakeOpenRouter } from '../fakes/openrouter.js';
-import { OPENROUTER_KEY } from './harness.js';
 
 const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 const entry = fileURLToPath(new URL('../../src/index.ts', import.meta.url));
@@ -47,17 +44,5 @@ export function spawnBot(
       child.kill('SIGKILL');
       rmSync(dir, { recursive: true, force: true });
     },
-  };
-}
-
-/** The environment that points a bot process at the fakes, storing in SQLite inside `dir`. */
-export function fakeEnv(discord: FakeDiscord, openrouter: FakeOpenRouter, dir: string): Record<string, string> {
-  return {
-    DISCORD_TOKEN: discord.token,
-    OPENROUTER_API_KEY: OPENROUTER_KEY,
-    DISCORD_API_URL: discord.apiUrl,
-    OPENROUTER_BASE_URL: openrouter.baseUrl,
-    DATABASE_URL: `sqlite://${join(dir, 'bot.sqlite')}`,
-    DISCORD_GUILD_ID: discord.guildId,
   };
 }
