@@ -23,6 +23,7 @@ import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { WebSocketServer, WebSocket } from 'ws';
+import type { RecordedHttp } from './recorded.js';
 import { waitUntil } from './wait-until.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -64,15 +65,8 @@ export interface RecordedFile {
   data: Buffer;
 }
 
-export interface RecordedRequest {
-  /** performance.now() when the request arrived. */
-  at: number;
-  method: string;
-  /** Decoded path without the /api/v10 prefix, e.g. '/webhooks/APP/TOKEN/messages/@original'. */
-  path: string;
-  query: Record<string, string>;
-  /** Request headers, lowercased names. */
-  headers: Record<string, string>;
+/** `path` is without the /api/v10 prefix, e.g. '/webhooks/APP/TOKEN/messages/@original'. */
+export interface RecordedRequest extends RecordedHttp {
   /** Parsed JSON body (for multipart: the parsed payload_json). */
   json?: unknown;
   files?: RecordedFile[];

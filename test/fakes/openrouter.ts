@@ -17,6 +17,7 @@ import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
+import type { RecordedHttp } from './recorded.js';
 import { waitUntil } from './wait-until.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -117,13 +118,8 @@ export interface ResponseRecord {
   waitingAt: Gate | undefined;
 }
 
-export interface RecordedRequest {
-  at: number;
-  method: string;
-  /** Path without the query string, e.g. '/api/v1/chat/completions'. */
-  path: string;
-  query: Record<string, string>;
-  headers: Record<string, string>;
+/** `path` is e.g. '/api/v1/chat/completions'. */
+export interface RecordedRequest extends RecordedHttp {
   /** Parsed JSON (snake_case as on the wire); the raw text when not JSON; undefined when empty. */
   body: any;
   response: ResponseRecord;
