@@ -56,10 +56,6 @@ export class StreamRenderer {
     return this.options.limit ?? MESSAGE_LIMIT;
   }
 
-  /** Everything streamed so far. */
-  get content(): string {
-    return this.text;
-  }
 
   /** Messages posted so far, in order. */
   get messages(): PostedMessage[] {

@@ -30,9 +30,6 @@ export class RunningAnswers {
     for (const entry of this.entries.values()) entry.controller.abort(reason);
   }
 
-  get size(): number {
-    return this.entries.size;
-  }
 }
 
 export function stopButton(id: string): object[] {

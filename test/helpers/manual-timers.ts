@@ -33,9 +33,6 @@ export class ManualTimers implements Timers {
     this.time = end;
   }
 
-  get scheduled(): number {
-    return this.pending.size;
-  }
 }
 
 export function deferred<T = void>() {
