@@ -308,6 +308,21 @@ describe('FakeDiscord with the real discord.js Client', () => {
     expect(body.retry_after).toBeLessThanOrEqual(2);
   });
 
+  it('setEditBucket changes the edit bucket for requests from then on', async () => {
+    const { fake } = await setup({ editBucket: { limit: 5, windowMs: 5000 } });
+    fake.setEditBucket({ limit: 1, windowMs: 2000 });
+    const send = () =>
+      fetch(`${fake.apiUrl}/v10/channels/${fake.defaultChannelId}/messages`, {
+        method: 'POST',
+        headers: { authorization: `Bot ${fake.token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ content: 'hi' }),
+      });
+    const first = await send();
+    expect(first.headers.get('x-ratelimit-limit')).toBe('1');
+    expect(first.headers.get('x-ratelimit-remaining')).toBe('0');
+    expect((await send()).status).toBe(429);
+  });
+
   it('rateLimitNext makes discord.js wait and retry, and the edit still lands', async () => {
     const { fake, client } = await setup();
     fake.rateLimitNext({ method: 'PATCH', path: /\/messages\/@original$/, retryAfterSec: 0.5 });

@@ -795,6 +795,11 @@ export class FakeDiscord {
     return st && this.interactionView(st);
   }
 
+  /** Changes the edit bucket for requests from now on (a benchmark runs several buckets against one client). */
+  setEditBucket(bucket: { limit: number; windowMs: number }): void {
+    this.opts.editBucket = bucket;
+  }
+
   /** Number of gateway connections currently open. */
   get openConnections(): number {
     return [...this.conns].filter((c) => c.ws.readyState === WebSocket.OPEN).length;
@@ -1404,9 +1409,8 @@ export class FakeDiscord {
     const add = (method: string, pattern: string, template: string, auth: boolean, handle: Route['handle'], bucket?: Route['bucket']): void => {
       this.routes.push({ method, re: new RegExp(`^${pattern}$`), template, auth, handle, ...(bucket ? { bucket } : {}) });
     };
-    const edit = this.opts.editBucket;
     const editBucketFor = (method: string, template: string) => (key: (p: Record<string, string>) => string) => (p: Record<string, string>) => ({
-      limit: edit,
+      limit: this.opts.editBucket,
       key: `${bucketHash(method, template)}:${key(p)}`,
     });
 

@@ -134,6 +134,20 @@ describe('streaming chat completions through the real SDK', () => {
     expect(fake.streamsOpen()).toBe(0);
   });
 
+  it('atMs steps pace frames from the start of the response, without adding up, and frameAt records them', async () => {
+    fake.reply({ steps: [{ atMs: 150 }, { content: 'a' }, { atMs: 150 }, { content: 'b' }, { atMs: 0 }, { content: 'c' }] });
+    const contents = (await collect(await openStream())).map((c) => c.choices[0]?.delta.content ?? '').filter(Boolean);
+    expect(contents).toEqual(['a', 'b', 'c']);
+
+    const response = fake.chatRecords()[0]!.response;
+    expect(response.frameAt).toHaveLength(response.frames.length);
+    const at = (s: string) => response.frameAt[response.frames.findIndex((f) => f.includes(`"content":"${s}"`))]!;
+    expect(at('a') - response.startedAt!).toBeGreaterThanOrEqual(149);
+    // Absolute times: the second step is already due, so 'b' and 'c' follow 'a' without another wait.
+    expect(at('b') - at('a')).toBeLessThan(100);
+    expect(at('c')).toBeGreaterThanOrEqual(at('b'));
+  });
+
   it('a gate before the first data chunk still lets send() resolve (headers and comment are flushed)', async () => {
     const gate = new Gate();
     fake.reply({ steps: [{ gate }, { content: 'x' }] });

@@ -43,6 +43,8 @@ export type Step =
   | { error: StreamErrorSpec }
   | { gate: Gate }
   | { delayMs: number }
+  /** Waits until this many ms after the response's headers went out: pacing without timer drift. */
+  | { atMs: number }
   | { drop: true }
   | { stall: true };
 
@@ -112,6 +114,10 @@ export interface ResponseRecord {
   stream: boolean;
   /** Raw text written, one entry per SSE frame (`': X\n\n'`, `'data: {...}\n\n'`) or JSON body. */
   frames: string[];
+  /** performance.now() when each frame was written (same order as `frames`). */
+  frameAt: number[];
+  /** performance.now() when the headers went out. */
+  startedAt?: number;
   /** pending: no headers yet; open: being written; done: ended normally; aborted: client went away; dropped: `{drop}`. */
   state: ResponseState;
   /** A gate this response is waiting at right now. */
@@ -549,7 +555,7 @@ export class FakeOpenRouter {
       query: Object.fromEntries(url.searchParams),
       headers,
       body,
-      response: { status: undefined, stream: false, frames: [], state: 'pending', waitingAt: undefined },
+      response: { status: undefined, stream: false, frames: [], frameAt: [], state: 'pending', waitingAt: undefined },
     };
     this.requests.push(record);
 
@@ -807,9 +813,10 @@ export class FakeOpenRouter {
       }
       return !out.closed;
     }
-    if ('delayMs' in step) {
+    if ('delayMs' in step || 'atMs' in step) {
+      const ms = 'delayMs' in step ? step.delayMs : (out.record.response.startedAt ?? performance.now()) + step.atMs - performance.now();
       let t: NodeJS.Timeout | undefined;
-      await Promise.race([new Promise((r) => (t = setTimeout(r, step.delayMs))), out.closedPromise]);
+      if (ms > 0) await Promise.race([new Promise((r) => (t = setTimeout(r, ms))), out.closedPromise]);
       if (t) clearTimeout(t);
       return !out.closed;
     }
@@ -853,6 +860,7 @@ class ResponseWriter {
     this.record.response.status = status;
     this.record.response.stream = stream;
     this.record.response.state = 'open';
+    this.record.response.startedAt = performance.now();
     this.res.writeHead(status, headers);
     this.res.flushHeaders();
     this.progress();
@@ -863,6 +871,7 @@ class ResponseWriter {
     if (this.closed) return false;
     let ok = true;
     this.record.response.frames.push(s);
+    this.record.response.frameAt.push(performance.now());
     this.flushed = new Promise<void>((resolve) => {
       ok = this.res.write(s, () => resolve());
     });
@@ -880,6 +889,7 @@ class ResponseWriter {
     this.record.response.stream = false;
     this.record.response.state = 'open';
     this.record.response.frames.push(text);
+    this.record.response.frameAt.push(performance.now());
     this.res.writeHead(status, { 'content-type': 'application/json', ...headers });
     this.end(text);
   }
