@@ -1,5 +1,6 @@
 import { DiscordAPIError, type ChatInputCommandInteraction, type MessageCreateOptions } from 'discord.js';
 import { editableMessage, toMessageOptions } from './message-surface.js';
+import type { RateLimitInfo } from './edit-scheduler.js';
 import type { RateLimitTracker } from './rate-limits.js';
 import type { MessagePayload, PostedMessage, ReplySurface } from './surface.js';
 
@@ -31,17 +32,16 @@ export function interactionSurface(interaction: ChatInputCommandInteraction, tra
     }
     return fallback();
   };
-  const editable = (id: string, pathId: string): PostedMessage => {
+  const editPath = (pathId: string) => `/webhooks/${interaction.applicationId}/${interaction.token}/messages/${pathId}`;
+  const editable = (id: string, pathId: string, bucket?: RateLimitInfo): PostedMessage => {
     let continuation: PostedMessage | undefined;
     return {
       id,
+      bucket,
       edit: (payload) => {
         if (continuation) return continuation.edit(payload);
         return viaWebhook(
-          () =>
-            tracker.measure('PATCH', `/webhooks/${interaction.applicationId}/${interaction.token}/messages/${pathId}`, () =>
-              interaction.editReply({ ...toMessageOptions(payload), message: pathId }),
-            ),
+          () => tracker.measure('PATCH', editPath(pathId), () => interaction.editReply({ ...toMessageOptions(payload), message: pathId })),
           async () => {
             continuation = await sendToChannel(payload);
             return undefined;
@@ -56,8 +56,14 @@ export function interactionSurface(interaction: ChatInputCommandInteraction, tra
       const first = posted++ === 0;
       return viaWebhook(
         async () => {
-          const message = first ? await interaction.editReply(toMessageOptions(payload)) : await interaction.followUp(toMessageOptions(payload));
-          return editable(message.id, first ? '@original' : message.id);
+          if (!first) {
+            const message = await interaction.followUp(toMessageOptions(payload));
+            return editable(message.id, message.id);
+          }
+          // Filling the deferred reply is an edit of @original: it spends from the bucket later edits use.
+          let message: { id: string } | undefined;
+          const bucket = await tracker.measure('PATCH', editPath('@original'), async () => (message = await interaction.editReply(toMessageOptions(payload))));
+          return editable(message!.id, '@original', bucket);
         },
         () => sendToChannel(payload),
       );

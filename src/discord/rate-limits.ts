@@ -8,6 +8,14 @@ function parse(headers: Headers): RateLimitInfo | undefined {
   return { remaining, resetAfterMs: resetAfter * 1000 };
 }
 
+function decodePath(path: string): string {
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path;
+  }
+}
+
 /**
  * discord.js resolves an edit with the message only; the bucket state it read from the response
  * headers reaches us through its `response` event, matched here by method and path.
@@ -17,7 +25,8 @@ export class RateLimitTracker {
 
   constructor(rest: REST) {
     rest.on(RESTEvents.Response, (request, response) => {
-      const key = `${request.method.toUpperCase()} ${request.path}`;
+      // discord.js reports the path as sent, percent-encoded ('/messages/%40original').
+      const key = `${request.method.toUpperCase()} ${decodePath(request.path)}`;
       if (this.watched.has(key)) this.watched.set(key, parse(response.headers as Headers));
     });
   }

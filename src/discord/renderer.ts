@@ -123,7 +123,7 @@ export class StreamRenderer {
         this.postChain = posted.catch(() => undefined);
         slot.message = await posted;
         if (payload.files?.length) slot.filesDelivered = true;
-        return undefined;
+        return slot.message.bucket;
       }
       const info = await slot.message.edit(payload);
       if (payload.files?.length) slot.filesDelivered = true;

@@ -27,6 +27,19 @@ describe('streaming under Discord rate limits', () => {
     expect(interaction.original()!.edits.length).toBeLessThan(60);
   });
 
+  it('spreads the first message’s edits over the bucket’s window instead of spending it in a burst', async () => {
+    // 5 edits per 2 s, and a stream of ~3 s: sending every token would use the bucket in ~70 ms.
+    h = await startHarness({ discord: { editBucket: { limit: 5, windowMs: 2000 } } });
+    const steps = text(Array.from({ length: 180 }, (_, i) => `w${i}`).join(' ')).flatMap((step, i) => [{ atMs: i * 16 }, step]);
+    h.openrouter.reply({ steps });
+    const interaction = await h.discord.slash({ channelId: h.discord.defaultChannelId, name: 'ask', options: askOptions('go') });
+    await finalOf(interaction);
+    const patches = h.discord.requests.filter((r) => r.method === 'PATCH' && r.path.endsWith('/messages/@original'));
+    expect(h.discord.requests.filter((r) => r.status === 429)).toEqual([]);
+    // Even pacing puts ~400 ms between edits, so the first five span well over a second.
+    expect(patches[4]!.at - patches[0]!.at).toBeGreaterThan(1000);
+  });
+
   it('lands the final text even when Discord answers an edit with 429', async () => {
     h = await startHarness();
     const gate = new Gate();
