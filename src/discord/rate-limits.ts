@@ -1,11 +1,13 @@
 import { RESTEvents, type REST } from 'discord.js';
 import type { RateLimitInfo } from './edit-scheduler.js';
 
-function parse(headers: Headers): RateLimitInfo | undefined {
+function parse(headers: Headers, offsetMs: number): RateLimitInfo | undefined {
   const remaining = Number(headers.get('x-ratelimit-remaining'));
   const resetAfter = Number(headers.get('x-ratelimit-reset-after'));
   if (headers.get('x-ratelimit-remaining') === null || !Number.isFinite(remaining) || !Number.isFinite(resetAfter)) return undefined;
-  return { remaining, resetAfterMs: resetAfter * 1000 };
+  // discord.js holds a request to an empty bucket until `offset` ms after the reset; text read
+  // for an edit any earlier would go out that much staler.
+  return { remaining, resetAfterMs: resetAfter * 1000 + offsetMs };
 }
 
 function decodePath(path: string): string {
@@ -27,7 +29,9 @@ export class RateLimitTracker {
     rest.on(RESTEvents.Response, (request, response) => {
       // discord.js reports the path as sent, percent-encoded ('/messages/%40original').
       const key = `${request.method.toUpperCase()} ${decodePath(request.path)}`;
-      if (this.watched.has(key)) this.watched.set(key, parse(response.headers as Headers));
+      if (!this.watched.has(key)) return;
+      const offset = rest.options.offset;
+      this.watched.set(key, parse(response.headers as Headers, typeof offset === 'number' ? offset : offset(request.route)));
     });
   }
 
