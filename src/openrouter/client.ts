@@ -1,21 +1,32 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { HTTPClient, OpenRouter } from '@openrouter/sdk';
 
-/** Per-call state the shared client's fetcher needs, carried without threading it through the SDK. */
+/** Per-call state the shared client's fetcher needs, found by a header the fetcher removes again. */
 export interface CallContext {
   /**
    * Passed straight to fetch: the SDK's own `signal` option reaches fetch only through a WeakRef
    * on Node 20 and can be lost after a garbage collection.
    */
   signal: AbortSignal;
-  /** Receives images streamed in `delta.images`, which the SDK's stream schema drops. */
-  onImage?: (dataUrl: string) => void;
+  /** Takes the body of a streamed answer (the SDK is handed an empty one; see sse.ts). */
+  takeStream?: (body: ReadableStream<Uint8Array>) => void;
 }
 
-const callContext = new AsyncLocalStorage<CallContext>();
+const CALL_HEADER = 'x-bot-call';
+const calls = new Map<string, CallContext>();
+let nextCall = 0;
 
-export function withCallContext<T>(context: CallContext, run: () => Promise<T>): Promise<T> {
-  return callContext.run(context, run);
+/**
+ * Runs an SDK call with per-call state for the fetcher. The state travels as a request header
+ * rather than in AsyncLocalStorage, whose promise hooks would tax every await in the process.
+ */
+export async function withCallContext<T>(context: CallContext, run: (headers: Record<string, string>) => Promise<T>): Promise<T> {
+  const id = String(++nextCall);
+  calls.set(id, context);
+  try {
+    return await run({ [CALL_HEADER]: id });
+  } finally {
+    calls.delete(id);
+  }
 }
 
 export interface OpenRouterOptions {
@@ -29,15 +40,15 @@ export interface OpenRouterOptions {
 export function createOpenRouter({ apiKey, baseUrl, retryBudgetMs, fetch: doFetch = fetch }: OpenRouterOptions): OpenRouter {
   const httpClient = new HTTPClient({
     fetcher: async (input, init) => {
-      const context = callContext.getStore();
-      const response = await doFetch(input, context ? { ...init, signal: context.signal } : init);
+      const request = input instanceof Request ? input : new Request(input, init);
+      const id = request.headers.get(CALL_HEADER);
+      const context = id === null ? undefined : calls.get(id);
+      request.headers.delete(CALL_HEADER);
+      const response = await doFetch(request, context ? { signal: context.signal } : undefined);
       const isStream = response.headers.get('content-type')?.includes('text/event-stream');
-      if (!context?.onImage || !isStream || !response.body) return response;
-      const [forSdk, forImages] = response.body.tee();
-      readStreamedImages(forImages, context.onImage).catch(() => {
-        // The SDK's branch sees the same failure and reports it.
-      });
-      return new Response(forSdk, { status: response.status, statusText: response.statusText, headers: response.headers });
+      if (!context?.takeStream || !isStream || !response.body) return response;
+      context.takeStream(response.body);
+      return new Response('', { status: response.status, statusText: response.statusText, headers: response.headers });
     },
   });
   return new OpenRouter({
@@ -53,39 +64,4 @@ export function createOpenRouter({ apiKey, baseUrl, retryBudgetMs, fetch: doFetc
       retryConnectionErrors: true,
     },
   });
-}
-
-/**
- * Reads `delta.images` out of a raw SSE body. Only `data:` lines that mention images are parsed,
- * so text tokens cost a substring check.
- */
-export async function readStreamedImages(body: ReadableStream<Uint8Array>, onImage: (dataUrl: string) => void): Promise<void> {
-  const decoder = new TextDecoder();
-  let buffered = '';
-  const handleLine = (line: string) => {
-    if (!line.startsWith('data:') || !line.includes('"images"')) return;
-    let chunk: { choices?: { delta?: { images?: { image_url?: { url?: string } }[] } }[] };
-    try {
-      chunk = JSON.parse(line.slice(5));
-    } catch {
-      return;
-    }
-    for (const choice of chunk.choices ?? []) {
-      for (const image of choice.delta?.images ?? []) {
-        if (image.image_url?.url) onImage(image.image_url.url);
-      }
-    }
-  };
-  for await (const bytes of body) {
-    // Search only the new bytes for line ends: an image line can be megabytes long.
-    let from = buffered.length;
-    buffered += decoder.decode(bytes, { stream: true });
-    let start = 0;
-    for (let nl = buffered.indexOf('\n', from); nl !== -1; nl = buffered.indexOf('\n', from)) {
-      handleLine(buffered.slice(start, nl).replace(/\r$/, ''));
-      start = from = nl + 1;
-    }
-    if (start > 0) buffered = buffered.slice(start);
-  }
-  handleLine(buffered + decoder.decode());
 }

@@ -1,7 +1,8 @@
 import type { OpenRouter } from '@openrouter/sdk';
 import { EventStream } from '@openrouter/sdk/lib/event-streams.js';
-import type { ChatRequest, ChatStreamChunk } from '@openrouter/sdk/models';
+import type { ChatRequest } from '@openrouter/sdk/models';
 import { withCallContext } from './client.js';
+import { readSseData } from './sse.js';
 
 export type ChatMessage = ChatRequest['messages'][number];
 
@@ -114,57 +115,48 @@ export async function streamChat(
 
   armIdle();
   try {
-    let stream: EventStream<ChatStreamChunk>;
+    let body: ReadableStream<Uint8Array> | undefined;
     try {
-      // Reading images means teeing and scanning the whole SSE body: only when images were asked for.
-      const wantsImages = request.modalities?.includes('image') ?? false;
-      const result = await withCallContext({ signal: controller.signal, ...(wantsImages ? { onImage } : {}) }, () =>
+      const result = await withCallContext({ signal: controller.signal, takeStream: (b) => (body = b) }, (headers) =>
         client.chat.send(
           { chatRequest: { ...request, stream: true } },
-          { signal: controller.signal, retryCodes: ['408', '429', '5XX'] },
+          { signal: controller.signal, retryCodes: ['408', '429', '5XX'], headers },
         ),
       );
-      if (!(result instanceof EventStream)) throw new Error('OpenRouter answered a streaming request without a stream');
-      stream = result;
+      if (!(result instanceof EventStream) || !body) throw new Error('OpenRouter answered a streaming request without a stream');
     } catch (error) {
       if (interruption) return { ...outcome, interruption };
       throw new RequestFailed(error);
     }
 
-    const iterator = stream[Symbol.asyncIterator]();
     try {
-      for (;;) {
-        const { value: chunk, done } = await iterator.next();
-        if (done) break;
-        armIdle();
-        outcome.generationId ??= chunk.id;
-        outcome.model ??= chunk.model;
-        if (chunk.usage) {
-          outcome.usage = {
-            promptTokens: chunk.usage.promptTokens,
-            completionTokens: chunk.usage.completionTokens,
-            totalTokens: chunk.usage.totalTokens,
-            cost: chunk.usage.cost ?? undefined,
-          };
-        }
-        const choice = chunk.choices[0];
-        const delta = choice?.delta.content;
-        if (delta) {
-          firstToken();
-          outcome.text += delta;
-          handlers.onText(delta);
-        }
-        if (choice?.finishReason) outcome.finishReason = choice.finishReason;
-        if (chunk.error) {
-          interruption ??= { kind: 'upstream-error', code: chunk.error.code, message: chunk.error.message };
-          break;
-        }
-      }
+      await readSseData(
+        body,
+        (data) => {
+          const chunk = JSON.parse(data) as WireChunk;
+          outcome.generationId ??= chunk.id;
+          outcome.model ??= chunk.model;
+          if (chunk.usage) outcome.usage = usageOf(chunk.usage);
+          const choice = chunk.choices?.[0];
+          const delta = choice?.delta?.content;
+          if (delta) {
+            firstToken();
+            outcome.text += delta;
+            handlers.onText(delta);
+          }
+          for (const image of choice?.delta?.images ?? []) {
+            if (image.image_url?.url) onImage(image.image_url.url);
+          }
+          if (choice?.finish_reason) outcome.finishReason = choice.finish_reason;
+          if (chunk.error) {
+            interruption ??= { kind: 'upstream-error', code: chunk.error.code, message: chunk.error.message ?? 'unknown error' };
+            return 'stop';
+          }
+        },
+        armIdle,
+      );
     } catch (error) {
       interruption ??= describeStreamFailure(error);
-    } finally {
-      // Closing the reader closes the socket even if the abort signal was lost inside the SDK.
-      await iterator.return?.().catch(() => undefined);
     }
   } finally {
     clearTimeout(idle);
@@ -174,10 +166,22 @@ export async function streamChat(
 }
 
 function describeStreamFailure(error: unknown): Interruption {
-  if (error instanceof Error && error.name === 'ZodError') {
-    // The SDK rejects chunks it cannot validate, e.g. an error chunk whose `code` is a string.
-    return { kind: 'upstream-error', code: undefined, message: 'the provider sent a malformed error' };
-  }
+  if (error instanceof SyntaxError) return { kind: 'upstream-error', code: undefined, message: 'the provider sent a malformed chunk' };
   const message = error instanceof Error ? error.message : String(error);
   return { kind: 'dropped', message };
+}
+
+/** A streamed chunk as OpenRouter sends it (snake_case, OpenAI-compatible). */
+interface WireChunk {
+  id?: string;
+  model?: string;
+  choices?: { delta?: { content?: string | null; images?: { image_url?: { url?: string } }[] }; finish_reason?: string | null }[];
+  usage?: { prompt_tokens?: number; completion_tokens?: number; total_tokens?: number; cost?: number | null };
+  error?: { code?: number | string; message?: string };
+}
+
+function usageOf(usage: NonNullable<WireChunk['usage']>): Usage {
+  const promptTokens = usage.prompt_tokens ?? 0;
+  const completionTokens = usage.completion_tokens ?? 0;
+  return { promptTokens, completionTokens, totalTokens: usage.total_tokens ?? promptTokens + completionTokens, cost: usage.cost ?? undefined };
 }

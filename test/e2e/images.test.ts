@@ -74,12 +74,14 @@ describe('/imagine', () => {
   it('shows progress with the elapsed time while the image is being made', async () => {
     h = await startHarness();
     const gate = new Gate();
-    h.openrouter.reply({ steps: [{ gate }, { content: 'Sketching' }, { images: [dataUrl(await solid(8, 8))] }] });
+    const captioned = new Gate();
+    h.openrouter.reply({ steps: [{ gate }, { content: 'Sketching' }, { gate: captioned }, { images: [dataUrl(await solid(8, 8))] }] });
     const interaction = await h.discord.slash({ channelId: h.discord.defaultChannelId, name: 'imagine', options: [{ name: 'prompt', type: 3, value: 'x' }] });
     await h.discord.waitFor(() => /^-# 🎨 `openai\/gpt-5-image-mini` is working… \d+ s$/.test(interaction.original()?.content ?? ''), { what: 'progress line' });
     gate.open();
+    await h.discord.waitFor(() => /^Sketching\n-# 🎨 .* is working… \d+ s$/.test(interaction.original()?.content ?? ''), { what: 'caption with the progress line' });
+    captioned.open();
     const [message] = await finalOf(interaction);
-    expect(message!.edits.some((e) => /^Sketching\n-# 🎨 .* is working… \d+ s$/.test(e.content))).toBe(true);
     expect(message!.content).not.toMatch(/is working/);
   });
 
