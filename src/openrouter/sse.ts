@@ -7,7 +7,9 @@
 export async function readSseData(body: ReadableStream<Uint8Array>, onData: (data: string) => 'stop' | void, onBytes?: () => void): Promise<void> {
   const reader = body.getReader();
   const decoder = new TextDecoder();
-  let buffered = '';
+  // Pieces of the current line. An image event is megabytes long: joining them only once its line
+  // ends keeps that linear (appending to one string and searching it would copy it per piece).
+  let pieces: string[] = [];
   let data: string[] = [];
   let done = false;
   const line = (text: string) => {
@@ -22,24 +24,27 @@ export async function readSseData(body: ReadableStream<Uint8Array>, onData: (dat
     if (text.startsWith('data:')) data.push(text.slice(text[5] === ' ' ? 6 : 5));
     // Comments (`: OPENROUTER PROCESSING`) and other fields carry nothing the bot uses.
   };
+  const endLine = (last: string) => {
+    const text = pieces.length ? pieces.join('') + last : last;
+    pieces = [];
+    line(text.endsWith('\r') ? text.slice(0, -1) : text);
+  };
   try {
     while (!done) {
       const { value, done: ended } = await reader.read();
       if (ended) break;
       onBytes?.();
-      // Search only the new text for line ends: an image event can be megabytes long.
-      let from = buffered.length;
-      buffered += decoder.decode(value, { stream: true });
+      const text = decoder.decode(value, { stream: true });
       let start = 0;
-      for (let nl = buffered.indexOf('\n', from); nl !== -1 && !done; nl = buffered.indexOf('\n', from)) {
-        line(buffered.charCodeAt(nl - 1) === 13 ? buffered.slice(start, nl - 1) : buffered.slice(start, nl));
-        start = from = nl + 1;
+      for (let nl = text.indexOf('\n'); nl !== -1 && !done; nl = text.indexOf('\n', start)) {
+        endLine(text.slice(start, nl));
+        start = nl + 1;
       }
-      if (start > 0) buffered = buffered.slice(start);
+      if (start < text.length && !done) pieces.push(text.slice(start));
     }
     if (!done) {
-      const rest = buffered + decoder.decode();
-      if (rest) line(rest);
+      const rest = decoder.decode();
+      if (rest || pieces.length) endLine(rest);
       line('');
     }
   } finally {

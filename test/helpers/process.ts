@@ -22,12 +22,12 @@ export interface BotProcess {
 /** Runs a TypeScript file (by default the bot's real entry point) as its own process, in a fresh directory, with only the given environment. */
 export function spawnBot(
   env: Record<string, string> | ((dir: string) => Record<string, string>),
-  opts: { dotenv?: string; script?: string } = {},
+  opts: { dotenv?: string; script?: string; nodeArgs?: string[] } = {},
 ): BotProcess {
   const dir = mkdtempSync(join(tmpdir(), 'bot-process-'));
   if (opts.dotenv !== undefined) writeFileSync(join(dir, '.env'), opts.dotenv);
   const variables = typeof env === 'function' ? env(dir) : env;
-  const child = spawn(process.execPath, ['--import', tsx, opts.script ?? entry], { cwd: dir, env: { PATH: process.env.PATH ?? '', ...variables }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', tsx, opts.script ?? entry], { cwd: dir, env: { PATH: process.env.PATH ?? '', ...variables }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
