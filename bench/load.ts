@@ -1,0 +1,117 @@
+/**
+ * Figure 4: many concurrent /ask streams in distinct channels in one bot process: its CPU per
+ * 1,000 streamed tokens and memory per concurrent stream, beside a bare fetch + SSE parse of the
+ * same streams.
+ */
+import { fileURLToPath } from 'node:url';
+import { FakeOpenRouter } from '../test/fakes/openrouter.js';
+import { OPENROUTER_KEY } from '../test/helpers/harness.js';
+import { waitUntil } from '../test/fakes/wait-until.js';
+import { spawnBot, type BotProcess } from '../test/helpers/process.js';
+import { CHAT_MODEL, startContender, type Contender } from './contenders.js';
+import { inspectorUrl, liveBytes } from './heap.js';
+import { cpuSeconds, rssBytes, watchRss } from './proc.js';
+import { answerText, pacedSteps, tokenCount, type Pace } from './reply.js';
+
+export interface LoadRow {
+  streams: number;
+  tokens: number;
+  /** Bot process CPU seconds per 1,000 streamed tokens. */
+  cpuPer1kTokens: number;
+  /** The same for a bare fetch + SSE parse. */
+  bareCpuPer1kTokens: number;
+  /** Live memory (heap + external, after a full GC) with every stream open, above the idle bot, per stream. */
+  liveBytesPerStream: number;
+  /** Peak resident memory above the idle bot, per stream: an upper bound that counts uncollected garbage. */
+  rssBytesPerStream: number;
+  /** From the first /ask to the last final message. */
+  wallSeconds: number;
+}
+
+const bareScript = fileURLToPath(new URL('./bare-parse.ts', import.meta.url));
+
+/** Runs each level in turn on one bot process (started with room for the largest). */
+export async function runLoad(levels: number[], opts: { pace: Pace; chars: number }): Promise<LoadRow[]> {
+  const answer = answerText(opts.chars, 7);
+  const bot = await startContender('bot', { channels: Math.max(...levels), editBucket: { limit: 5, windowMs: 5000 }, nodeArgs: ['--inspect=127.0.0.1:0'] });
+  const inspector = inspectorUrl(bot.process.output());
+  if (!inspector) throw new Error(`the bot printed no inspector address:\n${bot.process.output()}`);
+  try {
+    // Warm-up: the model list, JIT and the store are ready before measuring.
+    bot.openrouter.setDefault({ steps: pacedSteps(answerText(200, 3), { firstTokenMs: 0, tokensPerSecond: 1000 }) });
+    const warm = await bot.ask(0, 'warm', 'warm up');
+    await bot.discord.waitFor(() => warm.original()?.content.includes('\n-# '), { timeoutMs: 30_000, what: 'warm-up answer' });
+    const rows: LoadRow[] = [];
+    for (const streams of levels) {
+      const row = await level(bot, inspector, streams, answer, opts.pace);
+      rows.push({ ...row, bareCpuPer1kTokens: await bareCpu(streams, answer, opts.pace) });
+    }
+    return rows;
+  } finally {
+    await bot.stop();
+  }
+}
+
+async function level(bot: Contender, inspector: string, streams: number, answer: string, pace: Pace): Promise<Omit<LoadRow, 'bareCpuPer1kTokens'>> {
+  const tokens = streams * tokenCount(answer);
+  bot.openrouter.setDefault({ steps: pacedSteps(answer, pace) });
+  const idleLive = await liveBytes(inspector);
+  const cpu0 = cpuSeconds(bot.pid);
+  const idle = rssBytes(bot.pid);
+  const peak = watchRss(bot.pid);
+  const started = performance.now();
+  // Arrivals spread over half a second, as people's commands are, not all in one millisecond.
+  const asked = await Promise.all(
+    Array.from({ length: streams }, (_, i) => new Promise((r) => setTimeout(r, (i * 500) / streams)).then(() => bot.ask(i, `load-${streams}-${i}`, 'Explain how streaming replies work.'))),
+  );
+  await bot.openrouter.waitFor(() => bot.openrouter.streamsOpen() === streams, { timeoutMs: 60_000, what: `${streams} streams open` });
+  // The forced collection is the benchmark's doing, not the bot's: its CPU is left out.
+  const beforeGc = cpuSeconds(bot.pid);
+  const live = await liveBytes(inspector);
+  const gcCpu = cpuSeconds(bot.pid) - beforeGc;
+  await bot.discord.waitFor(() => asked.every((inter) => inter.original()?.content.includes('\n-# ')), {
+    timeoutMs: 180_000,
+    what: `${streams} final answers`,
+  });
+  const wallSeconds = (performance.now() - started) / 1000;
+  const cpu = cpuSeconds(bot.pid) - cpu0 - gcCpu;
+  return {
+    streams,
+    tokens,
+    cpuPer1kTokens: cpu / (tokens / 1000),
+    liveBytesPerStream: (live - idleLive) / streams,
+    rssBytesPerStream: (peak.stop() - idle) / streams,
+    wallSeconds,
+  };
+}
+
+async function bareCpu(streams: number, answer: string, pace: Pace): Promise<number> {
+  const openrouter = await FakeOpenRouter.start({ apiKey: OPENROUTER_KEY });
+  openrouter.reply({ steps: pacedSteps(answerText(200, 3), { firstTokenMs: 0, tokensPerSecond: 1000 }) });
+  openrouter.setDefault({ steps: pacedSteps(answer, pace) });
+  const proc = spawnBot({ OPENROUTER_BASE_URL: openrouter.baseUrl, OPENROUTER_API_KEY: OPENROUTER_KEY, CHAT_MODEL, STREAMS: String(streams) }, { script: bareScript });
+  try {
+    await printed(proc, /ready/, 30_000);
+    const cpu0 = cpuSeconds(proc.child.pid!);
+    proc.child.kill('SIGUSR2');
+    const counted = Number((await printed(proc, /done (\d+)/, 120_000))[1]);
+    if (counted !== streams * tokenCount(answer)) throw new Error(`bare parse counted ${counted} tokens`);
+    return (cpuSeconds(proc.child.pid!) - cpu0) / ((streams * tokenCount(answer)) / 1000);
+  } finally {
+    proc.cleanup();
+    await proc.exited;
+    await openrouter.stop();
+  }
+}
+
+/** Resolves when the process has printed a match (re-checked whenever it prints). */
+function printed(proc: BotProcess, re: RegExp, timeoutMs: number): Promise<RegExpExecArray> {
+  return waitUntil(() => re.exec(proc.output()), {
+    subscribe: (check) => {
+      proc.child.stdout!.on('data', check);
+      return () => proc.child.stdout!.off('data', check);
+    },
+    timeoutMs,
+    describe: () => `no ${re} from the process within ${timeoutMs} ms:\n${proc.output().slice(-2000)}`,
+  });
+}
