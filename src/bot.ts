@@ -1,4 +1,4 @@
-import { Client, Events, GatewayIntentBits, MessageFlags, type Interaction } from 'discord.js';
+import { Client, Events, GatewayIntentBits, MessageFlags, Options, type Interaction } from 'discord.js';
 import { placeOf, refusal } from './access.js';
 import { commands } from '../commands/index.js';
 import { DISCORD_CDN_HOSTS } from './attachments.js';
@@ -40,6 +40,9 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
     // Message Content (privileged) lets the bot see the images on messages people reply to.
     intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.MessageContent],
     rest: { api: config.discordApiUrl },
+    // Nothing reads messages back from the cache, and with it every edit of a streamed answer
+    // (echoed back as MESSAGE_UPDATE) re-parsed a cached Message.
+    makeCache: Options.cacheWithLimits({ ...Options.DefaultMakeCacheSettings, MessageManager: 0 }),
     // A second guard besides each message's own: nothing the bot sends pings anyone.
     allowedMentions: { parse: [], repliedUser: false },
   });
