@@ -65,6 +65,12 @@ describe('OpenRouter failing during the stream', () => {
     expect(await finalText(await ask())).toMatch(/^Partial\n\n⚠️ The model stopped with an error: Upstream exploded/);
   });
 
+  it('keeps the partial text and says so when a chunk is not JSON', async () => {
+    h = await startHarness();
+    h.openrouter.reply({ steps: [{ content: 'Partial' }, { raw: 'data: {"choices": [\n\n' }, { content: ' never shown' }] });
+    expect(await finalText(await ask())).toMatch(/^Partial\n\n⚠️ The model stopped with an error: the provider sent a malformed chunk/);
+  });
+
   it('keeps the partial text when the connection drops', async () => {
     h = await startHarness();
     const gate = new Gate();

@@ -40,6 +40,8 @@ export type Step =
   | { reasoning: string }
   | { images: string[] }
   | { comment: string }
+  /** Written verbatim as one frame (e.g. a broken `data:` line). */
+  | { raw: string }
   | { error: StreamErrorSpec }
   | { gate: Gate }
   | { delayMs: number }
@@ -716,6 +718,8 @@ export class FakeOpenRouter {
         if (!(await out.frame(sse(chunk({ role: 'assistant', content: '', images }))))) return;
       } else if ('comment' in step) {
         if (!(await out.frame(`: ${step.comment}\n\n`))) return;
+      } else if ('raw' in step) {
+        if (!(await out.frame(step.raw))) return;
       } else if ('error' in step) {
         const e = step.error;
         const error: Record<string, unknown> = { code: e.code, message: e.message };
@@ -760,7 +764,7 @@ export class FakeOpenRouter {
       if ('content' in step) content += step.content;
       else if ('reasoning' in step) reasoning += step.reasoning;
       else if ('images' in step) images.push(...step.images);
-      else if ('comment' in step) continue;
+      else if ('comment' in step || 'raw' in step) continue;
       else if ('error' in step) {
         const code = typeof step.error.code === 'number' ? step.error.code : 502;
         const error: Record<string, unknown> = { code, message: step.error.message };
