@@ -16,7 +16,7 @@ import { runStreaming, type StreamScenario } from './streaming.js';
 const full = process.argv.includes('--full');
 const mode = full
   ? { name: 'full', chars: 1_900, repeats: 3, cutoffMs: 3_000, loadLevels: [1, 10, 100, 500], loadChars: 1_500, imageRuns: 5, historyIterations: 20 }
-  : { name: 'quick', chars: 1_500, repeats: 1, cutoffMs: 2_000, loadLevels: [1, 10, 100], loadChars: 800, imageRuns: 2, historyIterations: 5 };
+  : { name: 'quick', chars: 1_500, repeats: 1, cutoffMs: 2_000, loadLevels: [1, 10, 100], loadChars: 1_500, imageRuns: 2, historyIterations: 5 };
 
 const BUCKETS = [
   { limit: 5, windowMs: 5_000 },
