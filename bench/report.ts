@@ -66,6 +66,8 @@ export function figures(row: StreamingRow): StreamFigures {
 
 export function renderReport(r: {
   mode: string;
+  /** How long a contender was given after the stream ended before being cut off. */
+  cutoffMs: number;
   seconds: number;
   streaming: StreamingRow[];
   load: LoadRow[];
@@ -115,7 +117,7 @@ export function renderReport(r: {
   for (const row of r.streaming) {
     const f = figures(row);
     const final = f.final.length ? medP95(f.final) : '';
-    const cut = f.cutOff ? `${final ? `${final}; ` : ''}${f.cutOff} of ${row.replies.length} not finished ${r.mode === 'full' ? 3 : 2} s after the stream` : final;
+    const cut = f.cutOff ? `${final ? `${final}; ` : ''}${f.cutOff} of ${row.replies.length} not finished ${r.cutoffMs / 1000} s after the stream` : final;
     push(
       `| ${row.label} (floor ${f0(f.floorMs)} ms, ${f0(f.floorChars)} chars) | ${CONTENDER_LABEL[row.contender]} | ${medP95(f.overhead, f1)} | ${f0(f.lagMsMean)} (${medP95(f.lagMs)}) | ${f0(f.lagCharsMean)} (${medP95(f.lagChars)}) | ${f2(f.lagMsMean / f.floorMs)}× | ${cut} | ${f.beyondBucket.length ? medP95(f.beyondBucket) : '–'} | ${f0(summarize(f.requests).median)} | ${f.rateLimited} |`,
     );
@@ -136,7 +138,7 @@ export function renderReport(r: {
   push('## Load (figure 4)', '', 'One bot process, N concurrent /ask streams in distinct channels (60 tokens/s each, arrivals over 0.5 s), bucket 5 / 5 s. CPU is the process’s user + system time from /proc over the whole run (a forced GC for the memory reading is subtracted). **Live** memory = heap + external after a full GC with every stream open, above the idle bot, per stream; **RSS** = peak resident above idle, per stream (counts garbage not yet collected). **Bare** = a process that only fetches and parses the same streams (`bench/bare-parse.ts`).', '');
   push('| streams | tokens | bot CPU s / 1k tokens | bare CPU s / 1k tokens | bot ÷ bare | live KB / stream | RSS KB / stream | wall s |', '|---|---|---|---|---|---|---|---|');
   for (const l of r.load) {
-    push(`| ${l.streams} | ${l.tokens} | ${f2(l.cpuPer1kTokens * 1)} | ${f2(l.bareCpuPer1kTokens)} | ${f2(l.cpuPer1kTokens / l.bareCpuPer1kTokens)}× | ${f0(l.liveBytesPerStream / 1024)} | ${f0(l.rssBytesPerStream / 1024)} | ${f1(l.wallSeconds)} |`);
+    push(`| ${l.streams} | ${l.tokens} | ${f2(l.cpuPer1kTokens)} | ${f2(l.bareCpuPer1kTokens)} | ${f2(l.cpuPer1kTokens / l.bareCpuPer1kTokens)}× | ${f0(l.liveBytesPerStream / 1024)} | ${f0(l.rssBytesPerStream / 1024)} | ${f1(l.wallSeconds)} |`);
   }
   push('', 'CPU time comes from /proc in 10 ms ticks: at 1 and 10 streams the figures are coarse.', '');
 

@@ -73,7 +73,7 @@ const history = await benchHistory({ turnCounts: [10, 100, 1_000], iterations: m
 const out = fileURLToPath(new URL('./results/', import.meta.url));
 mkdirSync(out, { recursive: true });
 if (chart) writeFileSync(`${out}stream.svg`, chart);
-const report = renderReport({ mode: mode.name, seconds: (performance.now() - began) / 1000, streaming, load, images, history, chart: chart ? 'stream.svg' : undefined });
+const report = renderReport({ mode: mode.name, cutoffMs: mode.cutoffMs, seconds: (performance.now() - began) / 1000, streaming, load, images, history, chart: chart ? 'stream.svg' : undefined });
 writeFileSync(`${out}latest.md`, report);
 log(`wrote bench/results/latest.md in ${((performance.now() - began) / 1000).toFixed(0)} s`);
 process.stdout.write(report.split('\n## Load')[0]!);
@@ -82,10 +82,10 @@ process.exit(0);
 /** Visible characters over time for each contender's first reply, beside the upstream text. */
 function streamChart(results: Awaited<ReturnType<typeof runStreaming>>, scenario: Omit<StreamScenario, 'seed'>): string {
   const colours: Record<ContenderName, string> = { bot: '#1b7f3b', 'per-chunk': '#c0392b', 'per-second': '#2e6fd1' };
-  const any = results.get('bot')![0]!;
+  const botReply = results.get('bot')![0]!;
   const startOf = (name: ContenderName) => results.get(name)![0]!.upstream.points[0]!.at - scenario.pace.firstTokenMs;
   const series = [
-    { name: 'upstream (model output)', color: '#888888', dashed: true, points: any.upstream.points.map((p) => [(p.at - startOf('bot')) / 1000, p.chars] as const) },
+    { name: 'upstream (model output)', color: '#888888', dashed: true, points: botReply.upstream.points.map((p) => [(p.at - startOf('bot')) / 1000, p.chars] as const) },
     ...NAMES.map((name) => ({
       name: CONTENDER_LABEL[name],
       color: colours[name],

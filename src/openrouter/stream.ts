@@ -125,6 +125,8 @@ export async function streamChat(
       );
       if (!(result instanceof EventStream) || !body) throw new Error('OpenRouter answered a streaming request without a stream');
     } catch (error) {
+      // A body taken before the failure would otherwise hold its connection open.
+      await body?.cancel().catch(() => undefined);
       if (interruption) return { ...outcome, interruption };
       throw new RequestFailed(error);
     }

@@ -95,6 +95,8 @@ describe('/ask', () => {
     await h.discord.waitFor(() => interaction.original()?.content.includes('-# '), { what: 'answer' });
     const writes = h.discord.requests.filter((r) => /\/webhooks\/|\/channels\/\d+\/messages/.test(r.path) && (r.method === 'PATCH' || r.method === 'POST'));
     expect(writes.length).toBeGreaterThan(0);
+    // The header that finds the call's state inside the bot never leaves it.
+    expect(h.openrouter.chatRecords().map((r) => r.headers['x-bot-call'])).toEqual([undefined]);
     for (const write of writes) {
       const body = write.json as { allowed_mentions?: { parse?: unknown[] } };
       expect(body.allowed_mentions?.parse).toEqual([]);

@@ -124,6 +124,15 @@ describe('failures users can act on', () => {
     expect(message!.content).toMatch(/^Before the silence\n\n⚠️ The model sent nothing for 300 ms/);
     await h.openrouter.waitFor(() => h.openrouter.streamsOpen() === 0, { what: 'upstream stream closed' });
   });
+
+  it('counts keepalive comments as signs of life: a slow first token is not an idle stream', async () => {
+    h = await startHarness({ env: { STREAM_IDLE_TIMEOUT_MS: '300' } });
+    const keepalives = [200, 400, 600, 800].flatMap((atMs) => [{ atMs }, { comment: 'OPENROUTER PROCESSING' }]);
+    h.openrouter.reply({ steps: [...keepalives, { atMs: 1000 }, { content: 'Worth the wait' }] });
+    const interaction = await h.discord.slash({ channelId: h.discord.defaultChannelId, name: 'ask', options: askOptions('hi') });
+    const [message] = await finalOf(interaction);
+    expect(message!.content).toMatch(/^Worth the wait\n-# /);
+  });
 });
 
 describe('the reply disappearing', () => {
