@@ -1,6 +1,9 @@
 import { SlashCommandBuilder } from 'discord.js';
-import { runStoppable } from '../src/discord/stop-button.js';
-import { commandTurn, modelChoices, type SlashCommand } from '../src/slash-command.js';
+import { channelSurface } from '../src/discord/message-surface.js';
+import { startAnswerThread } from '../src/discord/answer-thread.js';
+import { runAnswer } from '../src/run-answer.js';
+import { REASONING_LEVELS } from '../src/settings/definitions.js';
+import { commandTurn, modelChoices, requestOverrides, type SlashCommand } from '../src/slash-command.js';
 
 export const ask: SlashCommand = {
   data: new SlashCommandBuilder()
@@ -8,13 +11,33 @@ export const ask: SlashCommand = {
     .setDescription('Ask the model; the answer streams in. The channel’s conversation is remembered.')
     .addStringOption((o) => o.setName('prompt').setDescription('What to ask').setRequired(true).setMaxLength(6000))
     .addAttachmentOption((o) => o.setName('attachment').setDescription('An image, PDF or text file for the model to read'))
-    .addStringOption((o) => o.setName('model').setDescription('OpenRouter model to use (default: the bot’s chat model)').setAutocomplete(true).setMaxLength(100))
+    .addStringOption((o) => o.setName('model').setDescription('OpenRouter model to use (default: the channel’s model)').setAutocomplete(true).setMaxLength(100))
+    .addStringOption((o) =>
+      o
+        .setName('reasoning')
+        .setDescription('How hard a reasoning model thinks, for this question only')
+        .addChoices(...REASONING_LEVELS.map((level) => ({ name: level, value: level }))),
+    )
+    .addNumberOption((o) => o.setName('temperature').setDescription('Randomness 0–2, for this question only').setMinValue(0).setMaxValue(2))
+    .addBooleanOption((o) => o.setName('thread').setDescription('Answer in a new thread, whose conversation starts here'))
     .toJSON(),
 
   async execute(interaction, ctx) {
     // Discord drops the interaction if it isn't acknowledged within 3 s.
     await interaction.deferReply();
-    await runStoppable(ctx, commandTurn(interaction, ctx, 'attachment'));
+    const overrides = requestOverrides(interaction, { model: 'model', reasoning: 'reasoning', temperature: 'temperature' }, ctx.config.maxAnswerTokens);
+    const turn = await commandTurn(interaction, ctx, 'attachment', overrides);
+    const inThread = interaction.options.getBoolean('thread') ?? turn.settings.threads.value ?? false;
+    if (!inThread) return runAnswer(ctx, turn);
+    await runAnswer(ctx, turn, async (input) => {
+      const placed = await startAnswerThread(interaction, input.author.name, input.prompt);
+      if (!placed.ok) {
+        ctx.logger.info({ channel: input.channelId, why: placed.why }, 'answering in place: no thread');
+        return { ...input, notes: [`🧵 no thread: ${placed.why}`] };
+      }
+      // The thread's conversation starts with this exchange.
+      return { ...input, channelId: placed.thread.id, surface: channelSurface(placed.thread, ctx.rateLimits), names: { ...input.names, channel: `#${placed.thread.name}` } };
+    });
   },
 
   async autocomplete(interaction, ctx) {

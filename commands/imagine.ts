@@ -1,6 +1,6 @@
 import { SlashCommandBuilder } from 'discord.js';
-import { runStoppable } from '../src/discord/stop-button.js';
-import { commandTurn, modelChoices, type SlashCommand } from '../src/slash-command.js';
+import { runAnswer } from '../src/run-answer.js';
+import { commandTurn, modelChoices, requestOverrides, type SlashCommand } from '../src/slash-command.js';
 
 /** The ratios OpenRouter's image models accept in `image_config.aspect_ratio`. */
 export const ASPECT_RATIOS = ['1:1', '2:3', '3:2', '3:4', '4:3', '4:5', '5:4', '9:16', '16:9', '21:9'];
@@ -17,13 +17,14 @@ export const imagine: SlashCommand = {
         .setDescription('Shape of the image')
         .addChoices(...ASPECT_RATIOS.map((r) => ({ name: r, value: r }))),
     )
-    .addStringOption((o) => o.setName('model').setDescription('Image model to use (default: the bot’s image model)').setAutocomplete(true).setMaxLength(100))
+    .addStringOption((o) => o.setName('model').setDescription('Image model to use (default: the channel’s image model)').setAutocomplete(true).setMaxLength(100))
     .toJSON(),
 
   async execute(interaction, ctx) {
     await interaction.deferReply();
-    await runStoppable(ctx, {
-      ...commandTurn(interaction, ctx, 'image'),
+    const overrides = requestOverrides(interaction, { model: 'image_model' }, ctx.config.maxAnswerTokens);
+    await runAnswer(ctx, {
+      ...(await commandTurn(interaction, ctx, 'image', overrides)),
       mode: 'image',
       aspectRatio: interaction.options.getString('aspect_ratio') ?? undefined,
     });

@@ -1,19 +1,25 @@
-import { Client, Events, GatewayIntentBits, MessageFlags, Options, type Interaction } from 'discord.js';
-import { placeOf, refusal } from './access.js';
+import { Client, Events, GatewayIntentBits, MessageFlags, Options, type ButtonInteraction, type Interaction } from 'discord.js';
+import { refusal } from './access.js';
+import { buttons } from '../components/index.js';
+import { splitCustomId } from '../components/component.js';
 import { commands } from '../commands/index.js';
 import { DISCORD_CDN_HOSTS } from './attachments.js';
 import { answerMention } from './discord/mentions.js';
-import { isStopButton, pressStop, RunningAnswers } from './discord/stop-button.js';
 import type { Config } from './config.js';
+import type { BotContext } from './context.js';
 import { ChannelHistory } from './conversation/history.js';
+import { ReasoningArchive } from './conversation/reasoning-archive.js';
 import { RateLimitTracker } from './discord/rate-limits.js';
 import { syncCommands } from './discord/register-commands.js';
 import type { Logger } from './logger.js';
 import { SHUTDOWN } from './openrouter/errors.js';
 import { createOpenRouter } from './openrouter/client.js';
 import { ModelCatalog } from './openrouter/models.js';
-import type { BotContext } from './slash-command.js';
+import { placeOf } from './place.js';
+import { RunningAnswers } from './running-answers.js';
+import { SettingsStore } from './settings/store.js';
 import { openStore } from './storage.js';
+import { UserError } from './user-error.js';
 import { UserLimiter } from './user-limiter.js';
 
 export interface Bot {
@@ -52,6 +58,8 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
     openrouter,
     catalog: new ModelCatalog(openrouter, logger),
     history: new ChannelHistory(store),
+    reasoning: new ReasoningArchive(store, config.buttonTtlMs),
+    settings: new SettingsStore(store, config),
     rateLimits: new RateLimitTracker(client.rest),
     answers: new RunningAnswers(),
     limiter: new UserLimiter(config.userLimits),
@@ -65,6 +73,7 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
   const running = new Set<Promise<void>>();
   let accepting = true;
   const byName = new Map(commands.map((c) => [c.data.name, c]));
+  const byPrefix = new Map(buttons.map((b) => [b.prefix, b]));
 
   const track = (work: Promise<void>) => {
     const task = work.finally(() => running.delete(task));
@@ -86,10 +95,7 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
   });
 
   async function handle(interaction: Interaction): Promise<void> {
-    if (interaction.isButton() && isStopButton(interaction)) {
-      await pressStop(interaction, context).catch((err: unknown) => logger.warn({ err }, 'could not answer a Stop button'));
-      return;
-    }
+    if (interaction.isButton()) return pressButton(interaction);
     if (!interaction.isChatInputCommand() && !interaction.isAutocomplete()) return;
     const command = byName.get(interaction.commandName);
     if (!command) return;
@@ -105,13 +111,38 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
       if (interaction.isAutocomplete()) await command.autocomplete?.(interaction, context);
       else await command.execute(interaction, context);
     } catch (err) {
-      logger.error({ err, command: interaction.commandName, channel: interaction.channelId }, 'command failed');
-      if (interaction.isChatInputCommand()) {
-        const content = '⚠️ Something went wrong on the bot’s side. It has been logged; try again in a moment.';
-        const reply = interaction.deferred || interaction.replied
+      if (!interaction.isChatInputCommand()) {
+        logger.error({ err, command: interaction.commandName, channel: interaction.channelId }, 'autocomplete failed');
+        return;
+      }
+      // A UserError is a refusal the user can act on; anything else is the bot's fault.
+      const refusedWith = err instanceof UserError ? err.message : undefined;
+      if (refusedWith) logger.info({ command: interaction.commandName, channel: interaction.channelId, user: interaction.user.id, reason: refusedWith }, 'command refused');
+      else logger.error({ err, command: interaction.commandName, channel: interaction.channelId }, 'command failed');
+      const content = refusedWith ? `⚠️ ${refusedWith}` : '⚠️ Something went wrong on the bot’s side. It has been logged; try again in a moment.';
+      // Refusals come before anything is shown: they take the deferred reply's place.
+      const reply = refusedWith && interaction.deferred && !interaction.replied
+        ? interaction.editReply({ content, allowedMentions: { parse: [] } })
+        : interaction.deferred || interaction.replied
           ? interaction.followUp({ content, allowedMentions: { parse: [] } })
-          : interaction.reply({ content, allowedMentions: { parse: [] } });
-        await reply.catch((replyErr: unknown) => logger.warn({ err: replyErr }, 'could not tell the user about the failure'));
+          : interaction.reply({ content, flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
+      await reply.catch((replyErr: unknown) => logger.warn({ err: replyErr }, 'could not tell the user about the failure'));
+    }
+  }
+
+  async function pressButton(interaction: ButtonInteraction): Promise<void> {
+    const { prefix, data } = splitCustomId(interaction.customId);
+    const handler = byPrefix.get(prefix);
+    try {
+      if (handler && (await handler.handle(interaction, data, context)) !== 'declined') return;
+      logger.warn({ customId: interaction.customId.slice(0, 100), user: interaction.user.id }, 'a button press nobody handles');
+      await interaction.reply({ content: 'This button no longer does anything.', flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
+    } catch (err) {
+      logger.warn({ err, button: prefix }, 'could not answer a button press');
+      if (!interaction.replied && !interaction.deferred) {
+        await interaction
+          .reply({ content: '⚠️ Something went wrong on the bot’s side. It has been logged; try again in a moment.', flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } })
+          .catch(() => undefined);
       }
     }
   }

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import type { AccessPolicy } from './access.js';
+import { REASONING_LEVELS, type ReasoningLevel } from './settings/definitions.js';
 
 const snowflake = z.string().regex(/^\d{17,20}$/, 'must be a Discord ID (17–20 digits)');
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
@@ -46,6 +47,9 @@ const schema = z.object({
   HISTORY_MAX_TOKENS: positiveInt.default(12_000),
   MAX_ATTACHMENT_MB: positiveInt.default(20),
   SYSTEM_PROMPT: z.string().optional(),
+  SHOW_REASONING: flag.default(true),
+  REASONING_EFFORT: z.enum(REASONING_LEVELS, { error: `must be one of ${REASONING_LEVELS.join(', ')}` }).optional(),
+  BUTTON_TTL_HOURS: positiveInt.default(24),
 });
 
 export interface Config {
@@ -69,6 +73,12 @@ export interface Config {
   historyMaxTokens: number;
   maxAttachmentBytes: number;
   systemPrompt: string;
+  /** Default for the `show_reasoning` setting. */
+  showReasoning: boolean;
+  /** Default for the `reasoning` setting; unset: each model's own default. */
+  reasoningEffort: ReasoningLevel | undefined;
+  /** How long the buttons under an answer keep working (what they need is stored that long). */
+  buttonTtlMs: number;
 }
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
@@ -111,6 +121,9 @@ export function parseConfig(env: NodeJS.ProcessEnv): ConfigResult {
       historyMaxTokens: e.HISTORY_MAX_TOKENS,
       maxAttachmentBytes: e.MAX_ATTACHMENT_MB * 1024 * 1024,
       systemPrompt: e.SYSTEM_PROMPT ?? DEFAULT_SYSTEM_PROMPT,
+      showReasoning: e.SHOW_REASONING,
+      reasoningEffort: e.REASONING_EFFORT,
+      buttonTtlMs: e.BUTTON_TTL_HOURS * 3_600_000,
     },
   };
 }

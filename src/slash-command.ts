@@ -3,19 +3,11 @@ import type {
   ChatInputCommandInteraction,
   RESTPostAPIChatInputApplicationCommandsJSONBody,
 } from 'discord.js';
-import type { ConversationServices, TurnInput } from './conversation/conversation.js';
+import type { BotContext } from './context.js';
 import { interactionSurface } from './discord/interaction-surface.js';
-import type { RateLimitTracker } from './discord/rate-limits.js';
-import type { RunningAnswers } from './discord/stop-button.js';
-import type { UserLimiter } from './user-limiter.js';
-
-export interface BotContext extends ConversationServices {
-  rateLimits: RateLimitTracker;
-  /** Answers being streamed: stopped by their Stop button, or all at shutdown. */
-  answers: RunningAnswers;
-  /** Per-user rate limit and concurrency cap. */
-  limiter: UserLimiter;
-}
+import { namesOf, placeOf } from './place.js';
+import type { AnswerInput } from './run-answer.js';
+import { parseSettings, type PartialSettings, type SettingName } from './settings/definitions.js';
 
 export interface SlashCommand {
   data: RESTPostAPIChatInputApplicationCommandsJSONBody;
@@ -35,15 +27,29 @@ export async function modelChoices(ctx: BotContext, typed: string, output?: stri
   return models.map((m) => ({ name: `${m.name} (${m.id})`.slice(0, 100), value: m.id.slice(0, 100) }));
 }
 
-/** What every command's turn shares: who, where, the prompt, the file, the model, the reply. */
-export function commandTurn(interaction: ChatInputCommandInteraction, ctx: BotContext, attachmentOption: string): Omit<TurnInput, 'signal' | 'controls'> {
+/**
+ * A command's options that override a setting for this request only, read under their option
+ * names and checked like `/settings set` checks them (a bad value throws a UserError).
+ */
+export function requestOverrides(interaction: ChatInputCommandInteraction, options: Partial<Record<string, SettingName>>, maxAnswerTokens: number): PartialSettings {
+  const raw: Partial<Record<SettingName, string | number | boolean>> = {};
+  for (const [option, setting] of Object.entries(options)) {
+    const value = interaction.options.get(option)?.value;
+    if (value !== undefined && setting) raw[setting] = value;
+  }
+  return parseSettings(raw, { maxAnswerTokens });
+}
+
+/** What every command's turn shares: who, where, the prompt, the file, the settings, the reply. */
+export async function commandTurn(interaction: ChatInputCommandInteraction, ctx: BotContext, attachmentOption: string, overrides: PartialSettings): Promise<AnswerInput> {
   const attachment = interaction.options.getAttachment(attachmentOption);
   return {
     channelId: interaction.channelId,
     author: authorOf(interaction),
     prompt: interaction.options.getString('prompt', true),
     attachments: attachment ? [attachment] : [],
-    model: interaction.options.getString('model') ?? undefined,
+    settings: await ctx.settings.effective(placeOf(interaction), overrides),
+    names: namesOf(interaction),
     uploadLimit: interaction.attachmentSizeLimit,
     surface: interactionSurface(interaction, ctx.rateLimits),
   };

@@ -1,18 +1,24 @@
 import type { OpenRouter } from '@openrouter/sdk';
-import type { ChatContentItems } from '@openrouter/sdk/models';
 import { readAttachment, type AttachmentPolicy, type IncomingAttachment, type ReadAttachment } from '../attachments.js';
 import type { Config } from '../config.js';
 import { StreamRenderer } from '../discord/renderer.js';
-import type { OutgoingFile, ReplySurface } from '../discord/surface.js';
-import { extensionFor, fitUnderLimit, forMemory, fromDataUrl, sha256, toDataUrl } from '../images.js';
+import type { ReplySurface } from '../discord/surface.js';
 import type { Logger } from '../logger.js';
 import { explainInterruption, explainRequestFailure } from '../openrouter/errors.js';
 import type { ModelCatalog, ModelInfo } from '../openrouter/models.js';
-import { RequestFailed, streamChat, type ChatMessage, type StreamOutcome } from '../openrouter/stream.js';
+import { RequestFailed, streamChat, type StreamOutcome } from '../openrouter/stream.js';
+import { chatParameters } from '../settings/chat-parameters.js';
+import { fillPlaceholders } from '../settings/placeholders.js';
+import { valuesOf, type EffectiveSettings } from '../settings/resolve.js';
 import { UserError } from '../user-error.js';
-import { formatFooter } from './footer.js';
+import { formatFooter, unsupportedNote } from './footer.js';
 import type { ChannelHistory } from './history.js';
-import { estimateTokens, historyBudget, trimToBudget, type ImageRef, type Turn } from './turns.js';
+import { prepareImages } from './made-images.js';
+import { buildMessages } from './messages.js';
+import { Progress, PROGRESS_TICK_MS } from './progress.js';
+import type { ReasoningArchive } from './reasoning-archive.js';
+import { remember } from './remember.js';
+import { checkCaps, checkModelAccepts, resolveModel } from './request-checks.js';
 
 export interface ConversationServices {
   config: Config;
@@ -20,6 +26,7 @@ export interface ConversationServices {
   openrouter: OpenRouter;
   catalog: ModelCatalog;
   history: ChannelHistory;
+  reasoning: ReasoningArchive;
   attachmentPolicy: AttachmentPolicy;
 }
 
@@ -28,8 +35,10 @@ export interface TurnInput {
   author: { id: string; name: string };
   prompt: string;
   attachments: IncomingAttachment[];
-  /** The model asked for; the configured default otherwise. */
-  model?: string | undefined;
+  /** The place's effective settings, with this request's own options on top. */
+  settings: EffectiveSettings;
+  /** Filled into the system prompt's `{channel}` and `{server}`. */
+  names: { channel: string; server: string | undefined };
   /** 'image': the answer must be an image (/imagine); 'chat': text, and images when the model makes them. */
   mode?: 'chat' | 'image';
   aspectRatio?: string | undefined;
@@ -39,22 +48,32 @@ export interface TurnInput {
   signal?: AbortSignal;
   /** Components shown under the answer while it streams (see the renderer). */
   controls?: object[];
+  /** Components for the finished answer, given what came of it. */
+  finalControls?: (result: TurnResult) => Promise<object[]>;
+  /** Footer remarks decided before the turn (why the answer isn't in a thread). */
+  notes?: string[];
+}
+
+/** What a finished turn hands to whoever builds its buttons. */
+export interface TurnResult {
+  outcome: StreamOutcome;
+  modelId: string;
+  showReasoning: boolean;
 }
 
 const DEFAULT_UPLOAD_LIMIT = 10 * 1024 * 1024;
-/** How many of the conversation's newest images go with each request as inputs. */
-export const RECENT_IMAGE_INPUTS = 2;
-const IMAGE_TOKENS_ESTIMATE = 1_000;
 
 /**
- * One exchange in a channel: read the attachments, send the channel's history and the new message
- * to the model, stream the answer into Discord, and store both turns.
+ * One exchange in a channel: check the request, send the channel's history and the new message
+ * to the model with the place's settings, stream the answer into Discord, and store both turns.
  */
 export async function runTurn(services: ConversationServices, input: TurnInput): Promise<void> {
   const { config, logger } = services;
   const started = performance.now();
   const mode = input.mode ?? 'chat';
-  const modelId = input.model?.trim() || (mode === 'image' ? config.imageModel : config.chatModel);
+  const values = valuesOf(input.settings);
+  const modelId = (mode === 'image' ? values.image_model : values.model) ?? (mode === 'image' ? config.imageModel : config.chatModel);
+  const showReasoning = values.show_reasoning ?? false;
   const log = logger.child({ channel: input.channelId, user: input.author.id, model: modelId, mode });
   // When Discord refuses an update (the reply was deleted, the token expired), nobody can see the
   // answer any more: stop paying for it.
@@ -62,6 +81,7 @@ export async function runTurn(services: ConversationServices, input: TurnInput):
   const onCancel = () => stop.abort(input.signal?.reason);
   if (input.signal?.aborted) onCancel();
   input.signal?.addEventListener('abort', onCancel, { once: true });
+  const progress = new Progress({ mode, modelId, showReasoning });
   let ticker: NodeJS.Timeout | undefined;
   try {
     const renderer = new StreamRenderer(input.surface, {
@@ -70,11 +90,11 @@ export async function runTurn(services: ConversationServices, input: TurnInput):
         stop.abort('reply unavailable');
       },
       ...(input.controls ? { controls: input.controls } : {}),
-      ...(mode === 'image' ? { status: () => `-# 🎨 \`${modelId}\` is working… ${Math.round((performance.now() - started) / 1000)} s` } : {}),
+      status: () => progress.status(),
     });
-    // The elapsed time ticks while an image is being made; the scheduler decides when it is shown.
-    ticker = mode === 'image' ? setInterval(() => renderer.refresh(), 2_000) : undefined;
-    if (ticker) renderer.refresh();
+    // Elapsed time ticks while an image is made or a model thinks; the scheduler decides when it is shown.
+    ticker = setInterval(() => (progress.live ? renderer.refresh() : clearInterval(ticker)), PROGRESS_TICK_MS);
+    if (mode === 'image') renderer.refresh();
     const show = (options: Parameters<StreamRenderer['finish']>[0]) => {
       clearInterval(ticker);
       return renderer.finish(options).then(
@@ -103,7 +123,19 @@ export async function runTurn(services: ConversationServices, input: TurnInput):
       return;
     }
 
-    const messages = await buildMessages(services, input, model, attachments);
+    const { parameters, unsupported } = chatParameters(values, model?.supportedParameters, config.maxAnswerTokens);
+    const systemPrompt = fillPlaceholders(values.system_prompt ?? config.systemPrompt, {
+      user: input.author.name,
+      channel: input.names.channel,
+      server: input.names.server,
+      now: new Date(),
+    });
+    const messages = await buildMessages(
+      services.history,
+      { channelId: input.channelId, author: input.author, prompt: input.prompt, systemPrompt, historyMaxTokens: config.historyMaxTokens },
+      model,
+      attachments,
+    );
     const wantsImages = model ? model.output.includes('image') : mode === 'image';
     let outcome: StreamOutcome;
     try {
@@ -112,11 +144,20 @@ export async function runTurn(services: ConversationServices, input: TurnInput):
         {
           model: modelId,
           messages,
-          maxCompletionTokens: config.maxAnswerTokens,
+          ...parameters,
           ...(wantsImages ? { modalities: model && !model.output.includes('text') ? ['image'] : ['image', 'text'] } : {}),
           ...(input.aspectRatio ? { imageConfig: { aspect_ratio: input.aspectRatio } } : {}),
         },
-        { onText: (delta) => renderer.append(delta) },
+        {
+          onText: (delta) => {
+            progress.onAnswer();
+            renderer.append(delta);
+          },
+          onReasoning: (delta) => {
+            progress.onReasoning(delta);
+            if (progress.live) renderer.refresh();
+          },
+        },
         { idleTimeoutMs: config.streamIdleTimeoutMs, signal: stop.signal },
       );
     } catch (error) {
@@ -135,29 +176,38 @@ export async function runTurn(services: ConversationServices, input: TurnInput):
     }
     if (outcome.text !== '' || made.files.length > 0) {
       try {
-        await remember(services, input, attachments, outcome, made, modelId);
+        await remember(services.history, { channelId: input.channelId, author: input.author, prompt: input.prompt, incoming: input.attachments, attachments, outcome, made, modelId });
       } catch (err) {
         log.error({ err }, 'could not store the conversation');
         notices.push('⚠️ This exchange could not be saved to the channel’s memory; the next question won’t see it.');
       }
     }
 
+    const components = await (input.finalControls?.({ outcome, modelId, showReasoning }) ?? Promise.resolve([])).catch((err: unknown) => {
+      log.warn({ err }, 'could not prepare the answer’s buttons');
+      return [];
+    });
+    const notes = [...(input.notes ?? []), unsupportedNote(unsupported)].filter((n): n is string => Boolean(n));
     const shown = await show({
-      footer: formatFooter(outcome.model ?? modelId, outcome.usage),
+      footer: formatFooter(outcome.model ?? modelId, outcome.usage, { thinkingMs: outcome.thinkingMs, notes }),
       files: made.files,
+      components,
       ...(notices.length ? { notice: notices.join('\n') } : {}),
     });
 
     log.info(
       {
         ttftMs: outcome.firstTokenMs === undefined ? undefined : Math.round(outcome.firstTokenMs),
+        thinkingMs: outcome.thinkingMs === undefined ? undefined : Math.round(outcome.thinkingMs),
         totalMs: Math.round(performance.now() - started),
         promptTokens: outcome.usage?.promptTokens,
         completionTokens: outcome.usage?.completionTokens,
+        reasoningTokens: outcome.usage?.reasoningTokens,
         cost: outcome.usage?.cost,
         images: made.files.length,
         messages: renderer.messages.length,
         interruption: outcome.interruption?.kind,
+        unsupported: unsupported.length ? unsupported : undefined,
         shown,
         generation: outcome.generationId,
       },
@@ -168,158 +218,4 @@ export async function runTurn(services: ConversationServices, input: TurnInput):
     // The shutdown signal lives as long as the bot: don't leave one listener per answer on it.
     input.signal?.removeEventListener('abort', onCancel);
   }
-}
-
-function checkCaps(config: Config, input: TurnInput): void {
-  if (input.prompt.length > config.maxPromptChars) {
-    throw new UserError(`Your message is ${input.prompt.length.toLocaleString('en')} characters; the limit is ${config.maxPromptChars.toLocaleString('en')}. Shorten it, or attach it as a text file.`);
-  }
-  if (input.attachments.length > config.maxAttachments) {
-    throw new UserError(`That’s ${input.attachments.length} files; I take up to ${config.maxAttachments} at a time.`);
-  }
-}
-
-async function resolveModel(catalog: ModelCatalog, id: string): Promise<ModelInfo | undefined> {
-  const models = await catalog.list();
-  const model = models.find((m) => m.id === id);
-  // With no list (OpenRouter's catalogue unreachable) let the request itself decide.
-  if (!model && models.length > 0) {
-    throw new UserError(`There is no model \`${id}\` on OpenRouter. Pick one from the \`model\` option’s list.`);
-  }
-  return model;
-}
-
-function checkModelAccepts(model: ModelInfo | undefined, attachments: ReadAttachment[]): void {
-  if (!model) return;
-  if (attachments.some((a) => a.kind === 'image') && !model.input.includes('image')) {
-    throw new UserError(`\`${model.id}\` can’t see images. Pick a model that takes image input, or leave the image out.`);
-  }
-}
-
-interface MadeImages {
-  files: OutgoingFile[];
-  /** The model's images as it sent them, for the conversation's memory. */
-  originals: { file: OutgoingFile; bytes: Buffer; mime: string }[];
-  notes: string[];
-}
-
-/** The model's images as files Discord will take: re-encoded or scaled down when too large. */
-async function prepareImages(dataUrls: string[], uploadLimit: number): Promise<MadeImages> {
-  const made: MadeImages = { files: [], originals: [], notes: [] };
-  for (const [i, url] of dataUrls.entries()) {
-    const image = fromDataUrl(url);
-    if (!image) {
-      made.notes.push(`⚠️ Image ${i + 1} came back in a form the bot can’t read, so it is missing here.`);
-      continue;
-    }
-    try {
-      const fitted = await fitUnderLimit(image, uploadLimit);
-      const file = { name: `image-${i + 1}.${extensionFor(fitted.mime)}`, data: fitted.bytes };
-      made.files.push(file);
-      made.originals.push({ file, bytes: image.bytes, mime: image.mime });
-      if (fitted.change) made.notes.push(`ℹ️ Image ${i + 1} was ${fitted.change}.`);
-    } catch {
-      made.notes.push(`⚠️ Image ${i + 1} could not be made small enough for Discord’s upload limit, so it is missing here.`);
-    }
-  }
-  return made;
-}
-
-/** Stores the exchange: both turns as text, and the images seen and made for later turns. */
-async function remember(
-  { history }: ConversationServices,
-  input: TurnInput,
-  attachments: ReadAttachment[],
-  outcome: StreamOutcome,
-  made: MadeImages,
-  modelId: string,
-): Promise<void> {
-  const seen: ImageRef[] = [];
-  for (const [i, a] of attachments.entries()) {
-    if (!a.image || !a.sha) continue;
-    seen.push(await history.saveImage(input.channelId, await forMemory(a.image), { name: input.attachments[i]!.name, origin: 'user', sha: a.sha }));
-  }
-  const generated: ImageRef[] = [];
-  for (const original of made.originals) {
-    const memory = await forMemory({ bytes: original.bytes, mime: original.mime });
-    generated.push(await history.saveImage(input.channelId, memory, { name: original.file.name, origin: 'generated', sha: sha256(original.file.data) }));
-  }
-  const userTurn: Turn = {
-    role: 'user',
-    author: input.author.name,
-    content: [input.prompt, ...attachments.map((a) => a.summary)].join('\n\n'),
-    ...(seen.length ? { images: seen } : {}),
-    at: Date.now(),
-  };
-  const assistantTurn: Turn = {
-    role: 'assistant',
-    model: outcome.model ?? modelId,
-    content: [outcome.text, ...generated.map((g) => `[generated image: ${g.name}]`), ...(outcome.interruption ? ['[answer interrupted]'] : [])]
-      .filter(Boolean)
-      .join('\n\n'),
-    ...(generated.length ? { images: generated } : {}),
-    at: Date.now(),
-  };
-  await history.append(input.channelId, [userTurn, assistantTurn]);
-}
-
-async function buildMessages(
-  { config, history }: ConversationServices,
-  input: TurnInput,
-  model: ModelInfo | undefined,
-  attachments: ReadAttachment[],
-): Promise<ChatMessage[]> {
-  const text = `${input.author.name}: ${input.prompt}`;
-  const stored = await history.load(input.channelId);
-  const recent = await recentImages(history, input.channelId, stored, attachments, model);
-  const fixed =
-    estimateTokens(config.systemPrompt) +
-    estimateTokens(text) +
-    attachments.reduce((n, a) => n + (a.kind === 'text' ? estimateTokens(a.summary) : IMAGE_TOKENS_ESTIMATE), 0) +
-    recent.length * IMAGE_TOKENS_ESTIMATE;
-  const budget = historyBudget({
-    maxHistoryTokens: config.historyMaxTokens,
-    contextLength: model?.contextLength,
-    maxCompletionTokens: model?.maxCompletionTokens,
-    fixedTokens: fixed,
-  });
-  const past = trimToBudget(stored, budget);
-  const parts: ChatContentItems[] = [...attachments.map((a) => a.part), ...recent];
-  return [
-    { role: 'system', content: config.systemPrompt },
-    ...past.map((turn): ChatMessage =>
-      turn.role === 'user'
-        ? { role: 'user', content: turn.author ? `${turn.author}: ${turn.content}` : turn.content }
-        : { role: 'assistant', content: turn.content },
-    ),
-    { role: 'user', content: parts.length ? [{ type: 'text', text }, ...parts] : text },
-  ];
-}
-
-/**
- * The conversation's newest images, as inputs with a label saying where each came from, so that
- * "make it winter" can refer to the image made a turn ago. Images already attached to this message
- * (a reply to one of them) are not sent twice.
- */
-async function recentImages(
-  history: ChannelHistory,
-  channelId: string,
-  stored: Turn[],
-  attachments: ReadAttachment[],
-  model: ModelInfo | undefined,
-): Promise<ChatContentItems[]> {
-  if (model && !model.input.includes('image')) return [];
-  const attached = new Set(attachments.flatMap((a) => (a.sha ? [a.sha] : [])));
-  const refs = stored
-    .flatMap((t) => t.images ?? [])
-    .filter((ref) => !attached.has(ref.sha))
-    .slice(-RECENT_IMAGE_INPUTS);
-  const parts: ChatContentItems[] = [];
-  for (const ref of refs) {
-    const image = await history.loadImage(channelId, ref.id);
-    if (!image) continue;
-    const label = ref.origin === 'generated' ? `an image you made earlier (${ref.name})` : `an image shared earlier (${ref.name})`;
-    parts.push({ type: 'text', text: `[Earlier in this conversation: ${label}]` }, { type: 'image_url', imageUrl: { url: toDataUrl(image) } });
-  }
-  return parts;
 }

@@ -8,12 +8,32 @@ export function formatCost(cost: number): string {
 
 const count = (n: number) => n.toLocaleString('en-US');
 
-/** The subtext line under an answer: model, tokens, and cost as OpenRouter reported it. */
-export function formatFooter(model: string, usage: Usage | undefined): string {
+/** Whole seconds, but never "0 s" for a thought that happened. */
+export function formatSeconds(ms: number): string {
+  return `${Math.max(1, Math.round(ms / 1000))} s`;
+}
+
+export interface FooterExtras {
+  /** How long the model thought before answering. */
+  thinkingMs?: number | undefined;
+  /** Short remarks, one subtext line each (a parameter the model ignored, why there is no thread). */
+  notes?: readonly string[];
+}
+
+/** The subtext lines under an answer: thinking time, then model, tokens and cost as OpenRouter reported them, then remarks. */
+export function formatFooter(model: string, usage: Usage | undefined, { thinkingMs, notes = [] }: FooterExtras = {}): string {
   const parts = [model];
   if (usage) {
-    parts.push(`${count(usage.totalTokens)} tokens (${count(usage.promptTokens)} in, ${count(usage.completionTokens)} out)`);
+    const reasoning = usage.reasoningTokens ? ` incl. ${count(usage.reasoningTokens)} reasoning` : '';
+    parts.push(`${count(usage.totalTokens)} tokens (${count(usage.promptTokens)} in, ${count(usage.completionTokens)} out${reasoning})`);
     if (usage.cost !== undefined) parts.push(formatCost(usage.cost));
   }
-  return `-# ${parts.join(' · ')}`;
+  const lines = [...(thinkingMs !== undefined ? [`💭 thought for ${formatSeconds(thinkingMs)}`] : []), parts.join(' · '), ...notes];
+  return lines.map((line) => `-# ${line}`).join('\n');
+}
+
+/** The footer remark for settings the model doesn't take. */
+export function unsupportedNote(names: readonly string[]): string | undefined {
+  if (names.length === 0) return undefined;
+  return `${names.join(', ')} not supported by this model`;
 }

@@ -29,6 +29,8 @@ export class EditScheduler<P> {
   private dirty = false;
   private inFlight = false;
   private final = false;
+  /** The next edit skips the even spread (it still waits for an empty bucket). */
+  private urgent = false;
   private failure: { error: unknown } | undefined;
   /** Not before this time at all (bucket empty). */
   private hardNext = 0;
@@ -41,9 +43,13 @@ export class EditScheduler<P> {
     this.timers = options.timers ?? realTimers;
   }
 
-  /** The payload changed; an edit will carry it as soon as the bucket allows. */
-  markDirty(): void {
+  /**
+   * The payload changed; an edit will carry it at the even pace, or, when `urgent`, as soon as the
+   * bucket has room.
+   */
+  markDirty(urgent = false): void {
     this.dirty = true;
+    if (urgent) this.urgent = true;
     this.pump();
   }
 
@@ -65,7 +71,7 @@ export class EditScheduler<P> {
     if (this.failure) return this.settle();
     if (!this.dirty) return this.settle();
 
-    const notBefore = this.final ? this.hardNext : Math.max(this.hardNext, this.softNext);
+    const notBefore = this.final || this.urgent ? this.hardNext : Math.max(this.hardNext, this.softNext);
     const now = this.timers.now();
     if (now < notBefore) {
       if (this.timer?.at !== notBefore) {
@@ -80,6 +86,7 @@ export class EditScheduler<P> {
     }
     this.cancelTimer();
     this.dirty = false;
+    this.urgent = false;
     const payload = this.options.read();
     if (this.sent && this.options.same(payload, this.sent.payload)) return this.settle();
 

@@ -1,9 +1,10 @@
 import { GuildPremiumTier, type Guild, type Message } from 'discord.js';
-import { placeOf, refusal } from '../access.js';
+import { refusal } from '../access.js';
+import { namesOf, placeOf } from '../place.js';
 import { classify, type IncomingAttachment } from '../attachments.js';
-import type { BotContext } from '../slash-command.js';
+import type { BotContext } from '../context.js';
+import { runAnswer } from '../run-answer.js';
 import { messageSurface } from './message-surface.js';
-import { runStoppable } from './stop-button.js';
 
 /** Discord's per-file upload limit for messages in a guild (interactions tell theirs directly). */
 export function uploadLimitOf(guild: Guild | null): number {
@@ -21,7 +22,8 @@ export function uploadLimitOf(guild: Guild | null): number {
 export async function answerMention(message: Message, ctx: BotContext): Promise<void> {
   const botId = message.client.user.id;
   if (message.author.bot || message.author.id === botId || !message.mentions.users.has(botId)) return;
-  const refused = refusal(ctx.config.access, placeOf(message));
+  const place = placeOf(message);
+  const refused = refusal(ctx.config.access, place);
   if (refused) {
     // Silently: a reply would be noise in a channel the operator kept the bot out of.
     ctx.logger.info({ channel: message.channelId, user: message.author.id, refused }, 'mention ignored by the allowlists');
@@ -40,11 +42,13 @@ export async function answerMention(message: Message, ctx: BotContext): Promise<
     return;
   }
   if (message.channel.isSendable()) await message.channel.sendTyping().catch(() => undefined);
-  await runStoppable(ctx, {
+  await runAnswer(ctx, {
     channelId: message.channelId,
     author: { id: message.author.id, name: message.member?.displayName ?? message.author.displayName },
     prompt,
     attachments,
+    settings: await ctx.settings.effective(place),
+    names: namesOf(message),
     uploadLimit: uploadLimitOf(message.guild),
     surface: messageSurface(message, ctx.rateLimits),
   });

@@ -22,19 +22,34 @@ export function editableMessage(message: Message, tracker: RateLimitTracker): Po
   };
 }
 
+type Sendable = { send(options: MessageCreateOptions): Promise<Message>; isSendable(): boolean };
+
+/** Posts into a channel, as long as it still takes messages. */
+function sendTo(channel: Sendable, options: MessageCreateOptions): Promise<Message> {
+  if (!channel.isSendable()) throw new Error('the channel no longer accepts messages');
+  return channel.send(options);
+}
+
 /**
  * An answer to an ordinary message: the first post replies to it (without pinging its author),
  * later posts continue in the channel.
  */
 export function messageSurface(trigger: Message, tracker: RateLimitTracker): ReplySurface {
-  const editable = (message: Message) => editableMessage(message, tracker);
   let posted = 0;
   return {
     async post(payload) {
       const options = toMessageOptions(payload) as MessageCreateOptions;
-      if (posted++ === 0) return editable(await trigger.reply(options));
-      if (!trigger.channel.isSendable()) throw new Error('the channel no longer accepts messages');
-      return editable(await trigger.channel.send(options));
+      const message = posted++ === 0 ? await trigger.reply(options) : await sendTo(trigger.channel as Sendable, options);
+      return editableMessage(message, tracker);
+    },
+  };
+}
+
+/** An answer posted straight into a channel or thread (one the bot started for it). */
+export function channelSurface(channel: Sendable, tracker: RateLimitTracker): ReplySurface {
+  return {
+    async post(payload) {
+      return editableMessage(await sendTo(channel, toMessageOptions(payload) as MessageCreateOptions), tracker);
     },
   };
 }

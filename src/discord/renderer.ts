@@ -14,6 +14,8 @@ export interface FinishOptions {
   files?: OutgoingFile[];
   /** Said after the text, e.g. why the answer stopped early. */
   notice?: string;
+  /** Components of the finished answer's first message, in place of the streaming controls. */
+  components?: object[];
 }
 
 interface Slot {
@@ -36,7 +38,7 @@ export class StreamRenderer {
   private tail = { start: 0, openFence: null as string | null, text: '', version: -1 };
   private version = 0;
   private readonly slots: Slot[] = [];
-  private finishing: { footer: string; files: OutgoingFile[] } | undefined;
+  private finishing: { footer: string; files: OutgoingFile[]; components: object[] } | undefined;
   private postChain: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -64,10 +66,13 @@ export class StreamRenderer {
 
   append(delta: string): void {
     if (!delta || this.finishing) return;
+    const wasBlank = this.text.trim() === '';
     this.text += delta;
     this.version++;
     const last = this.slots.at(-1);
-    if (last) last.scheduler.markDirty();
+    // The answer's first words replace a progress line: show them as soon as the bucket allows,
+    // not at the even pace the progress edits were spread at.
+    if (last) last.scheduler.markDirty(wasBlank && this.text.trim() !== '');
     else this.ensureSlots(1);
   }
 
@@ -80,9 +85,9 @@ export class StreamRenderer {
   }
 
   /** Final text, footer and files; resolves when all of it has landed. */
-  async finish({ footer, files = [], notice }: FinishOptions = {}): Promise<void> {
+  async finish({ footer, files = [], notice, components = NO_COMPONENTS }: FinishOptions = {}): Promise<void> {
     if (notice) this.append(this.text ? `\n\n${notice}` : notice);
-    this.finishing = { footer: footer ?? '', files };
+    this.finishing = { footer: footer ?? '', files, components };
     this.version++;
     this.sync();
     this.ensureSlots(this.finalContents().length);
@@ -136,10 +141,11 @@ export class StreamRenderer {
 
   private payloadFor(index: number): MessagePayload {
     const payload = this.contentFor(index);
-    const controls = this.options.controls;
-    if (index !== 0 || !controls) return payload;
+    if (index !== 0) return payload;
     // The same array objects each time, so `same()` can compare them by identity.
-    return { ...payload, components: this.finishing ? NO_COMPONENTS : controls };
+    const components = this.finishing ? this.finishing.components : this.options.controls;
+    if (!components || (components === NO_COMPONENTS && !this.options.controls)) return payload;
+    return { ...payload, components };
   }
 
   private contentFor(index: number): MessagePayload {

@@ -8,6 +8,8 @@ export interface ModelInfo {
   maxCompletionTokens: number | undefined;
   input: string[];
   output: string[];
+  /** Request parameters the model takes (`temperature`, `reasoning`, …). */
+  supportedParameters: string[];
 }
 
 const REFRESH_MS = 10 * 60_000;
@@ -72,6 +74,7 @@ export class ModelCatalog {
         maxCompletionTokens: m.topProvider.maxCompletionTokens ?? undefined,
         input: [...m.architecture.inputModalities],
         output: [...m.architecture.outputModalities],
+        supportedParameters: [...m.supportedParameters],
       }));
       this.fetchedAt = this.now();
     } catch (err) {

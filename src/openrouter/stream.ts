@@ -12,6 +12,8 @@ export interface Usage {
   totalTokens: number;
   /** In US dollars, as OpenRouter reports it. */
   cost: number | undefined;
+  /** Part of the completion tokens the model spent thinking, when it reports them. */
+  reasoningTokens?: number | undefined;
 }
 
 /** Why a stream ended before the model finished. The partial text is kept either way. */
@@ -23,6 +25,10 @@ export type Interruption =
 
 export interface StreamOutcome {
   text: string;
+  /** The readable reasoning that streamed (text and summaries; encrypted reasoning has none). */
+  reasoning: string;
+  /** How long the model thought before its answer began, when it reasoned at all. */
+  thinkingMs: number | undefined;
   images: string[];
   usage: Usage | undefined;
   finishReason: string | undefined;
@@ -34,15 +40,16 @@ export interface StreamOutcome {
   interruption: Interruption | undefined;
 }
 
-export interface StreamRequest {
-  model: string;
-  messages: ChatMessage[];
-  maxCompletionTokens?: number;
-  modalities?: ('text' | 'image')[];
-}
+/** Any chat request the SDK takes; `stream` is always set here. */
+export type StreamRequest = Omit<ChatRequest, 'stream'> & { model: string };
 
 export interface StreamHandlers {
   onText(delta: string): void;
+  /**
+   * Readable reasoning as it arrives, before (and sometimes between) the answer's text; '' when
+   * the model is reasoning but shows nothing of it (encrypted).
+   */
+  onReasoning?(delta: string): void;
   onImage?(dataUrl: string): void;
 }
 
@@ -97,6 +104,8 @@ export async function streamChat(
 
   const outcome: StreamOutcome = {
     text: '',
+    reasoning: '',
+    thinkingMs: undefined,
     images: [],
     usage: undefined,
     finishReason: undefined,
@@ -106,6 +115,7 @@ export async function streamChat(
     interruption: undefined,
   };
   const firstToken = () => (outcome.firstTokenMs ??= now() - started);
+  let lastReasoningMs: number | undefined;
   const onImage = (dataUrl: string) => {
     firstToken();
     armIdle();
@@ -140,6 +150,12 @@ export async function streamChat(
           outcome.model ??= chunk.model;
           if (chunk.usage) outcome.usage = usageOf(chunk.usage);
           const choice = chunk.choices?.[0];
+          const reasoning = readableReasoning(choice?.delta);
+          if (reasoning !== undefined) {
+            lastReasoningMs = now() - started;
+            outcome.reasoning += reasoning;
+            handlers.onReasoning?.(reasoning);
+          }
           const delta = choice?.delta?.content;
           if (delta) {
             firstToken();
@@ -164,7 +180,26 @@ export async function streamChat(
     clearTimeout(idle);
     signal?.removeEventListener('abort', onOuterAbort);
   }
+  const reasoned = lastReasoningMs !== undefined || (outcome.usage?.reasoningTokens ?? 0) > 0;
+  // Thinking lasts until the answer's first token, or (no answer) until the last reasoning.
+  if (reasoned) outcome.thinkingMs = outcome.firstTokenMs ?? lastReasoningMs ?? now() - started;
   return { ...outcome, interruption };
+}
+
+/**
+ * The readable part of a delta's reasoning: '' when it reasoned but shows nothing (encrypted),
+ * undefined when the delta carries no reasoning. OpenRouter sends the same text twice, as
+ * `reasoning` and as `reasoning_details`; the details win when they hold anything readable.
+ */
+function readableReasoning(delta: WireDelta | undefined): string | undefined {
+  const details = delta?.reasoning_details;
+  if (details?.length) {
+    const readable = details
+      .map((d) => (d.type === 'reasoning.text' ? d.text : d.type === 'reasoning.summary' ? d.summary : undefined) ?? '')
+      .join('');
+    return readable || delta?.reasoning || '';
+  }
+  return delta?.reasoning || undefined;
 }
 
 function describeStreamFailure(error: unknown): Interruption {
@@ -173,17 +208,37 @@ function describeStreamFailure(error: unknown): Interruption {
   return { kind: 'dropped', message };
 }
 
+interface WireDelta {
+  content?: string | null;
+  reasoning?: string | null;
+  reasoning_details?: { type?: string; text?: string | null; summary?: string | null }[];
+  images?: { image_url?: { url?: string } }[];
+}
+
 /** A streamed chunk as OpenRouter sends it (snake_case, OpenAI-compatible). */
 interface WireChunk {
   id?: string;
   model?: string;
-  choices?: { delta?: { content?: string | null; images?: { image_url?: { url?: string } }[] }; finish_reason?: string | null }[];
-  usage?: { prompt_tokens?: number; completion_tokens?: number; total_tokens?: number; cost?: number | null };
+  choices?: { delta?: WireDelta; finish_reason?: string | null }[];
+  usage?: {
+    prompt_tokens?: number;
+    completion_tokens?: number;
+    total_tokens?: number;
+    cost?: number | null;
+    completion_tokens_details?: { reasoning_tokens?: number | null } | null;
+  };
   error?: { code?: number | string; message?: string };
 }
 
 function usageOf(usage: NonNullable<WireChunk['usage']>): Usage {
   const promptTokens = usage.prompt_tokens ?? 0;
   const completionTokens = usage.completion_tokens ?? 0;
-  return { promptTokens, completionTokens, totalTokens: usage.total_tokens ?? promptTokens + completionTokens, cost: usage.cost ?? undefined };
+  const reasoningTokens = usage.completion_tokens_details?.reasoning_tokens ?? undefined;
+  return {
+    promptTokens,
+    completionTokens,
+    totalTokens: usage.total_tokens ?? promptTokens + completionTokens,
+    cost: usage.cost ?? undefined,
+    ...(reasoningTokens ? { reasoningTokens } : {}),
+  };
 }

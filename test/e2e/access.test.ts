@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FakeMessage } from '../fakes/discord.js';
 import { askOptions, startHarness, type Harness } from '../helpers/harness.js';
+import { FOOTER, FOOTER_OR_NOTICE } from '../helpers/replies.js';
 
 let h: Harness;
 afterEach(async () => {
@@ -8,7 +9,7 @@ afterEach(async () => {
 });
 
 const replyTo = (message: FakeMessage) =>
-  h.discord.waitFor(() => h.discord.messages(message.channel_id).find((m) => m.message_reference?.message_id === message.id && /-# |⚠️/.test(m.content)), { what: `reply to ${message.content}` });
+  h.discord.waitFor(() => h.discord.messages(message.channel_id).find((m) => m.message_reference?.message_id === message.id && FOOTER_OR_NOTICE.test(m.content)), { what: `reply to ${message.content}` });
 
 describe('allowlists', () => {
   it('answers only in allowed channels (and their threads); refuses elsewhere privately and ignores mentions there', async () => {
@@ -31,7 +32,7 @@ describe('allowlists', () => {
     await replyTo(h.discord.postUserMessage({ channelId: thread, content: 'in the thread', mentionsBot: true }));
     expect(h.discord.messages(elsewhere).filter((m) => m.message_reference?.message_id === ignored.id)).toEqual([]);
     const ok = await h.discord.slash({ channelId: allowed, name: 'ask', options: askOptions('hi') });
-    await h.discord.waitFor(() => /-# /.test(ok.original()?.content ?? ''), { what: 'answer in allowed channel' });
+    await h.discord.waitFor(() => FOOTER.test(ok.original()?.content ?? ''), { what: 'answer in allowed channel' });
     expect(h.openrouter.chatRequests()).toHaveLength(2);
   });
 
@@ -65,7 +66,7 @@ describe('caps', () => {
     expect((await replyTo(many)).content).toMatch(/That’s 2 files; I take up to 1 at a time/);
     expect(h.openrouter.chatRequests()).toHaveLength(0);
     const ok = await h.discord.slash({ channelId: h.discord.defaultChannelId, name: 'ask', options: askOptions('short') });
-    await h.discord.waitFor(() => /-# /.test(ok.original()?.content ?? ''), { what: 'answer' });
+    await h.discord.waitFor(() => FOOTER.test(ok.original()?.content ?? ''), { what: 'answer' });
     expect((h.openrouter.chatRequests().at(-1) as { max_completion_tokens?: number }).max_completion_tokens).toBe(321);
   });
 });
@@ -85,7 +86,7 @@ describe('direct messages', () => {
     h = await startHarness({ env: { ALLOW_DMS: 'true' } });
     const dm = h.discord.createDmChannel();
     const asked = await h.discord.slash({ channelId: dm, name: 'ask', options: askOptions('hi') });
-    await h.discord.waitFor(() => /-# /.test(asked.original()?.content ?? ''), { what: 'answer in DM' });
+    await h.discord.waitFor(() => FOOTER.test(asked.original()?.content ?? ''), { what: 'answer in DM' });
     expect(h.openrouter.chatRequests()).toHaveLength(1);
   });
 });

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Gate, text } from '../fakes/openrouter.js';
 import { askOptions, startHarness, type Harness } from '../helpers/harness.js';
+import { hasFooter } from '../helpers/replies.js';
 
 let h: Harness;
 beforeEach(async () => {
@@ -12,7 +13,7 @@ afterEach(async () => {
 
 describe('/ask', () => {
   it('registers its commands once and not again when unchanged', async () => {
-    expect(h.discord.commands(h.discord.guildId).map((c) => c.name).sort()).toEqual(['ask', 'imagine', 'reset']);
+    expect(h.discord.commands(h.discord.guildId).map((c) => c.name).sort()).toEqual(['ask', 'imagine', 'reset', 'settings']);
     const puts = () => h.discord.requests.filter((r) => r.method === 'PUT' && r.path.includes('/commands')).length;
     expect(puts()).toBe(1);
     await h.restart();
@@ -29,7 +30,7 @@ describe('/ask', () => {
     gates[0]!.open();
     await h.discord.waitFor(() => interaction.original()?.content === 'First part. Second part.', { what: 'second part shown' });
     gates[1]!.open();
-    await h.discord.waitFor(() => interaction.original()?.content.includes('-# '), { what: 'footer' });
+    await h.discord.waitFor(() => hasFooter(interaction.original()?.content), { what: 'footer' });
 
     const contents = interaction.original()!.edits.map((e) => e.content);
     expect(contents).toContain('First part.');
@@ -42,7 +43,7 @@ describe('/ask', () => {
     const answer = `Here is the program:\n\n\`\`\`python\n${code}\n\`\`\`\n\n${'And a long explanation sentence. '.repeat(80)}`;
     h.openrouter.reply({ steps: text(answer, { chunkSize: 40 }) });
     const interaction = await h.discord.slash({ channelId: h.discord.defaultChannelId, name: 'ask', options: askOptions('code please') });
-    await h.discord.waitFor(() => interaction.all().at(-1)?.content.includes('-# '), { what: 'final footer', timeoutMs: 15_000 });
+    await h.discord.waitFor(() => hasFooter(interaction.all().at(-1)?.content), { what: 'final footer', timeoutMs: 15_000 });
 
     const messages = interaction.all().map((m) => m.content);
     expect(messages.length).toBeGreaterThanOrEqual(3);
@@ -62,7 +63,7 @@ describe('/ask', () => {
     const ask = async (channelId: string, prompt: string, answer: string) => {
       h.openrouter.reply({ steps: text(answer) });
       const i = await h.discord.slash({ channelId, name: 'ask', options: askOptions(prompt) });
-      await h.discord.waitFor(() => i.original()?.content.includes('-# '), { what: `answer to ${prompt}` });
+      await h.discord.waitFor(() => hasFooter(i.original()?.content), { what: `answer to ${prompt}` });
       return h.openrouter.chatRequests().at(-1);
     };
     const said = (body: { messages: { role: string; content: unknown }[] }) => body.messages.filter((m) => m.role !== 'system').map((m) => `${m.role}: ${typeof m.content === 'string' ? m.content : JSON.stringify(m.content)}`);
@@ -92,7 +93,7 @@ describe('/ask', () => {
   it('never lets model output ping anyone', async () => {
     h.openrouter.reply({ steps: text('Hey @everyone and @here, also <@123456789012345678> and <@&123456789012345679>!') });
     const interaction = await h.discord.slash({ channelId: h.discord.defaultChannelId, name: 'ask', options: askOptions('ping them') });
-    await h.discord.waitFor(() => interaction.original()?.content.includes('-# '), { what: 'answer' });
+    await h.discord.waitFor(() => hasFooter(interaction.original()?.content), { what: 'answer' });
     const writes = h.discord.requests.filter((r) => /\/webhooks\/|\/channels\/\d+\/messages/.test(r.path) && (r.method === 'PATCH' || r.method === 'POST'));
     expect(writes.length).toBeGreaterThan(0);
     // The header that finds the call's state inside the bot never leaves it.
@@ -111,7 +112,7 @@ describe('/ask in threads and on Redis', () => {
     for (const [channelId, prompt] of [[parent, 'in the channel'], [thread, 'in the thread']] as const) {
       h.openrouter.reply({ steps: text('ok') });
       const i = await h.discord.slash({ channelId, name: 'ask', options: askOptions(prompt) });
-      await h.discord.waitFor(() => i.original()?.content.includes('-# '), { what: prompt });
+      await h.discord.waitFor(() => hasFooter(i.original()?.content), { what: prompt });
     }
     const last = h.openrouter.chatRequests().at(-1) as { messages: { role: string; content: string }[] };
     expect(last.messages.filter((m) => m.role !== 'system').map((m) => m.content)).toEqual([expect.stringMatching(/in the thread$/)]);

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PNG_1X1 } from '../fakes/openrouter.js';
 import { askOptions, startHarness, type Harness } from '../helpers/harness.js';
+import { FOOTER_OR_NOTICE } from '../helpers/replies.js';
 
 let h: Harness;
 beforeEach(async () => {
@@ -20,7 +21,7 @@ async function askWith(file: { filename: string; contentType?: string; data: Buf
     attachments: [{ option: 'attachment', ...file }],
   });
   await h.discord.waitFor(() => interaction.original()?.content, { what: 'a reply' });
-  await h.discord.waitFor(() => /-# |⚠️/.test(interaction.original()!.content), { what: 'a final reply' });
+  await h.discord.waitFor(() => FOOTER_OR_NOTICE.test(interaction.original()!.content), { what: 'a final reply' });
   return interaction;
 }
 

@@ -8,6 +8,7 @@ import { FakeOpenRouter } from '../fakes/openrouter.js';
 import { askOptions, fakeEnv, OPENROUTER_KEY } from '../helpers/harness.js';
 import { spawnBot } from '../helpers/process.js';
 import { captureLogs } from '../helpers/logs.js';
+import { FOOTER } from '../helpers/replies.js';
 
 
 describe('SIGKILL mid-stream', () => {
@@ -20,7 +21,7 @@ describe('SIGKILL mid-stream', () => {
       await discord.waitFor(() => discord.commands(discord.guildId).length > 0, { what: 'bot ready', timeoutMs: 20_000 });
       openrouter.reply({ steps: [{ content: 'A complete answer.' }] });
       const first = await discord.slash({ channelId: discord.defaultChannelId, name: 'ask', options: askOptions('first question') });
-      await discord.waitFor(() => /-# /.test(first.original()?.content ?? ''), { what: 'first answer' });
+      await discord.waitFor(() => FOOTER.test(first.original()?.content ?? ''), { what: 'first answer' });
       openrouter.reply({ steps: [{ content: 'Cut off' }, { stall: true }] });
       const second = await discord.slash({ channelId: discord.defaultChannelId, name: 'ask', options: askOptions('second question') });
       await discord.waitFor(() => second.original()?.content === 'Cut off', { what: 'partial' });

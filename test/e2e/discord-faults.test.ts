@@ -2,13 +2,14 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { FakeInteraction } from '../fakes/discord.js';
 import { Gate, PNG_1X1 } from '../fakes/openrouter.js';
 import { askOptions, startHarness, type Harness } from '../helpers/harness.js';
+import { FOOTER } from '../helpers/replies.js';
 
 let h: Harness;
 afterEach(async () => {
   await h.close();
 });
 
-const settled = (i: FakeInteraction) => h.discord.waitFor(() => (/-# /.test(i.all().at(-1)?.content ?? '') ? i.all() : undefined), { what: 'final', timeoutMs: 15_000 });
+const settled = (i: FakeInteraction) => h.discord.waitFor(() => (FOOTER.test(i.all().at(-1)?.content ?? '') ? i.all() : undefined), { what: 'final', timeoutMs: 15_000 });
 
 /** An answer held at a gate after its first words, so a fault can be set up mid-stream. */
 async function midStream(rest: string) {
@@ -65,7 +66,7 @@ describe('Discord misbehaving', () => {
     gate.open();
     expect((await settled(i))[0]!.content).toMatch(/^First words despite the drop\.\n-# /);
     const next = await h.discord.slash({ channelId: h.discord.defaultChannelId, name: 'ask', options: askOptions('after') });
-    expect((await settled(next))[0]!.content).toMatch(/-# /);
+    expect((await settled(next))[0]!.content).toMatch(FOOTER);
   });
 
   it('when the interaction token expires (15 minutes), the answer continues as channel messages', async () => {
@@ -74,7 +75,7 @@ describe('Discord misbehaving', () => {
     h.discord.expireInteractionToken(i.id);
     gate.open();
     const continuation = await h.discord.waitFor(
-      () => h.discord.messages(h.discord.defaultChannelId).find((m) => !m.interaction_token && m.author.id === h.discord.botUser.id && /-# /.test(m.content)),
+      () => h.discord.messages(h.discord.defaultChannelId).find((m) => !m.interaction_token && m.author.id === h.discord.botUser.id && FOOTER.test(m.content)),
       { what: 'continuation in the channel' },
     );
     expect(continuation.content).toMatch(/^First words continued in the channel\.\n-# /);
@@ -89,7 +90,7 @@ describe('a hung Discord request', () => {
     const { i, gate } = await midStream(' after the hang.');
     h.discord.inject({ method: 'PATCH', path: /@original$/, hang: true, times: 1 });
     gate.open();
-    const [message] = await h.discord.waitFor(() => (/-# /.test(i.original()?.content ?? '') ? i.all() : undefined), { what: 'final after the hang', timeoutMs: 35_000 });
+    const [message] = await h.discord.waitFor(() => (FOOTER.test(i.original()?.content ?? '') ? i.all() : undefined), { what: 'final after the hang', timeoutMs: 35_000 });
     expect(message!.content).toMatch(/^First words after the hang\.\n-# /);
     expect(h.discord.requests.filter((r) => r.injected).length).toBe(1);
   }, 40_000);

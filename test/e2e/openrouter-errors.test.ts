@@ -2,13 +2,14 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { FakeInteraction } from '../fakes/discord.js';
 import { Gate, replies, type Reply } from '../fakes/openrouter.js';
 import { askOptions, OPENROUTER_KEY, startHarness, type Harness } from '../helpers/harness.js';
+import { FOOTER_OR_NOTICE } from '../helpers/replies.js';
 
 let h: Harness;
 afterEach(async () => {
   await h.close();
 });
 
-const finalText = (i: FakeInteraction) => h.discord.waitFor(() => (/-# |⚠️/.test(i.original()?.content ?? '') ? i.original()!.content : undefined), { what: 'final', timeoutMs: 15_000 });
+const finalText = (i: FakeInteraction) => h.discord.waitFor(() => (FOOTER_OR_NOTICE.test(i.original()?.content ?? '') ? i.original()!.content : undefined), { what: 'final', timeoutMs: 15_000 });
 const ask = () => h.discord.slash({ channelId: h.discord.defaultChannelId, name: 'ask', options: askOptions('hi') });
 const failure = (status: number, message: string): Reply => ({ status, error: { message } });
 

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { text } from '../fakes/openrouter.js';
 import { askOptions, startHarness } from '../helpers/harness.js';
 import { REDIS_URL, redisAvailable } from '../helpers/redis.js';
+import { hasFooter } from '../helpers/replies.js';
 
 const available = await redisAvailable('the /ask history test on Redis');
 
@@ -12,7 +13,7 @@ describe.skipIf(!available)('/ask with DATABASE_URL on Redis', () => {
       const ask = async (prompt: string) => {
         h.openrouter.reply({ steps: text(`answer to ${prompt}`) });
         const i = await h.discord.slash({ channelId: h.discord.defaultChannelId, name: 'ask', options: askOptions(prompt) });
-        await h.discord.waitFor(() => i.original()?.content.includes('-# '), { what: prompt });
+        await h.discord.waitFor(() => hasFooter(i.original()?.content), { what: prompt });
         await h.bot.idle();
       };
       await ask('first');

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FakeInteraction } from '../fakes/discord.js';
 import { Gate } from '../fakes/openrouter.js';
 import { askOptions, startHarness, type Harness } from '../helpers/harness.js';
+import { FOOTER } from '../helpers/replies.js';
 
 let h: Harness;
 beforeEach(async () => {
@@ -39,7 +40,7 @@ describe('the Stop button', () => {
     gate.open();
     await h.discord.waitFor(() => interaction.original()!.content === 'Start of a long answer that goes on', { what: 'still streaming' });
     const pressed = await h.discord.component({ messageId: interaction.original()!.id, customId, user: moderator, memberPermissions: MANAGE_MESSAGES });
-    await h.discord.waitFor(() => /-# /.test(interaction.original()!.content), { what: 'final' });
+    await h.discord.waitFor(() => FOOTER.test(interaction.original()!.content), { what: 'final' });
     expect(pressed.acknowledgedWith()).toBe(6);
     expect(interaction.original()!.content).toMatch(/^Start of a long answer that goes on\n\n⏹️ Stopped\.\n-# /);
     expect(interaction.original()!.components).toEqual([]);
@@ -61,7 +62,7 @@ describe('the Stop button', () => {
 
   it('leaves no button on a finished answer', async () => {
     const interaction = await h.discord.slash({ channelId: h.discord.defaultChannelId, name: 'ask', options: askOptions('short') });
-    await h.discord.waitFor(() => /-# /.test(interaction.original()?.content ?? ''), { what: 'final' });
+    await h.discord.waitFor(() => FOOTER.test(interaction.original()?.content ?? ''), { what: 'final' });
     await h.bot.idle();
     expect(interaction.original()!.components).toEqual([]);
   });

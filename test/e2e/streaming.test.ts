@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { FakeInteraction } from '../fakes/discord.js';
 import { Gate, PNG_1X1, replies, text } from '../fakes/openrouter.js';
 import { askOptions, OPENROUTER_KEY, startHarness, type Harness } from '../helpers/harness.js';
+import { FOOTER } from '../helpers/replies.js';
 
 let h: Harness;
 afterEach(async () => {
@@ -164,7 +165,7 @@ describe('failures inside the bot', () => {
     expect(logged).toMatchObject({ command: 'ask', channel: h.discord.defaultChannelId, err: { message: 'SQLITE_IOERR: disk I/O error' } });
     history.load = load;
     const ok = await h.discord.slash({ channelId: h.discord.defaultChannelId, name: 'ask', options: askOptions('again') });
-    expect((await finalOf(ok))[0]!.content).toMatch(/-# /);
+    expect((await finalOf(ok))[0]!.content).toMatch(FOOTER);
   });
 });
 

@@ -52,6 +52,33 @@ describe('EditScheduler', () => {
     expect(sends[1]!.at).toBe(1000);
   });
 
+  it('sends an urgent change as soon as the bucket has room, skipping the even spread once', async () => {
+    const { timers, scheduler, sends, set } = setup();
+    set('thinking');
+    sends[0]!.done.resolve({ remaining: 4, resetAfterMs: 5000 });
+    await settle();
+    scheduler.markDirty(true);
+    // Nothing changed: an urgent mark with the same payload sends nothing.
+    expect(sends).toHaveLength(1);
+    set('still thinking');
+    expect(sends).toHaveLength(1);
+    timers.advance(100);
+    expect(sends).toHaveLength(1);
+    // The answer's first words are urgent: out now, not at the 1 s pace.
+    set('The answer');
+    scheduler.markDirty(true);
+    expect(sends.map((s) => s.payload)).toEqual(['thinking', 'The answer']);
+    expect(sends[1]!.at).toBe(100);
+    sends[1]!.done.resolve({ remaining: 3, resetAfterMs: 4900 });
+    await settle();
+    // Afterwards the even spread applies again.
+    set('The answer grows');
+    timers.advance(1000);
+    expect(sends).toHaveLength(2);
+    timers.advance(225);
+    expect(sends.map((s) => s.payload)).toEqual(['thinking', 'The answer', 'The answer grows']);
+  });
+
   it('waits for the bucket to reset when it is empty, even for the final text', async () => {
     const { timers, scheduler, sends, set } = setup();
     set('a');

@@ -1,0 +1,77 @@
+import type { ChatContentItems } from '@openrouter/sdk/models';
+import type { ReadAttachment } from '../attachments.js';
+import { toDataUrl } from '../images.js';
+import type { ModelInfo } from '../openrouter/models.js';
+import type { ChatMessage } from '../openrouter/stream.js';
+import type { ChannelHistory } from './history.js';
+import { estimateTokens, historyBudget, trimToBudget, type Turn } from './turns.js';
+
+/** How many of the conversation's newest images go with each request as inputs. */
+export const RECENT_IMAGE_INPUTS = 2;
+const IMAGE_TOKENS_ESTIMATE = 1_000;
+
+export interface MessagesInput {
+  channelId: string;
+  author: { name: string };
+  prompt: string;
+  systemPrompt: string;
+  /** The operator's cap on history sent (HISTORY_MAX_TOKENS). */
+  historyMaxTokens: number;
+}
+
+/** The request's messages: the system prompt, the channel's history that fits, and the new message with its files. */
+export async function buildMessages(history: ChannelHistory, input: MessagesInput, model: ModelInfo | undefined, attachments: ReadAttachment[]): Promise<ChatMessage[]> {
+  const text = `${input.author.name}: ${input.prompt}`;
+  const stored = await history.load(input.channelId);
+  const recent = await recentImages(history, input.channelId, stored, attachments, model);
+  const fixed =
+    estimateTokens(input.systemPrompt) +
+    estimateTokens(text) +
+    attachments.reduce((n, a) => n + (a.kind === 'text' ? estimateTokens(a.summary) : IMAGE_TOKENS_ESTIMATE), 0) +
+    recent.length * IMAGE_TOKENS_ESTIMATE;
+  const budget = historyBudget({
+    maxHistoryTokens: input.historyMaxTokens,
+    contextLength: model?.contextLength,
+    maxCompletionTokens: model?.maxCompletionTokens,
+    fixedTokens: fixed,
+  });
+  const past = trimToBudget(stored, budget);
+  const parts: ChatContentItems[] = [...attachments.map((a) => a.part), ...recent];
+  return [
+    { role: 'system', content: input.systemPrompt },
+    ...past.map((turn): ChatMessage =>
+      turn.role === 'user'
+        ? { role: 'user', content: turn.author ? `${turn.author}: ${turn.content}` : turn.content }
+        : { role: 'assistant', content: turn.content },
+    ),
+    { role: 'user', content: parts.length ? [{ type: 'text', text }, ...parts] : text },
+  ];
+}
+
+/**
+ * The conversation's newest images, as inputs with a label saying where each came from, so that
+ * "make it winter" can refer to the image made a turn ago. Images already attached to this message
+ * (a reply to one of them) are not sent twice.
+ */
+async function recentImages(
+  history: ChannelHistory,
+  channelId: string,
+  stored: Turn[],
+  attachments: ReadAttachment[],
+  model: ModelInfo | undefined,
+): Promise<ChatContentItems[]> {
+  if (model && !model.input.includes('image')) return [];
+  const attached = new Set(attachments.flatMap((a) => (a.sha ? [a.sha] : [])));
+  const refs = stored
+    .flatMap((t) => t.images ?? [])
+    .filter((ref) => !attached.has(ref.sha))
+    .slice(-RECENT_IMAGE_INPUTS);
+  const parts: ChatContentItems[] = [];
+  for (const ref of refs) {
+    const image = await history.loadImage(channelId, ref.id);
+    if (!image) continue;
+    const label = ref.origin === 'generated' ? `an image you made earlier (${ref.name})` : `an image shared earlier (${ref.name})`;
+    parts.push({ type: 'text', text: `[Earlier in this conversation: ${label}]` }, { type: 'image_url', imageUrl: { url: toDataUrl(image) } });
+  }
+  return parts;
+}

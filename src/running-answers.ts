@@ -1,0 +1,27 @@
+import { randomUUID } from 'node:crypto';
+
+export const STOPPED_BY_USER = 'stopped by user';
+
+/** Answers being streamed, each stoppable by its asker, and all of them at shutdown. */
+export class RunningAnswers {
+  private readonly entries = new Map<string, { askerId: string; controller: AbortController }>();
+
+  start(askerId: string): { id: string; signal: AbortSignal; done: () => void } {
+    const id = randomUUID();
+    const controller = new AbortController();
+    this.entries.set(id, { askerId, controller });
+    return { id, signal: controller.signal, done: () => this.entries.delete(id) };
+  }
+
+  stop(id: string, by: { userId: string; canManageMessages: boolean }): 'stopped' | 'not allowed' | 'finished' {
+    const entry = this.entries.get(id);
+    if (!entry) return 'finished';
+    if (entry.askerId !== by.userId && !by.canManageMessages) return 'not allowed';
+    entry.controller.abort(STOPPED_BY_USER);
+    return 'stopped';
+  }
+
+  abortAll(reason: string): void {
+    for (const entry of this.entries.values()) entry.controller.abort(reason);
+  }
+}
