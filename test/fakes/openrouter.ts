@@ -37,7 +37,10 @@ export interface StreamErrorSpec {
 
 export type Step =
   | { content: string }
-  | { reasoning: string }
+  /** Readable reasoning: `reasoning.text` details (Anthropic, Gemini, …) or `reasoning.summary` (OpenAI). */
+  | { reasoning: string; as?: 'text' | 'summary' }
+  /** Reasoning the provider only hands over encrypted (`reasoning.encrypted`): nothing to show. */
+  | { encryptedReasoning: string }
   | { images: string[] }
   | { comment: string }
   /** Written verbatim as one frame (e.g. a broken `data:` line). */
@@ -416,6 +419,8 @@ export class FakeOpenRouter {
   models: ModelSpec[];
   /** When set, only this key is accepted; any other Bearer token → 401 'User not found.'. */
   apiKey: string | undefined;
+  /** When set, `GET /models` answers this status (the model list is unreachable). */
+  modelsStatus: number | undefined;
 
   private server: http.Server;
   private port = 0;
@@ -565,6 +570,7 @@ export class FakeOpenRouter {
     this.progress();
 
     if (record.method === 'GET' && url.pathname === `${API}/models`) {
+      if (this.modelsStatus) return out.json(this.modelsStatus, { error: { code: this.modelsStatus, message: DEFAULT_ERROR_MESSAGES[this.modelsStatus] ?? 'Unavailable' } });
       return this.handleModels(url, out);
     }
     if (record.method === 'POST' && url.pathname === `${API}/chat/completions`) {
@@ -658,7 +664,7 @@ export class FakeOpenRouter {
     const pPrompt = Number(spec?.pricing?.prompt ?? '0.000001');
     const pCompletion = Number(spec?.pricing?.completion ?? '0.000002');
     const contentSteps = steps.filter((s) => 'content' in s).length;
-    const reasoningSteps = steps.filter((s) => 'reasoning' in s).length;
+    const reasoningSteps = steps.filter((s) => 'reasoning' in s || 'encryptedReasoning' in s).length;
     const prompt = over?.prompt_tokens ?? estimatePromptTokens(body);
     const completion = over?.completion_tokens ?? contentSteps + reasoningSteps;
     const promptCost = prompt * pPrompt;
@@ -706,11 +712,18 @@ export class FakeOpenRouter {
       if ('content' in step) {
         if (!(await out.frame(sse(chunk({ role: 'assistant', content: step.content }))))) return;
       } else if ('reasoning' in step) {
+        // OpenRouter sends readable reasoning twice: as text, and as a structured detail.
+        const detail = step.as === 'summary'
+          ? { type: 'reasoning.summary', summary: step.reasoning, format: 'openai-responses-v1', index: 0 }
+          : { type: 'reasoning.text', text: step.reasoning, format: 'unknown', index: 0 };
+        const delta = { role: 'assistant', content: '', reasoning: step.reasoning, reasoning_details: [detail] };
+        if (!(await out.frame(sse(chunk(delta))))) return;
+      } else if ('encryptedReasoning' in step) {
         const delta = {
           role: 'assistant',
           content: '',
-          reasoning: step.reasoning,
-          reasoning_details: [{ type: 'reasoning.text', text: step.reasoning, format: 'unknown', index: 0 }],
+          reasoning: null,
+          reasoning_details: [{ type: 'reasoning.encrypted', data: step.encryptedReasoning, format: 'openai-responses-v1', index: 0 }],
         };
         if (!(await out.frame(sse(chunk(delta))))) return;
       } else if ('images' in step) {
@@ -764,7 +777,7 @@ export class FakeOpenRouter {
       if ('content' in step) content += step.content;
       else if ('reasoning' in step) reasoning += step.reasoning;
       else if ('images' in step) images.push(...step.images);
-      else if ('comment' in step || 'raw' in step) continue;
+      else if ('comment' in step || 'raw' in step || 'encryptedReasoning' in step) continue;
       else if ('error' in step) {
         const code = typeof step.error.code === 'number' ? step.error.code : 502;
         const error: Record<string, unknown> = { code, message: step.error.message };

@@ -41,12 +41,15 @@ export async function startHarness(
     /** Extra variables; as a function, it can first set up the fake Discord (channels, users). */
     env?: Record<string, string> | ((discord: FakeDiscord) => Record<string, string>);
     discord?: FakeDiscordOptions;
+    /** Runs before the bot starts (what OpenRouter is like when the bot first asks it). */
+    openrouter?: (fake: FakeOpenRouter) => void;
     storeNamespace?: string;
   } = {},
 ): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'bot-e2e-'));
   const discord = await FakeDiscord.start(opts.discord);
   const openrouter = await FakeOpenRouter.start({ apiKey: OPENROUTER_KEY });
+  opts.openrouter?.(openrouter);
   const parsed = parseConfig({
     ...fakeEnv(discord, openrouter, dir),
     LOG_LEVEL: 'debug',
