@@ -1,3 +1,4 @@
+import { Routes } from 'discord.js';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Gate, text } from '../fakes/openrouter.js';
 import { askOptions, startHarness, type Harness } from '../helpers/harness.js';
@@ -133,5 +134,19 @@ describe('reasoning, visible while it happens', () => {
     gate.open();
     const final = await h.discord.waitFor(() => (hasFooter(interaction.original()?.content) ? interaction.original()!.content : undefined), { what: 'final' });
     expect(final).toMatch(/^Here\.\n-# openai\/gpt-5-image-mini · /);
+  });
+
+  it('answers a button nobody handles privately, and logs it', async () => {
+    h = await startHarness();
+    const row = (customId: string) => ({ type: 1, components: [{ type: 2, style: 2, label: 'Old', custom_id: customId }] });
+    const posted = (await h.bot.client.rest.post(Routes.channelMessages(h.discord.defaultChannelId), {
+      body: { content: 'a message from an older version of the bot', components: [row('legacy:1'), row('reasoning:not-a-uuid')] },
+    })) as { id: string };
+    for (const customId of ['legacy:1', 'reasoning:not-a-uuid']) {
+      const press = await h.discord.component({ messageId: posted.id, customId });
+      expect(await h.discord.waitFor(() => press.original()?.content || undefined, { what: `reply to ${customId}` })).toBe('This button no longer does anything.');
+      expect(press.original()!.flags & 64).toBe(64);
+    }
+    expect(h.logs.lines().filter((l) => l.msg === 'a button press nobody handles').map((l) => l.customId)).toEqual(['legacy:1', 'reasoning:not-a-uuid']);
   });
 });
