@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import pino from 'pino';
 import { ChannelHistory } from '../src/conversation/history.js';
-import type { Turn } from '../src/conversation/turns.js';
+import { trimToBudget, type Turn } from '../src/conversation/turns.js';
 import { openStore, type Store } from '../src/storage.js';
 import { summarize, type Summary } from './stats.js';
 
@@ -23,6 +23,9 @@ export interface HistoryBenchOptions {
   iterations: number;
   redisUrl: string;
 }
+
+/** What a request sends of the history by default (HISTORY_MAX_TOKENS): what each bot turn loads. */
+const HISTORY_BUDGET = 12_000;
 
 /** Enough for the JIT, the SQLite page cache and the Redis connection to settle before timing. */
 const WARMUP_ITERATIONS = 2;
@@ -109,16 +112,18 @@ async function benchStore(
       // A fresh channel each iteration, so every save appends to exactly N turns, not N + 2i.
       const channel = `${runId}-${n}-${i}`;
       const now = Date.now();
-      await history.append(channel, conversation(rng, n, now));
+      const stored = conversation(rng, n, now);
+      await history.append(channel, stored);
+      const expected = trimToBudget(stored, HISTORY_BUDGET).length;
 
       const t0 = performance.now();
-      const loaded = await history.load(channel);
+      const loaded = trimToBudget(await history.load(channel, HISTORY_BUDGET), HISTORY_BUDGET);
       const t1 = performance.now();
       await history.append(channel, [userTurn(rng, now), assistantTurn(rng, now + 5_000)]);
       const t2 = performance.now();
 
       // A silently empty or truncated load would make the numbers look great and mean nothing.
-      if (loaded.length !== n) throw new Error(`${name}: loaded ${loaded.length} turns, expected ${n}`);
+      if (loaded.length !== expected) throw new Error(`${name}: loaded ${loaded.length} turns, expected ${expected}`);
       if (i >= 0) samples.push({ load: t1 - t0, save: t2 - t1 });
       // Untimed, and keeps the store from growing across iterations (and cleans up if we fail later).
       await history.reset(channel);
@@ -135,8 +140,8 @@ async function benchStore(
 }
 
 /**
- * Times what the bot does per turn with a channel's history: one load (to build the request) and
- * one append of the user/assistant pair (itself a load + set under the channel's lock).
+ * Times what the bot does per turn with a channel's history: one load of what fits the default
+ * budget (to build the request) and one append of the user/assistant pair.
  */
 export async function benchHistory(opts: HistoryBenchOptions): Promise<HistoryRow[]> {
   const logger = pino({ level: 'silent' });

@@ -16,7 +16,13 @@ export async function openStore(url: string, logger: Logger, namespace = 'bot'):
   if (url.startsWith('sqlite://')) {
     const file = url.slice('sqlite://'.length);
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
-    adapter = new KeyvSqlite({ uri: url, busyTimeout: 5_000 });
+    const sqlite = new KeyvSqlite({ uri: url, busyTimeout: 5_000 });
+    // Write-ahead logging: a write is one append to the log instead of a journal round trip, and
+    // readers don't wait for writers. NORMAL sync keeps every committed write across a crash of
+    // the process (SIGKILL included); only a power cut may lose the last moments.
+    await sqlite.query('PRAGMA journal_mode = WAL');
+    await sqlite.query('PRAGMA synchronous = NORMAL');
+    adapter = sqlite;
   } else {
     // By default the adapter swallows failures and answers "no value": a lost write would look
     // like an empty history. Make failures throw so the user is told instead.

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ChannelHistory } from '../src/conversation/history.js';
+import { ChannelHistory, MAX_STORED_EXCHANGES, PRUNE_BATCH } from '../src/conversation/history.js';
 import type { Turn } from '../src/conversation/turns.js';
 import { openStore } from '../src/storage.js';
 import { captureLogs } from './helpers/logs.js';
@@ -55,7 +55,7 @@ for (const backend of backends) {
       await second.store.disconnect();
     });
 
-    it('keeps the bytes of the newest images only, and the older ones as references no more', async () => {
+    it('keeps the bytes of the newest images only; older turns keep their text placeholder', async () => {
       const { store, history } = await open();
       const refs = [];
       for (let i = 0; i < 6; i++) {
@@ -63,13 +63,63 @@ for (const backend of backends) {
         refs.push(ref);
         await history.append('pics', [{ ...turn('user', `[image: i${i}.png]`), images: [ref] }]);
       }
-      const turns = await history.load('pics');
-      expect(turns.map((t) => t.images?.map((i) => i.name) ?? [])).toEqual([[], [], ['i2.png'], ['i3.png'], ['i4.png'], ['i5.png']]);
-      expect(turns[0]!.content).toBe('[image: i0.png]');
+      expect((await history.recentImages('pics')).map((i) => i.name)).toEqual(['i2.png', 'i3.png', 'i4.png', 'i5.png']);
+      expect((await history.load('pics'))[0]!.content).toBe('[image: i0.png]');
       expect(await history.loadImage('pics', refs[0]!.id)).toBeUndefined();
+      expect(await history.loadImage('pics', refs[1]!.id)).toBeUndefined();
       expect((await history.loadImage('pics', refs[5]!.id))?.bytes.toString()).toBe('image 5');
       await history.reset('pics');
       expect(await history.loadImage('pics', refs[5]!.id)).toBeUndefined();
+      expect(await history.recentImages('pics')).toEqual([]);
+      await store.disconnect();
+    });
+
+    it('loads only the newest exchanges a budget needs, and drops the oldest past MAX_STORED_EXCHANGES in batches', async () => {
+      const { store, history } = await open();
+      const total = MAX_STORED_EXCHANGES + PRUNE_BATCH + 1;
+      const many = Array.from({ length: total }, (_, i) => [turn('user', `question ${i} ${'x'.repeat(36)}`), turn('assistant', `answer ${i}`)]).flat();
+      await history.append('long', many);
+      const all = await history.load('long');
+      expect(all).toHaveLength(MAX_STORED_EXCHANGES * 2);
+      expect(all[0]!.content).toMatch(new RegExp(`^question ${PRUNE_BATCH + 1} `));
+      expect(all.at(-1)!.content).toBe(`answer ${total - 1}`);
+      // Below the batch, nothing more is dropped yet.
+      await history.append('long', [turn('user', 'one more'), turn('assistant', 'ok')]);
+      expect(await history.load('long')).toHaveLength(MAX_STORED_EXCHANGES * 2 + 2);
+
+      const asked: string[] = [];
+      const getMany = store.getMany.bind(store);
+      store.getMany = ((keys: string[]) => {
+        asked.push(...keys);
+        return getMany(keys);
+      }) as typeof store.getMany;
+      const recent = await history.load('long', 100);
+      store.getMany = getMany;
+      // Each exchange costs ~24 tokens of the budget: a handful is enough, one page is read.
+      expect(recent.length).toBeGreaterThan(4);
+      expect(recent.length).toBeLessThan(20);
+      expect(asked.length).toBeLessThanOrEqual(32);
+      expect(recent.at(-1)!.content).toBe('ok');
+      await history.reset('long');
+      expect(await history.load('long')).toEqual([]);
+      await store.disconnect();
+    });
+
+    it('reads a history stored in the old one-value shape, and writes the new one', async () => {
+      const { store, history } = await open();
+      const image = await history.saveImage('old', { bytes: Buffer.from('old image'), mime: 'image/png' }, { name: 'o.png', origin: 'user', sha: 'o' });
+      await store.set('history:old', { v: 1, turns: [turn('user', 'old question'), { ...turn('assistant', 'old answer'), images: [image] }, turn('user', 'second'), turn('assistant', 'reply')] });
+      expect((await history.load('old')).map((t) => t.content)).toEqual(['old question', 'old answer', 'second', 'reply']);
+      expect(await store.get('history:old')).toBeUndefined();
+      await history.append('old', [turn('user', 'new question'), turn('assistant', 'new answer')]);
+      expect((await history.load('old')).map((t) => t.content)).toEqual(['old question', 'old answer', 'second', 'reply', 'new question', 'new answer']);
+      expect((await history.recentImages('old')).map((i) => i.name)).toEqual(['o.png']);
+      // An old-shape history can be reset without being read first.
+      await store.set('history:old2', { v: 1, turns: [turn('user', 'q')] });
+      expect(await history.reset('old2')).toBe(true);
+      expect(await history.load('old2')).toEqual([]);
+      expect(await history.reset('old')).toBe(true);
+      expect(await history.loadImage('old', image.id)).toBeUndefined();
       await store.disconnect();
     });
 

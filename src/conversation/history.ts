@@ -2,70 +2,166 @@ import { randomUUID } from 'node:crypto';
 import type { ImageData } from '../images.js';
 import type { Store } from '../storage.js';
 import { KeyedLock } from './keyed-lock.js';
-import type { ImageRef, Turn } from './turns.js';
+import { turnCost, type ImageRef, type Turn } from './turns.js';
 
-/** Stored turns per channel beyond which the oldest are dropped; far more than any budget sends. */
-export const MAX_STORED_TURNS = 1_000;
+/** Exchanges (a question and its answer) kept per channel; far more than any budget sends. */
+export const MAX_STORED_EXCHANGES = 500;
 /** Images per channel whose bytes are kept; older ones live on as text placeholders only. */
 export const MAX_STORED_IMAGES = 4;
+/** Exchanges read per round trip when loading from the newest backwards. */
+const PAGE = 32;
+/** Old exchanges are dropped this many at a time, so a turn at the cap doesn't pay for a delete. */
+export const PRUNE_BATCH = 50;
 
-interface Record {
+/** Where a channel's exchanges are: `first`..`last` (a gap is an exchange deleted on its own). */
+interface Meta {
+  v: 2;
+  first: number;
+  last: number;
+  /** The images whose bytes are kept, oldest first. */
+  images: ImageRef[];
+}
+
+interface Exchange {
+  turns: Turn[];
+}
+
+/** The shape before exchanges had keys of their own: one value with every turn. */
+interface LegacyRecord {
   v: 1;
   turns: Turn[];
 }
 
+/** Splits turns into exchanges, each starting at a question (a leading answer starts its own). */
+export function toExchanges(turns: readonly Turn[]): Turn[][] {
+  const out: Turn[][] = [];
+  for (const turn of turns) {
+    if (turn.role === 'user' || out.length === 0) out.push([turn]);
+    else out.at(-1)!.push(turn);
+  }
+  return out;
+}
+
 /**
- * Each channel's conversation (a thread is its own channel), kept as one Keyv value so a write
- * is atomic on every adapter: after a crash a turn is either stored whole or absent.
+ * Each channel's conversation (a thread is its own channel). Every exchange is one Keyv value,
+ * and a small record says which exist, so a turn costs the same at 10 stored turns as at 1,000:
+ * nothing is rewritten but the new exchange and that record. A crash leaves an exchange whole or
+ * absent (it is written before the record that makes it visible). Writes to one channel are
+ * serialised here; all events of a channel reach one process (Discord shards by guild), so that
+ * holds with several processes on one Redis too.
  */
 export class ChannelHistory {
   private readonly lock = new KeyedLock();
 
   constructor(private readonly store: Store) {}
 
-  private key(channelId: string): string {
+  private metaKey(channelId: string): string {
+    return `hist:${channelId}`;
+  }
+
+  private exchangeKey(channelId: string, seq: number): string {
+    return `hist:${channelId}:${seq}`;
+  }
+
+  private legacyKey(channelId: string): string {
     return `history:${channelId}`;
   }
 
-  async load(channelId: string): Promise<Turn[]> {
-    const record = (await this.store.get(this.key(channelId))) as Record | undefined;
-    return record?.turns ?? [];
+  private imageKey(channelId: string, id: string): string {
+    return `image:${channelId}:${id}`;
+  }
+
+  /** The channel's record, moving a history stored in the old shape over on first sight. */
+  private async meta(channelId: string): Promise<Meta | undefined> {
+    const meta = (await this.store.get(this.metaKey(channelId))) as Meta | undefined;
+    if (meta) return meta;
+    if (!(await this.store.has(this.legacyKey(channelId)))) return undefined;
+    return this.lock.run(channelId, () => this.migrate(channelId));
   }
 
   /**
-   * Appends turns as one unit; concurrent appends to a channel are serialized, never lost. Images
-   * beyond the newest few lose their bytes (the turn keeps its text placeholder).
+   * The channel's record, from the old shape if need be. Runs under the channel's lock; idempotent:
+   * a crash half-way leaves the old value to start again from.
+   */
+  private async migrate(channelId: string): Promise<Meta | undefined> {
+    const done = (await this.store.get(this.metaKey(channelId))) as Meta | undefined;
+    if (done) return done;
+    const legacy = (await this.store.get(this.legacyKey(channelId))) as LegacyRecord | undefined;
+    if (!legacy) return undefined;
+    const exchanges = toExchanges(legacy.turns);
+    await this.store.setMany(exchanges.map((turns, i) => ({ key: this.exchangeKey(channelId, i + 1), value: { turns } satisfies Exchange })));
+    const meta: Meta = { v: 2, first: 1, last: exchanges.length, images: legacy.turns.flatMap((t) => t.images ?? []).slice(-MAX_STORED_IMAGES) };
+    await this.store.set(this.metaKey(channelId), meta);
+    await this.store.delete(this.legacyKey(channelId));
+    return meta;
+  }
+
+  /**
+   * The newest turns that fit in `budgetTokens` (all of them by default), oldest first. Reads
+   * from the newest exchange backwards and stops once the budget is spent, so the cost follows
+   * the budget, not the length of the history.
+   */
+  async load(channelId: string, budgetTokens = Infinity): Promise<Turn[]> {
+    const meta = await this.meta(channelId);
+    if (!meta) return [];
+    const newestFirst: Turn[][] = [];
+    let used = 0;
+    for (let top = meta.last; top >= meta.first && used <= budgetTokens; top -= PAGE) {
+      const seqs = Array.from({ length: Math.min(PAGE, top - meta.first + 1) }, (_, i) => top - i);
+      const records = (await this.store.getMany(seqs.map((seq) => this.exchangeKey(channelId, seq)))) as (Exchange | undefined)[];
+      for (const record of records) {
+        if (!record) continue;
+        newestFirst.push(record.turns);
+        used += record.turns.reduce((n, t) => n + turnCost(t), 0);
+        if (used > budgetTokens) break;
+      }
+    }
+    return newestFirst.reverse().flat();
+  }
+
+  /** The images whose bytes are still kept, oldest first. */
+  async recentImages(channelId: string): Promise<ImageRef[]> {
+    return (await this.meta(channelId))?.images ?? [];
+  }
+
+  /**
+   * Appends turns (one exchange per question) as one unit; concurrent appends to a channel are
+   * serialised, never lost. Images beyond the newest few lose their bytes (their turns keep the
+   * text placeholder), and exchanges beyond the newest MAX_STORED_EXCHANGES are dropped (in
+   * batches: up to PRUNE_BATCH more may wait their turn).
    */
   append(channelId: string, turns: Turn[]): Promise<void> {
     return this.lock.run(channelId, async () => {
-      const current = await this.load(channelId);
-      const next = current.concat(turns).slice(-MAX_STORED_TURNS);
-      const keep = new Set(next.flatMap((t) => t.images ?? []).slice(-MAX_STORED_IMAGES).map((i) => i.id));
-      const dropped: string[] = [];
-      const pruned = next.map((turn) => {
-        if (!turn.images?.some((i) => !keep.has(i.id))) return turn;
-        dropped.push(...turn.images.filter((i) => !keep.has(i.id)).map((i) => i.id));
-        const images = turn.images.filter((i) => keep.has(i.id));
-        const { images: _, ...rest } = turn;
-        return images.length ? { ...rest, images } : rest;
-      });
-      await this.store.set(this.key(channelId), { v: 1, turns: pruned } satisfies Record);
-      // After the turns: a crash in between leaves an unreferenced image, never a dangling reference.
-      if (dropped.length) await this.store.deleteMany(dropped.map((id) => this.imageKey(channelId, id)));
+      const meta = (await this.migrate(channelId)) ?? { v: 2, first: 1, last: 0, images: [] };
+      const exchanges = toExchanges(turns);
+      const last = meta.last + exchanges.length;
+      await this.store.setMany(exchanges.map((t, i) => ({ key: this.exchangeKey(channelId, meta.last + 1 + i), value: { turns: t } satisfies Exchange })));
+      const images = [...meta.images, ...turns.flatMap((t) => t.images ?? [])];
+      const keptImages = images.slice(-MAX_STORED_IMAGES);
+      const first = last - meta.first + 1 > MAX_STORED_EXCHANGES + PRUNE_BATCH ? last - MAX_STORED_EXCHANGES + 1 : meta.first;
+      await this.store.set(this.metaKey(channelId), { v: 2, first, last, images: keptImages } satisfies Meta);
+      // After the record: a crash in between leaves unreferenced values, never a dangling record.
+      const dropped = [
+        ...images.slice(0, images.length - keptImages.length).map((ref) => this.imageKey(channelId, ref.id)),
+        ...Array.from({ length: first - meta.first }, (_, i) => this.exchangeKey(channelId, meta.first + i)),
+      ];
+      if (dropped.length) await this.store.deleteMany(dropped);
     });
   }
 
   reset(channelId: string): Promise<boolean> {
     return this.lock.run(channelId, async () => {
-      const images = (await this.load(channelId)).flatMap((t) => t.images ?? []);
-      const existed = await this.store.delete(this.key(channelId));
-      if (images.length) await this.store.deleteMany(images.map((i) => this.imageKey(channelId, i.id)));
-      return existed;
+      const meta = await this.migrate(channelId);
+      if (!meta) return false;
+      const keys = [
+        ...Array.from({ length: meta.last - meta.first + 1 }, (_, i) => this.exchangeKey(channelId, meta.first + i)),
+        ...meta.images.map((ref) => this.imageKey(channelId, ref.id)),
+      ];
+      // The record goes first: from then on the channel is empty, whatever else a crash leaves.
+      await this.store.delete(this.metaKey(channelId));
+      for (let i = 0; i < keys.length; i += 500) await this.store.deleteMany(keys.slice(i, i + 500));
+      return true;
     });
-  }
-
-  private imageKey(channelId: string, id: string): string {
-    return `image:${channelId}:${id}`;
   }
 
   /** Keeps an image's bytes for later turns; reference it from a turn to keep it. */

@@ -4,7 +4,7 @@ import { toDataUrl } from '../images.js';
 import type { ModelInfo } from '../openrouter/models.js';
 import type { ChatMessage } from '../openrouter/stream.js';
 import type { ChannelHistory } from './history.js';
-import { estimateTokens, historyBudget, trimToBudget, type Turn } from './turns.js';
+import { estimateTokens, historyBudget, trimToBudget } from './turns.js';
 
 /** How many of the conversation's newest images go with each request as inputs. */
 export const RECENT_IMAGE_INPUTS = 2;
@@ -22,8 +22,7 @@ export interface MessagesInput {
 /** The request's messages: the system prompt, the channel's history that fits, and the new message with its files. */
 export async function buildMessages(history: ChannelHistory, input: MessagesInput, model: ModelInfo | undefined, attachments: ReadAttachment[]): Promise<ChatMessage[]> {
   const text = `${input.author.name}: ${input.prompt}`;
-  const stored = await history.load(input.channelId);
-  const recent = await recentImages(history, input.channelId, stored, attachments, model);
+  const recent = await recentImages(history, input.channelId, attachments, model);
   const fixed =
     estimateTokens(input.systemPrompt) +
     estimateTokens(text) +
@@ -35,7 +34,7 @@ export async function buildMessages(history: ChannelHistory, input: MessagesInpu
     maxCompletionTokens: model?.maxCompletionTokens,
     fixedTokens: fixed,
   });
-  const past = trimToBudget(stored, budget);
+  const past = trimToBudget(await history.load(input.channelId, budget), budget);
   const parts: ChatContentItems[] = [...attachments.map((a) => a.part), ...recent];
   return [
     { role: 'system', content: input.systemPrompt },
@@ -53,19 +52,10 @@ export async function buildMessages(history: ChannelHistory, input: MessagesInpu
  * "make it winter" can refer to the image made a turn ago. Images already attached to this message
  * (a reply to one of them) are not sent twice.
  */
-async function recentImages(
-  history: ChannelHistory,
-  channelId: string,
-  stored: Turn[],
-  attachments: ReadAttachment[],
-  model: ModelInfo | undefined,
-): Promise<ChatContentItems[]> {
+async function recentImages(history: ChannelHistory, channelId: string, attachments: ReadAttachment[], model: ModelInfo | undefined): Promise<ChatContentItems[]> {
   if (model && !model.input.includes('image')) return [];
   const attached = new Set(attachments.flatMap((a) => (a.sha ? [a.sha] : [])));
-  const refs = stored
-    .flatMap((t) => t.images ?? [])
-    .filter((ref) => !attached.has(ref.sha))
-    .slice(-RECENT_IMAGE_INPUTS);
+  const refs = (await history.recentImages(channelId)).filter((ref) => !attached.has(ref.sha)).slice(-RECENT_IMAGE_INPUTS);
   const parts: ChatContentItems[] = [];
   for (const ref of refs) {
     const image = await history.loadImage(channelId, ref.id);

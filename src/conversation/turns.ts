@@ -24,6 +24,11 @@ export function estimateTokens(text: string): number {
   return Math.ceil(text.length / 4) + 4;
 }
 
+/** What a stored turn costs of the history budget. */
+export function turnCost(turn: Turn): number {
+  return estimateTokens(turn.content) + (turn.author ? estimateTokens(turn.author) : 0);
+}
+
 /**
  * The newest turns that fit in `budgetTokens`, oldest first. Never starts with an assistant turn
  * (a reply without its question confuses models), and never splits a turn.
@@ -32,8 +37,7 @@ export function trimToBudget(turns: readonly Turn[], budgetTokens: number): Turn
   let used = 0;
   let start = turns.length;
   for (let i = turns.length - 1; i >= 0; i--) {
-    const turn = turns[i]!;
-    const cost = estimateTokens(turn.content) + (turn.author ? estimateTokens(turn.author) : 0);
+    const cost = turnCost(turns[i]!);
     if (used + cost > budgetTokens) break;
     used += cost;
     start = i;
