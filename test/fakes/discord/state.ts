@@ -1,0 +1,214 @@
+/**
+ * The guild as Discord stores it: the application and its bot user, users and members, roles and
+ * channels. Changes that Discord announces reach connected clients through the dispatcher.
+ */
+import { Buffer } from 'node:buffer';
+import { randomBytes } from 'node:crypto';
+import type { Core } from './core.js';
+import { iso, type Json } from './json.js';
+import { BOT_ROLE_PERMS, EVERYONE_PERMS } from './permissions.js';
+import type { ApiUser } from './types.js';
+
+export const TEXT_CHANNEL_TYPES = new Set([0, 1, 2, 3, 5, 10, 11, 12, 13, 15, 16]);
+export const THREAD_TYPES = new Set([10, 11, 12]);
+
+/** The gateway, as far as state changes need it. */
+export interface Dispatcher {
+  dispatch(event: string, data: unknown): void;
+  /** Whether any client has identified (events before the first IDENTIFY reach nobody). */
+  readonly hasSessions: boolean;
+}
+
+interface Member {
+  roles: string[];
+  joined_at: string;
+  nick: string | null;
+}
+
+export class GuildState {
+  readonly applicationId: string;
+  readonly botUser: ApiUser;
+  readonly token: string;
+  readonly guildId: string;
+  /** The default human user that invokes commands and posts messages. */
+  readonly user: ApiUser;
+  readonly ownerId: string;
+  readonly defaultChannelId: string;
+  readonly users = new Map<string, ApiUser>();
+  readonly members = new Map<string, Member>();
+  readonly channels = new Map<string, Json>();
+  readonly roles: Json[] = [];
+  private readonly botRoleId: string;
+
+  constructor(
+    private readonly core: Core,
+    private readonly events: Dispatcher,
+  ) {
+    this.applicationId = core.snowflake();
+    this.botUser = {
+      id: this.applicationId,
+      username: 'FakeBot',
+      discriminator: '4821',
+      global_name: null,
+      avatar: null,
+      bot: true,
+      public_flags: 0,
+      flags: 0,
+      banner: null,
+      accent_color: null,
+      avatar_decoration_data: null,
+    };
+    this.users.set(this.botUser.id, this.botUser);
+    this.token = `${Buffer.from(this.applicationId).toString('base64').replace(/=+$/, '')}.${randomBytes(4).toString('base64url').slice(0, 6)}.${randomBytes(29).toString('base64url').slice(0, 38)}`;
+
+    this.guildId = core.snowflake();
+    this.user = this.addUser({ username: 'tester' });
+    this.ownerId = this.addUser({ username: 'owner' }).id;
+    this.botRoleId = core.snowflake();
+    this.roles.push(this.role(this.guildId, '@everyone', EVERYONE_PERMS, 0));
+    this.roles.push({ ...this.role(this.botRoleId, 'FakeBot', BOT_ROLE_PERMS, 1), managed: true, tags: { bot_id: this.applicationId } });
+    this.members.set(this.botUser.id, { roles: [this.botRoleId], joined_at: iso(), nick: null });
+
+    const category = this.createChannel({ name: 'Text Channels', type: 4 });
+    this.defaultChannelId = this.createChannel({ name: 'general', type: 0, parentId: category });
+  }
+
+  /** Adds a (human) guild member. If a client is connected, dispatches GUILD_MEMBER_ADD. */
+  addUser(opts: { id?: string; username: string; globalName?: string; bot?: boolean }): ApiUser {
+    const id = opts.id ?? this.core.snowflake();
+    const user: ApiUser = {
+      id,
+      username: opts.username,
+      discriminator: opts.bot ? '0001' : '0',
+      global_name: opts.bot ? null : (opts.globalName ?? opts.username),
+      avatar: null,
+      public_flags: 0,
+      flags: 0,
+      banner: null,
+      accent_color: null,
+      avatar_decoration_data: null,
+      ...(opts.bot ? { bot: true } : {}),
+    };
+    const isNew = !this.users.has(id);
+    this.users.set(id, user);
+    if (!this.members.has(id)) this.members.set(id, { roles: [], joined_at: iso(), nick: null });
+    if (isNew && this.events.hasSessions) {
+      this.events.dispatch('GUILD_MEMBER_ADD', { ...this.memberObject(id), guild_id: this.guildId });
+    }
+    return user;
+  }
+
+  /** The known user, or a new member with that id and name. */
+  userFor(who: { id: string; username: string }): ApiUser {
+    return this.users.get(who.id) ?? this.addUser({ id: who.id, username: who.username });
+  }
+
+  /** A direct-message channel between the bot and a user (no guild). Known to the client only through interactions. */
+  createDmChannel(user: ApiUser = this.user): string {
+    const id = this.core.snowflake();
+    this.channels.set(id, { id, type: 1, last_message_id: null, flags: 0, recipients: [user] });
+    return id;
+  }
+
+  /** Creates a channel in the guild; dispatches CHANNEL_CREATE (threads: THREAD_CREATE) to connected clients. */
+  createChannel(opts: { name?: string; type?: number; parentId?: string; topic?: string } = {}): string {
+    const id = this.core.snowflake();
+    const type = opts.type ?? 0;
+    const position = [...this.channels.values()].filter((c) => c.type === type).length;
+    let channel: Json;
+    if (THREAD_TYPES.has(type)) {
+      const parentId = opts.parentId ?? this.defaultChannelId;
+      channel = {
+        id,
+        type,
+        guild_id: this.guildId,
+        name: opts.name ?? `thread-${position}`,
+        parent_id: parentId,
+        owner_id: this.user.id,
+        last_message_id: null,
+        rate_limit_per_user: 0,
+        flags: 0,
+        member_count: 1,
+        message_count: 0,
+        total_message_sent: 0,
+        thread_metadata: { archived: false, auto_archive_duration: 1440, archive_timestamp: iso(), locked: false, create_timestamp: iso(), ...(type === 12 ? { invitable: true } : {}) },
+      };
+    } else {
+      channel = {
+        id,
+        type,
+        guild_id: this.guildId,
+        name: opts.name ?? `channel-${position}`,
+        position,
+        permission_overwrites: [],
+        parent_id: opts.parentId ?? null,
+        nsfw: false,
+        flags: 0,
+        ...(type === 4
+          ? {}
+          : { topic: opts.topic ?? null, last_message_id: null, rate_limit_per_user: 0 }),
+      };
+    }
+    this.channels.set(id, channel);
+    if (this.events.hasSessions) {
+      if (THREAD_TYPES.has(type)) this.events.dispatch('THREAD_CREATE', { ...channel, newly_created: true });
+      else this.events.dispatch('CHANNEL_CREATE', channel);
+    }
+    this.core.changed();
+    return id;
+  }
+
+  /** The member's guild-wide permissions (the owner has all of them). */
+  memberPerms(userId: string): bigint {
+    if (userId === this.ownerId) return (1n << 51n) - 1n;
+    let perms = EVERYONE_PERMS;
+    for (const rid of this.members.get(userId)?.roles ?? []) {
+      const r = this.roles.find((x) => x.id === rid);
+      if (r) perms |= BigInt(r.permissions as string);
+    }
+    return perms;
+  }
+
+  memberObject(userId: string): Json & { user: ApiUser } {
+    const m = this.members.get(userId) ?? { roles: [], joined_at: iso(), nick: null };
+    return {
+      avatar: null,
+      banner: null,
+      communication_disabled_until: null,
+      deaf: false,
+      flags: 0,
+      joined_at: m.joined_at,
+      mute: false,
+      nick: m.nick,
+      pending: false,
+      premium_since: null,
+      roles: m.roles,
+      unusual_dm_activity_until: null,
+      user: this.users.get(userId)!,
+    };
+  }
+
+  /** A member object without its user, as nested in messages and resolved data. */
+  partialMember(userId: string): Json {
+    const { user: _u, ...member } = this.memberObject(userId);
+    return member;
+  }
+
+  private role(id: string, name: string, perms: bigint, position: number): Json {
+    return {
+      id,
+      name,
+      description: null,
+      permissions: perms.toString(),
+      position,
+      color: 0,
+      colors: { primary_color: 0, secondary_color: null, tertiary_color: null },
+      hoist: false,
+      managed: false,
+      mentionable: false,
+      icon: null,
+      unicode_emoji: null,
+      flags: 0,
+    };
+  }
+}
