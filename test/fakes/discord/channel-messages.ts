@@ -4,9 +4,10 @@ import type { Core } from './core.js';
 import { isObj } from './json.js';
 import { MessageFlag, validateMessageBody } from './message-validation.js';
 import type { MessageStore } from './messages.js';
+import { requirePerms, type PermissionName } from './permissions.js';
 import { errBody, FormErrors, unknownChannel, unknownMessage, type Reply } from './replies.js';
 import { bodyOf, editBucket, id, type Ctx, type Router } from './router.js';
-import { TEXT_CHANNEL_TYPES, type GuildState } from './state.js';
+import { TEXT_CHANNEL_TYPES, THREAD_TYPES, type GuildState } from './state.js';
 import type { FakeMessage } from './types.js';
 
 const CHANNEL = `/channels/${id('channel')}/messages`;
@@ -45,14 +46,23 @@ export class ChannelMessages {
     router.add('DELETE', MESSAGE, '/channels/:id/messages/:id', true, ({ params, after }) => {
       const r = this.find(params);
       if ('reply' in r) return r.reply;
+      // Deleting someone else's message takes Manage Messages.
+      const denied = r.msg.author.id === this.guild.botUser.id ? undefined : this.botLacks(params.channel!, 'ManageMessages');
+      if (denied) return denied;
       this.messages.delete(r.msg, after);
       return { status: 204 };
     });
   }
 
-  /** The message a route names, or Discord's 10003 / 10008. */
+  private botLacks(channelId: string, ...needed: PermissionName[]): Reply | undefined {
+    return requirePerms(this.guild.botPerms(channelId), ...needed);
+  }
+
+  /** The message a route names, or Discord's 10003 / 50001 / 10008. */
   private find(params: Record<string, string>): { msg: FakeMessage } | { reply: Reply } {
     if (!this.guild.channels.has(params.channel!)) return { reply: unknownChannel() };
+    const denied = this.botLacks(params.channel!);
+    if (denied) return { reply: denied };
     const msg = this.messages.get(params.message!);
     if (!msg || msg.deleted || msg.channel_id !== params.channel) return { reply: unknownMessage() };
     return { msg };
@@ -60,6 +70,10 @@ export class ChannelMessages {
 
   private list({ params, query }: Ctx): Reply {
     if (!this.guild.channels.has(params.channel!)) return unknownChannel();
+    const denied = this.botLacks(params.channel!);
+    if (denied) return denied;
+    // Discord: without Read Message History the list is empty, not an error.
+    if (this.botLacks(params.channel!, 'ReadMessageHistory')) return { status: 200, body: [] };
     const limit = Math.min(100, Math.max(1, Number(query.get('limit') ?? 50)));
     let list = this.messages.list(params.channel!).filter((m) => !m.deleted && !(m.flags & MessageFlag.Ephemeral));
     const before = query.get('before');
@@ -76,6 +90,8 @@ export class ChannelMessages {
     if (!channel) return unknownChannel();
     if (!TEXT_CHANNEL_TYPES.has(channel.type as number)) return { status: 400, body: errBody('Cannot send messages in a non-text channel', 50008) };
     const body = bodyOf(ctx);
+    const denied = this.botLacks(channelId, ...this.neededToSend(channel.type as number, body, ctx.files.length > 0));
+    if (denied) return denied;
     const invalid = validateMessageBody(body, ctx.files, true);
     if (invalid) return invalid;
     const reference = this.reference(body.message_reference, channelId);
@@ -86,9 +102,18 @@ export class ChannelMessages {
     return { status: 200, body: this.messages.json(msg) };
   }
 
+  /** Sending takes SendMessages, in a thread SendMessagesInThreads instead (SendMessages has no effect there). */
+  private neededToSend(channelType: number, body: Record<string, unknown>, files: boolean): PermissionName[] {
+    const needed: PermissionName[] = [THREAD_TYPES.has(channelType) ? 'SendMessagesInThreads' : 'SendMessages'];
+    if (body.tts === true) needed.push('SendTTSMessages');
+    if (files) needed.push('AttachFiles');
+    return needed;
+  }
+
   /** A reply's message_reference; an unknown target fails the send unless fail_if_not_exists is false. */
   private reference(ref: unknown, channelId: string): { ref: NonNullable<FakeMessage['message_reference']> } | { reply: Reply } | undefined {
     if (!isObj(ref) || typeof ref.message_id !== 'string') return undefined;
+    if (this.botLacks(channelId, 'ReadMessageHistory')) return { reply: { status: 403, body: errBody('Cannot reply without permission to read message history', 160002) } };
     const target = this.messages.get(ref.message_id);
     const refChannel = typeof ref.channel_id === 'string' ? ref.channel_id : channelId;
     if (!target || target.deleted || target.channel_id !== refChannel) {

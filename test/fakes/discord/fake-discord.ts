@@ -25,6 +25,7 @@ import { GuildState } from './state.js';
 import type {
   ApiUser,
   AutocompleteInvocation,
+  ChannelSpec,
   CommandRecord,
   ComponentPress,
   FakeDiscordOptions,
@@ -32,6 +33,7 @@ import type {
   FakeMessage,
   GatewayFrame,
   InjectRule,
+  PermissionName,
   RecordedRequest,
   SlashInvocation,
   UserMessage,
@@ -146,8 +148,16 @@ export class FakeDiscord {
   }
 
   /** Creates a channel in the guild; dispatches CHANNEL_CREATE (threads: THREAD_CREATE) to connected clients. */
-  createChannel(opts: { name?: string; type?: number; parentId?: string; topic?: string } = {}): string {
+  createChannel(opts: ChannelSpec = {}): string {
     return this.guild.createChannel(opts);
+  }
+
+  /**
+   * Denies the bot permissions in one channel (a member overwrite in its permission_overwrites, as
+   * Discord stores it); connected clients get CHANNEL_UPDATE, so discord.js computes the same.
+   */
+  denyBot(channelId: string, ...perms: PermissionName[]): void {
+    this.guild.denyBot(channelId, perms);
   }
 
   channel(id: string): Json | undefined {

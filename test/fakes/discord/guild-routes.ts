@@ -2,9 +2,10 @@
 import type { Core } from './core.js';
 import type { Gateway } from './gateway.js';
 import { applicationObject, guildObject } from './payloads.js';
+import { requirePerms } from './permissions.js';
 import { errBody, unknownChannel, type Reply } from './replies.js';
 import { id, type Router } from './router.js';
-import { THREAD_TYPES, type GuildState } from './state.js';
+import type { GuildState } from './state.js';
 
 const unknownGuild = (): Reply => ({ status: 404, body: errBody('Unknown Guild', 10004) });
 
@@ -34,7 +35,7 @@ export function installGuildRoutes(router: Router, core: Core, g: GuildState, ga
     params.guild === g.guildId ? { status: 200, body: guildObject(g, false) } : unknownGuild());
   add('GET', `/guilds/${id('guild')}/channels`, '/guilds/:id/channels', true, ({ params }) =>
     params.guild === g.guildId
-      ? { status: 200, body: [...g.channels.values()].filter((c) => !THREAD_TYPES.has(c.type as number)) }
+      ? { status: 200, body: g.guildChannels() }
       : unknownGuild());
   add('GET', `/guilds/${id('guild')}/members/${id('user')}`, '/guilds/:id/members/:id', true, ({ params }) => {
     if (params.guild !== g.guildId) return unknownGuild();
@@ -44,10 +45,13 @@ export function installGuildRoutes(router: Router, core: Core, g: GuildState, ga
     params.guild === g.guildId ? { status: 200, body: g.roles } : unknownGuild());
   add('GET', `/channels/${id('channel')}`, '/channels/:id', true, ({ params }) => {
     const ch = g.channels.get(params.channel!);
-    return ch ? { status: 200, body: ch } : unknownChannel();
+    if (!ch) return unknownChannel();
+    return requirePerms(g.botPerms(params.channel!)) ?? { status: 200, body: ch };
   });
   add('POST', `/channels/${id('channel')}/typing`, '/channels/:id/typing', true, ({ params, after }) => {
     if (!g.channels.has(params.channel!)) return unknownChannel();
+    const denied = requirePerms(g.botPerms(params.channel!));
+    if (denied) return denied;
     after(() =>
       gateway.dispatch('TYPING_START', {
         channel_id: params.channel,

@@ -117,9 +117,10 @@ export class Interactions {
     const id = this.core.snowflake();
     // Real tokens are base64 of 'interaction:<id>:<secret>'.
     const token = Buffer.from(`interaction:${id}:${randomBytes(96).toString('base64url')}`).toString('base64url');
-    const perms = memberPermissions ?? g.memberPerms(user.id).toString();
+    // Discord sends permissions as computed in the channel (overwrites applied).
+    const perms = memberPermissions ?? g.channelPerms(user.id, channelId).toString();
     const payload: Json = {
-      app_permissions: g.memberPerms(g.botUser.id).toString(),
+      app_permissions: g.channelPerms(g.botUser.id, channelId).toString(),
       application_id: g.applicationId,
       attachment_size_limit: this.core.opts.attachmentSizeLimit,
       authorizing_integration_owners: { '0': g.guildId },

@@ -1,7 +1,7 @@
 /** The guild and application objects, as REST answers them and GUILD_CREATE carries them. */
 import { createHash } from 'node:crypto';
 import type { Json } from './json.js';
-import { THREAD_TYPES, type GuildState } from './state.js';
+import type { GuildState } from './state.js';
 
 export function applicationObject(g: GuildState): Json {
   const owner = g.users.get(g.ownerId)!;
@@ -76,8 +76,8 @@ export function guildObject(g: GuildState, forGateway: boolean): Json {
     inventory_settings: null,
   };
   if (!forGateway) return base;
-  const channels = [...g.channels.values()].filter((c) => !THREAD_TYPES.has(c.type as number)).map(({ guild_id: _g, ...c }) => c);
-  const threads = [...g.channels.values()].filter((c) => THREAD_TYPES.has(c.type as number));
+  const channels = g.guildChannels().map(({ guild_id: _g, ...c }) => c);
+  const threads = g.threads();
   return {
     ...base,
     joined_at: g.members.get(g.botUser.id)!.joined_at,

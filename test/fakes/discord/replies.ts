@@ -17,6 +17,8 @@ export function errReply(status: number, message: string, code: number): Reply {
 
 export const unknownChannel = (): Reply => errReply(404, 'Unknown Channel', 10003);
 export const unknownMessage = (): Reply => errReply(404, 'Unknown Message', 10008);
+export const missingAccess = (): Reply => errReply(403, 'Missing Access', 50001);
+export const missingPermissions = (): Reply => errReply(403, 'Missing Permissions', 50013);
 
 function fieldError(code: string, message: string): Json {
   return { _errors: [{ code, message }] };

@@ -6,8 +6,8 @@ import { Buffer } from 'node:buffer';
 import { randomBytes } from 'node:crypto';
 import type { Core } from './core.js';
 import { iso, type Json } from './json.js';
-import { BOT_ROLE_PERMS, EVERYONE_PERMS } from './permissions.js';
-import type { ApiUser } from './types.js';
+import { ALL_PERMS, applyOverwrites, bits, BOT_ROLE_PERMS, EVERYONE_PERMS, Perm, type Overwrite, type PermissionName } from './permissions.js';
+import type { ApiUser, ChannelSpec } from './types.js';
 
 export const TEXT_CHANNEL_TYPES = new Set([0, 1, 2, 3, 5, 10, 11, 12, 13, 15, 16]);
 export const THREAD_TYPES = new Set([10, 11, 12]);
@@ -73,6 +73,15 @@ export class GuildState {
     this.defaultChannelId = this.createChannel({ name: 'general', type: 0, parentId: category });
   }
 
+  /** The guild's own channels (not threads, not DMs), as GUILD_CREATE and GET /guilds/{id}/channels list them. */
+  guildChannels(): Json[] {
+    return [...this.channels.values()].filter((c) => c.type !== 1 && !THREAD_TYPES.has(c.type as number));
+  }
+
+  threads(): Json[] {
+    return [...this.channels.values()].filter((c) => THREAD_TYPES.has(c.type as number));
+  }
+
   /** Adds a (human) guild member. If a client is connected, dispatches GUILD_MEMBER_ADD. */
   addUser(opts: { id?: string; username: string; globalName?: string; bot?: boolean }): ApiUser {
     const id = opts.id ?? this.core.snowflake();
@@ -111,7 +120,7 @@ export class GuildState {
   }
 
   /** Creates a channel in the guild; dispatches CHANNEL_CREATE (threads: THREAD_CREATE) to connected clients. */
-  createChannel(opts: { name?: string; type?: number; parentId?: string; topic?: string } = {}): string {
+  createChannel(opts: ChannelSpec = {}): string {
     const id = this.core.snowflake();
     const type = opts.type ?? 0;
     const position = [...this.channels.values()].filter((c) => c.type === type).length;
@@ -149,6 +158,7 @@ export class GuildState {
           : { topic: opts.topic ?? null, last_message_id: null, rate_limit_per_user: 0 }),
       };
     }
+    if (opts.botDeny?.length) this.setBotOverwrite(channel, opts.botDeny);
     this.channels.set(id, channel);
     if (this.events.hasSessions) {
       if (THREAD_TYPES.has(type)) this.events.dispatch('THREAD_CREATE', { ...channel, newly_created: true });
@@ -158,15 +168,53 @@ export class GuildState {
     return id;
   }
 
-  /** The member's guild-wide permissions (the owner has all of them). */
+  /** Discord's compute_base_permissions: the member's guild-wide permissions (owner and Administrator: all). */
   memberPerms(userId: string): bigint {
-    if (userId === this.ownerId) return (1n << 51n) - 1n;
+    if (userId === this.ownerId) return ALL_PERMS;
     let perms = EVERYONE_PERMS;
     for (const rid of this.members.get(userId)?.roles ?? []) {
       const r = this.roles.find((x) => x.id === rid);
       if (r) perms |= BigInt(r.permissions as string);
     }
-    return perms;
+    return perms & Perm.Administrator ? ALL_PERMS : perms;
+  }
+
+  /** The member's permissions in a channel, overwrites applied; a thread takes its parent's overwrites. */
+  channelPerms(userId: string, channelId: string): bigint {
+    const channel = this.channels.get(channelId);
+    const source = channel && THREAD_TYPES.has(channel.type as number) ? this.channels.get(channel.parent_id as string) : channel;
+    const overwrites = (source?.permission_overwrites ?? []) as Overwrite[];
+    return applyOverwrites(this.memberPerms(userId), { guildId: this.guildId, userId, roleIds: this.members.get(userId)?.roles ?? [] }, overwrites);
+  }
+
+  /** The bot's permissions in a guild channel; undefined in a DM (guild permissions don't apply there). */
+  botPerms(channelId: string): bigint | undefined {
+    const channel = this.channels.get(channelId);
+    return !channel || channel.type === 1 ? undefined : this.channelPerms(this.botUser.id, channelId);
+  }
+
+  /** Denies the bot permissions in one channel with a member overwrite; clients get CHANNEL_UPDATE. */
+  denyBot(channelId: string, perms: PermissionName[]): void {
+    const channel = this.channels.get(channelId);
+    if (!channel) throw new Error(`FakeDiscord: unknown channel ${channelId}`);
+    this.setBotOverwrite(channel, perms);
+    if (this.events.hasSessions) this.events.dispatch('CHANNEL_UPDATE', channel);
+    this.core.changed();
+  }
+
+  private setBotOverwrite(channel: Json, perms: PermissionName[]): void {
+    if (!Array.isArray(channel.permission_overwrites)) {
+      throw new Error(`FakeDiscord: channel ${String(channel.id)} (type ${String(channel.type)}) has no permission overwrites (a thread takes its parent's)`);
+    }
+    const overwrites = channel.permission_overwrites as Overwrite[];
+    let own = overwrites.find((o) => o.type === 1 && o.id === this.botUser.id);
+    if (!own) {
+      own = { id: this.botUser.id, type: 1, allow: '0', deny: '0' };
+      overwrites.push(own);
+    }
+    const denied = bits(perms);
+    own.deny = (BigInt(own.deny) | denied).toString();
+    own.allow = (BigInt(own.allow) & ~denied).toString();
   }
 
   memberObject(userId: string): Json & { user: ApiUser } {

@@ -2,6 +2,9 @@
 import type { Buffer } from 'node:buffer';
 import type { RecordedHttp } from '../recorded.js';
 import type { Json } from './json.js';
+import type { PermissionName } from './permissions.js';
+
+export type { Overwrite, PermissionName } from './permissions.js';
 
 export interface FakeDiscordOptions {
   /**
@@ -226,4 +229,15 @@ export interface AutocompleteInvocation {
   name: string;
   options: SlashOption[];
   user?: { id: string; username: string };
+}
+
+/** A channel to create in the guild. */
+export interface ChannelSpec {
+  name?: string;
+  /** 0 text (default), 2 voice, 4 category, 5 announcement, 10/11/12 threads, 15 forum, 16 media. */
+  type?: number;
+  parentId?: string;
+  topic?: string;
+  /** Permissions a member overwrite denies the bot in this channel (not for threads: they take their parent's). */
+  botDeny?: PermissionName[];
 }
