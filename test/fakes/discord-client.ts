@@ -3,7 +3,8 @@
  * calls `cleanup` in afterEach, which destroys the clients and stops the fakes it made.
  */
 import { once } from 'node:events';
-import { Client, Events, GatewayIntentBits, type Interaction } from 'discord.js';
+import { Client, DiscordAPIError, Events, GatewayIntentBits, type Interaction } from 'discord.js';
+import { expect } from 'vitest';
 import { FakeDiscord, type FakeDiscordOptions } from './discord.js';
 
 const cleanups: (() => Promise<unknown> | unknown)[] = [];
@@ -70,4 +71,12 @@ export function failure(p: Promise<unknown>): Promise<unknown> {
     },
     (e: unknown) => e,
   );
+}
+
+/** Asserts a DiscordAPIError with this status and code (and message, when given). */
+export function expectApiError(err: unknown, status: number, code: number, message?: string): void {
+  expect(err).toBeInstanceOf(DiscordAPIError);
+  const e = err as DiscordAPIError;
+  expect([e.status, e.code]).toEqual([status, code]);
+  if (message) expect(e.message).toContain(message);
 }

@@ -5,14 +5,9 @@
 import { AttachmentBuilder, DiscordAPIError, Events, PermissionFlagsBits, type TextChannel, type ThreadChannel } from 'discord.js';
 import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cleanup, failure, nextInteraction, setup, within } from './discord-client.js';
+import { cleanup, expectApiError, failure, nextInteraction, setup, within } from './discord-client.js';
 
 afterEach(cleanup);
-
-function expectApiError(err: unknown, status: number, code: number): void {
-  expect(err).toBeInstanceOf(DiscordAPIError);
-  expect([(err as DiscordAPIError).status, (err as DiscordAPIError).code]).toEqual([status, code]);
-}
 
 describe('permission overwrites for the bot', () => {
   it('denyBot writes a member overwrite discord.js reads, and sending there answers 403 / 50013', async () => {

@@ -22,6 +22,7 @@ import { MessageStore } from './messages.js';
 import { errBody } from './replies.js';
 import { Router } from './router.js';
 import { GuildState } from './state.js';
+import { Threads } from './threads.js';
 import type {
   ApiUser,
   AutocompleteInvocation,
@@ -89,6 +90,7 @@ export class FakeDiscord {
     const router = new Router();
     installGuildRoutes(router, core, guild, this.gateway);
     new ChannelMessages(core, guild, this.messageStore, this.cdn).install(router);
+    new Threads(core, guild, this.messageStore, this.gateway).install(router);
     new Callbacks(core, registry, this.messageStore, this.cdn).install(router);
     new Webhooks(core, guild.applicationId, registry, this.messageStore, this.cdn).install(router);
     this.commandSet.install(router);

@@ -3,7 +3,7 @@ import { isObj, type Json } from './json.js';
 import { errBody, FormErrors, type Reply } from './replies.js';
 import type { FakeMessage, RecordedFile } from './types.js';
 
-export const MessageFlag = { SuppressEmbeds: 1 << 2, Ephemeral: 1 << 6, Loading: 1 << 7 } as const;
+export const MessageFlag = { SuppressEmbeds: 1 << 2, HasThread: 1 << 5, Ephemeral: 1 << 6, Loading: 1 << 7 } as const;
 
 /** Discord's checks on a message body; returns the error reply or undefined. */
 export function validateMessageBody(body: Json, files: RecordedFile[], creating: boolean, existing?: FakeMessage): Reply | undefined {

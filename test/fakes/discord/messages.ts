@@ -106,7 +106,8 @@ export class MessageStore {
     const ch = this.guild.channels.get(o.channelId);
     if (ch && !(flags & MessageFlag.Ephemeral)) {
       ch.last_message_id = id;
-      if (THREAD_TYPES.has(ch.type as number)) {
+      // A thread's message_count leaves out its starter message (type 21).
+      if (THREAD_TYPES.has(ch.type as number) && o.type !== 21) {
         ch.message_count = (ch.message_count as number) + 1;
         ch.total_message_sent = (ch.total_message_sent as number) + 1;
       }
@@ -151,6 +152,11 @@ export class MessageStore {
 
   delete(m: FakeMessage, after: (fn: () => void) => void): void {
     m.deleted = true;
+    const ch = this.guild.channels.get(m.channel_id);
+    // message_count goes down on deletes; total_message_sent does not.
+    if (ch && THREAD_TYPES.has(ch.type as number) && m.type !== 21 && !(m.flags & MessageFlag.Ephemeral)) {
+      ch.message_count = Math.max(0, (ch.message_count as number) - 1);
+    }
     this.core.changed();
     if (!(m.flags & MessageFlag.Ephemeral)) {
       after(() => this.events.dispatch('MESSAGE_DELETE', { id: m.id, channel_id: m.channel_id, guild_id: this.guild.guildId }));
@@ -176,7 +182,7 @@ export class MessageStore {
       if (allowRoles && this.guild.roles.some((r) => r.id === match[1])) roleIds.push(match[1]!);
     }
     const everyone = /@(everyone|here)/.test(m.content) && (!am || parse?.includes('everyone') === true);
-    if (creating && m.message_reference && (!am || am.replied_user !== false)) {
+    if (creating && m.type === 19 && m.message_reference && (!am || am.replied_user !== false)) {
       const ref = this.store.get(m.message_reference.message_id);
       if (ref) ids.add(ref.author.id);
     }
@@ -235,6 +241,10 @@ export class MessageStore {
       if (depth === 0) out.referenced_message = ref && !ref.deleted ? this.json(ref, 1) : null;
     }
     if (m.type === 19 && !m.message_reference) out.referenced_message = null;
+    if (m.thread_id) {
+      const thread = this.guild.channels.get(m.thread_id);
+      if (thread) out.thread = { ...thread, member: this.guild.threadMember(m.thread_id) };
+    }
     return out;
   }
 

@@ -39,6 +39,8 @@ export class GuildState {
   readonly channels = new Map<string, Json>();
   readonly roles: Json[] = [];
   private readonly botRoleId: string;
+  /** Threads the bot is a member of, with when it joined. */
+  private readonly botThreads = new Map<string, string>();
 
   constructor(
     private readonly core: Core,
@@ -126,22 +128,7 @@ export class GuildState {
     const position = [...this.channels.values()].filter((c) => c.type === type).length;
     let channel: Json;
     if (THREAD_TYPES.has(type)) {
-      const parentId = opts.parentId ?? this.defaultChannelId;
-      channel = {
-        id,
-        type,
-        guild_id: this.guildId,
-        name: opts.name ?? `thread-${position}`,
-        parent_id: parentId,
-        owner_id: this.user.id,
-        last_message_id: null,
-        rate_limit_per_user: 0,
-        flags: 0,
-        member_count: 1,
-        message_count: 0,
-        total_message_sent: 0,
-        thread_metadata: { archived: false, auto_archive_duration: 1440, archive_timestamp: iso(), locked: false, create_timestamp: iso(), ...(type === 12 ? { invitable: true } : {}) },
-      };
+      channel = this.threadChannel({ id, type, name: opts.name ?? `thread-${position}`, parentId: opts.parentId ?? this.defaultChannelId, ownerId: this.user.id, autoArchiveDuration: 1440, rateLimitPerUser: 0 });
     } else {
       channel = {
         id,
@@ -177,6 +164,37 @@ export class GuildState {
       if (r) perms |= BigInt(r.permissions as string);
     }
     return perms & Perm.Administrator ? ALL_PERMS : perms;
+  }
+
+  /** A thread's channel object, as Discord answers it and THREAD_CREATE carries it. */
+  threadChannel(t: { id: string; type: number; name: string; parentId: string; ownerId: string; autoArchiveDuration: number; rateLimitPerUser: number }): Json {
+    return {
+      id: t.id,
+      type: t.type,
+      guild_id: this.guildId,
+      name: t.name,
+      parent_id: t.parentId,
+      owner_id: t.ownerId,
+      last_message_id: null,
+      rate_limit_per_user: t.rateLimitPerUser,
+      flags: 0,
+      member_count: 1,
+      message_count: 0,
+      total_message_sent: 0,
+      thread_metadata: { archived: false, auto_archive_duration: t.autoArchiveDuration, archive_timestamp: iso(), locked: false, create_timestamp: iso(), ...(t.type === 12 ? { invitable: true } : {}) },
+    };
+  }
+
+  /** The bot joins a thread (its creator does, at once). */
+  joinThread(threadId: string): void {
+    this.botThreads.set(threadId, iso());
+  }
+
+  /** The bot's thread member object, if it joined the thread. */
+  threadMember(threadId: string): Json | undefined {
+    const joined = this.botThreads.get(threadId);
+    // flags are notification settings; 1 (all messages) is assumed for the creator.
+    return joined === undefined ? undefined : { id: threadId, user_id: this.botUser.id, join_timestamp: joined, flags: 1 };
   }
 
   /** The member's permissions in a channel, overwrites applied; a thread takes its parent's overwrites. */

@@ -126,6 +126,8 @@ export interface FakeMessage {
   /** The interaction this message belongs to (original response or follow-up). */
   interaction_token?: string;
   interaction_id?: string;
+  /** The thread started from this message (same id as the message). */
+  thread_id?: string;
   /** Every content state in order, including creation. */
   edits: { at: number; content: string }[];
   deleted: boolean;
