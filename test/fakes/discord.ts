@@ -14,6 +14,10 @@
  *   webhook routes need an acknowledged interaction (10015 Unknown Webhook) and expire after 15 min
  *   (401, 50027 Invalid Webhook Token);
  * - the first follow-up after a deferred reply replaces the "thinking" message (as Discord does);
+ * - permissions are computed per channel with Discord's overwrite algorithm (denyBot writes a real
+ *   member overwrite); a bot lacking one gets 50001 / 50013 where Discord refuses;
+ * - components get Discord's numeric ids; presses and modal submits are refused in the helper when a
+ *   user could not make them; callbacks follow Discord's rules (once, within 3 s, types per kind);
  * - the gateway speaks JSON without compression; it keeps sessions so that RESUME (op 6) replays the
  *   dispatches the client missed; a client closing with 1000/1001 ends its session.
  *

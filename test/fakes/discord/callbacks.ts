@@ -3,17 +3,36 @@
  * within 3 s, of a type that fits the interaction.
  */
 import type { Cdn } from './cdn.js';
+import { withIds } from './component-tree.js';
 import type { Core } from './core.js';
 import type { InteractionRegistry, InteractionState } from './interaction-state.js';
 import { isObj, type Json } from './json.js';
 import { MessageFlag, validateMessageBody } from './message-validation.js';
 import type { MessageStore } from './messages.js';
+import { validateModal } from './modal-validation.js';
 import { errBody, FormErrors, unknownMessage, type Reply } from './replies.js';
 import { bodyOf, id, type Ctx, type Router } from './router.js';
 import type { FakeMessage } from './types.js';
 
-/** Callback types each interaction type accepts (2 command, 3 component, 4 autocomplete, 5 modal submit). */
-const ALLOWED: Record<number, number[]> = { 2: [4, 5, 9, 12], 3: [4, 5, 6, 7, 9, 12], 4: [8], 5: [4, 5, 6, 7] };
+/**
+ * Callback types each interaction type accepts (2 command, 3 component, 4 autocomplete, 5 modal
+ * submit). 6 and 7 act on a component's message, so a modal submit takes them only when the modal
+ * was opened from one; 9 can't answer a modal submit; 12 needs an app with Activities, which this one is not.
+ */
+function allowedCallbacks(st: InteractionState): number[] {
+  switch (st.type) {
+    case 2:
+      return [4, 5, 9];
+    case 3:
+      return [4, 5, 6, 7, 9];
+    case 4:
+      return [8];
+    case 5:
+      return st.messageId ? [4, 5, 6, 7] : [4, 5];
+    default:
+      return [];
+  }
+}
 
 const unknownInteraction = (): Reply => ({ status: 404, body: errBody('Unknown interaction', 10062) });
 
@@ -44,7 +63,7 @@ export class Callbacks {
     if (Date.now() - st.createdMs > this.core.opts.callbackWindowMs) return unknownInteraction();
     const body = bodyOf(ctx);
     const type = body.type;
-    if (typeof type !== 'number' || !(ALLOWED[st.type] ?? []).includes(type)) {
+    if (typeof type !== 'number' || !allowedCallbacks(st).includes(type)) {
       const fe = new FormErrors();
       fe.add('type', 'INTERACTION_CALLBACK_TYPE_INVALID', 'Value must be one of {4, 5, 6, 7, 8, 9, 10, 12}.');
       return fe.reply();
@@ -90,6 +109,12 @@ export class Callbacks {
       }
       case 8:
         return this.autocompleteResult(st, data, ctx);
+      case 9: {
+        const invalid = validateModal(data);
+        if (invalid) return { reply: invalid };
+        st.modal = { ...data, components: withIds(data.components as unknown[]) };
+        return {};
+      }
       default:
         return {};
     }

@@ -19,6 +19,7 @@ import { InteractionRegistry } from './interaction-state.js';
 import { Interactions } from './interactions.js';
 import type { Json } from './json.js';
 import { MessageStore } from './messages.js';
+import { Modals } from './modals.js';
 import { errBody } from './replies.js';
 import { Router } from './router.js';
 import { GuildState } from './state.js';
@@ -34,6 +35,7 @@ import type {
   FakeMessage,
   GatewayFrame,
   InjectRule,
+  ModalSubmission,
   PermissionName,
   RecordedRequest,
   SlashInvocation,
@@ -68,6 +70,7 @@ export class FakeDiscord {
   private readonly commandSet: Commands;
   private readonly interactions: Interactions;
   private readonly components: Components;
+  private readonly modals: Modals;
   private readonly faults = new Faults();
   private readonly rest: RestServer;
   private readonly sockets = new Set<Socket>();
@@ -85,7 +88,8 @@ export class FakeDiscord {
     this.messageStore = new MessageStore(core, guild, this.cdn, this.gateway, registry);
     this.commandSet = new Commands(core, guild.applicationId, guild.guildId);
     this.interactions = new Interactions(core, guild, registry, this.messageStore, this.cdn, this.commandSet, this.gateway);
-    this.components = new Components(this.interactions, this.messageStore, this.gateway);
+    this.components = new Components(guild, this.interactions, this.messageStore, this.gateway);
+    this.modals = new Modals(registry, this.interactions, this.messageStore, this.gateway);
 
     const router = new Router();
     installGuildRoutes(router, core, guild, this.gateway);
@@ -209,10 +213,19 @@ export class FakeDiscord {
 
   /**
    * A user clicks a button / picks from a select menu on a message (INTERACTION_CREATE type 3).
-   * Callbacks 6 (deferUpdate) and 7 (update) make that message the interaction's original.
+   * Throws for what a user can't press (no such custom_id, disabled, a link button). Callbacks 6
+   * (deferUpdate) and 7 (update) make that message the interaction's original.
    */
   async component(opts: ComponentPress): Promise<FakeInteraction> {
     return this.components.press(opts);
+  }
+
+  /**
+   * The user submits the modal an interaction showed (INTERACTION_CREATE type 5), with `values` by
+   * input custom_id; carries `message` when the modal was opened from a component on one.
+   */
+  async submitModal(opts: ModalSubmission): Promise<FakeInteraction> {
+    return this.modals.submit(opts);
   }
 
   postUserMessage(opts: UserMessage): FakeMessage {

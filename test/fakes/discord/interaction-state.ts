@@ -17,8 +17,12 @@ export interface InteractionState {
   originalId: string | undefined;
   followupIds: string[];
   payload: Json;
-  /** For component interactions: the message the component is on. */
+  /** For component interactions (and modals opened from one): the message the component is on. */
   messageId?: string;
+  /** The modal a type-9 callback showed (with Discord's component ids). */
+  modal?: Json;
+  /** The modal was submitted (it closes on submit). */
+  modalSubmitted?: boolean;
   autocomplete?: { resolve: (v: { choices: { name: string; value: string | number }[] }) => void; reject: (e: Error) => void; timer: NodeJS.Timeout };
 }
 

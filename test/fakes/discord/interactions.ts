@@ -11,8 +11,9 @@ import type { Gateway } from './gateway.js';
 import type { InteractionRegistry, InteractionState } from './interaction-state.js';
 import type { Json } from './json.js';
 import type { MessageStore } from './messages.js';
+import { resolveChannel, resolveRole, resolveUser } from './resolved.js';
 import type { GuildState } from './state.js';
-import type { AutocompleteInvocation, FakeInteraction, SlashInvocation, SlashOption } from './types.js';
+import type { AutocompleteInvocation, FakeInteraction, FakeModal, SlashInvocation, SlashOption } from './types.js';
 
 type Choices = { choices: { name: string; value: string | number }[] };
 
@@ -77,20 +78,9 @@ export class Interactions {
     if (o.focused) out.focused = true;
     if (o.options) out.options = o.options.map((x) => this.optionJson(x, resolved));
     const id = typeof o.value === 'string' ? o.value : undefined;
-    if (id && (o.type === 6 || o.type === 9) && this.guild.users.has(id)) {
-      const users = (resolved.users ??= {}) as Json;
-      const members = (resolved.members ??= {}) as Json;
-      users[id] = this.guild.users.get(id);
-      members[id] = { ...this.guild.partialMember(id), permissions: this.guild.memberPerms(id).toString() };
-    }
-    if (id && o.type === 7 && this.guild.channels.has(id)) {
-      const ch = this.guild.channels.get(id)!;
-      ((resolved.channels ??= {}) as Json)[id] = { ...ch, permissions: this.guild.memberPerms(this.guild.user.id).toString() };
-    }
-    if (id && (o.type === 8 || o.type === 9)) {
-      const role = this.guild.roles.find((r) => r.id === id);
-      if (role) ((resolved.roles ??= {}) as Json)[id] = role;
-    }
+    if (id && (o.type === 6 || o.type === 9)) resolveUser(this.guild, resolved, id);
+    if (id && o.type === 7) resolveChannel(this.guild, resolved, id, this.guild.user.id);
+    if (id && (o.type === 8 || o.type === 9)) resolveRole(this.guild, resolved, id);
     return out;
   }
 
@@ -175,6 +165,11 @@ export class Interactions {
       payload: st.payload,
       callbacks: st.callbacks,
       acknowledgedWith: () => st.ackType,
+      acceptedCallback: () => {
+        const accepted = st.ackType === undefined ? undefined : st.callbacks.find((c) => c.status >= 200 && c.status < 300);
+        return accepted?.json as { type: number; data?: Record<string, unknown> } | undefined;
+      },
+      modal: () => st.modal as FakeModal | undefined,
       original: () => (st.originalId ? self.messages.get(st.originalId) : undefined),
       followups: () => st.followupIds.map((id) => self.messages.get(id)!),
       all: () => [...(st.originalId ? [self.messages.get(st.originalId)!] : []), ...st.followupIds.map((id) => self.messages.get(id)!)],

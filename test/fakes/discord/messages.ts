@@ -4,6 +4,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { Cdn } from './cdn.js';
+import { walk, withIds } from './component-tree.js';
 import type { Core } from './core.js';
 import type { InteractionRegistry, InteractionState } from './interaction-state.js';
 import { isObj, iso, type Json } from './json.js';
@@ -27,6 +28,7 @@ export interface NewMessage {
 export class MessageStore {
   private readonly store = new Map<string, FakeMessage>();
   private readonly byChannel = new Map<string, string[]>();
+  private readonly shown = new Map<string, Set<string>>();
 
   constructor(
     private readonly core: Core,
@@ -40,9 +42,23 @@ export class MessageStore {
     return this.store.get(id);
   }
 
-  /** Messages of a channel in creation order, current state (deleted ones included, flagged). */
+  /**
+   * Messages of a channel in creation order, current state (deleted ones included, flagged). An
+   * ephemeral message is not in the channel: only its user sees it, on its interaction.
+   */
   list(channelId: string): FakeMessage[] {
-    return (this.byChannel.get(channelId) ?? []).map((id) => this.store.get(id)!);
+    return (this.byChannel.get(channelId) ?? []).map((id) => this.store.get(id)!).filter((m) => !(m.flags & MessageFlag.Ephemeral));
+  }
+
+  /** Whether the message ever showed a component with this custom_id (a user's client may still show it). */
+  everShown(messageId: string, customId: string): boolean {
+    return this.shown.get(messageId)?.has(customId) ?? false;
+  }
+
+  private remember(m: FakeMessage): void {
+    const ids = this.shown.get(m.id) ?? new Set<string>();
+    for (const c of walk(m.components)) if (typeof c.custom_id === 'string') ids.add(c.custom_id);
+    this.shown.set(m.id, ids);
   }
 
   /** A human user posts a message (MESSAGE_CREATE). */
@@ -79,7 +95,7 @@ export class MessageStore {
       author: o.author,
       attachments: o.attachments,
       embeds: Array.isArray(o.body.embeds) ? o.body.embeds.map((e) => normalizeEmbed(e)) : [],
-      components: Array.isArray(o.body.components) ? o.body.components : [],
+      components: Array.isArray(o.body.components) ? withIds(o.body.components) : [],
       flags,
       tts: o.body.tts === true,
       pinned: false,
@@ -100,6 +116,7 @@ export class MessageStore {
     };
     this.recomputeMentions(msg, true);
     this.store.set(id, msg);
+    this.remember(msg);
     const list = this.byChannel.get(o.channelId) ?? [];
     list.push(id);
     this.byChannel.set(o.channelId, list);
@@ -132,7 +149,10 @@ export class MessageStore {
       m.edits.push({ at: now, content: m.content });
     }
     if ('embeds' in body) m.embeds = Array.isArray(body.embeds) ? body.embeds.map((e) => normalizeEmbed(e)) : [];
-    if ('components' in body) m.components = Array.isArray(body.components) ? body.components : [];
+    if ('components' in body) {
+      m.components = Array.isArray(body.components) ? withIds(body.components) : [];
+      this.remember(m);
+    }
     if ('allowed_mentions' in body) m.allowed_mentions = body.allowed_mentions;
     if ('flags' in body && typeof body.flags === 'number') {
       // Only SUPPRESS_EMBEDS can be toggled on edit; the rest is kept.

@@ -4,6 +4,7 @@
  * with the thread and fires THREAD_CREATE and MESSAGE_UPDATE (the message gains HAS_THREAD and `thread`).
  */
 import type { Core } from './core.js';
+import { checkInt, checkString } from './form-checks.js';
 import type { Gateway } from './gateway.js';
 import type { Json } from './json.js';
 import { MessageFlag } from './message-validation.js';
@@ -92,17 +93,11 @@ export class Threads {
 /** Discord's checks on the JSON params: name 1–100, auto_archive_duration one of four, rate_limit_per_user 0–21600. */
 function validateThreadBody(body: Json): Reply | undefined {
   const fe = new FormErrors();
-  const { name, auto_archive_duration: archive, rate_limit_per_user: slowmode } = body;
-  if (name === undefined || name === null) fe.add('name', 'BASE_TYPE_REQUIRED', 'This field is required');
-  else if (typeof name !== 'string') fe.add('name', 'STRING_TYPE_CONVERT', 'Could not interpret "{}" as string.');
-  else if (name.length < 1 || name.length > 100) fe.add('name', 'BASE_TYPE_BAD_LENGTH', 'Must be between 1 and 100 in length.');
+  checkString(fe, 'name', body.name, 1, 100);
+  const archive = body.auto_archive_duration;
   if (archive !== undefined && archive !== null && !ARCHIVE_DURATIONS.includes(archive as number)) {
     fe.add('auto_archive_duration', 'BASE_TYPE_CHOICES', `Value must be one of {${ARCHIVE_DURATIONS.join(', ')}}.`);
   }
-  if (slowmode !== undefined && slowmode !== null) {
-    if (typeof slowmode !== 'number' || !Number.isInteger(slowmode)) fe.add('rate_limit_per_user', 'NUMBER_TYPE_COERCE', `Value "${String(slowmode)}" is not int.`);
-    else if (slowmode < 0) fe.add('rate_limit_per_user', 'NUMBER_TYPE_MIN', 'int value should be greater than or equal to 0.');
-    else if (slowmode > 21600) fe.add('rate_limit_per_user', 'NUMBER_TYPE_MAX', 'int value should be less than or equal to 21600.');
-  }
+  checkInt(fe, 'rate_limit_per_user', body.rate_limit_per_user, 0, 21600);
   return fe.any ? fe.reply() : undefined;
 }

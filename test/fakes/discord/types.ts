@@ -138,7 +138,7 @@ export interface FakeMessage {
 export interface FakeInteraction {
   readonly id: string;
   readonly token: string;
-  /** Interaction type: 2 application command, 4 autocomplete. */
+  /** Interaction type: 2 application command, 3 message component, 4 autocomplete, 5 modal submit. */
   readonly type: number;
   readonly channelId: string;
   /** The INTERACTION_CREATE payload that was dispatched. */
@@ -147,6 +147,10 @@ export interface FakeInteraction {
   readonly callbacks: RecordedRequest[];
   /** The accepted callback type (4, 5, 6, 7, 8, 9), if acknowledged. */
   acknowledgedWith(): number | undefined;
+  /** The accepted callback's body (type and data as the bot sent them), if acknowledged. */
+  acceptedCallback(): { type: number; data?: Record<string, unknown> } | undefined;
+  /** The modal a type-9 callback showed, with the component ids Discord gave it. */
+  modal(): FakeModal | undefined;
   original(): FakeMessage | undefined;
   followups(): FakeMessage[];
   /** Original then follow-ups, in order. */
@@ -198,10 +202,34 @@ export interface CommandRecord extends Json {
 export interface ComponentPress {
   messageId: string;
   customId: string;
-  /** 2 button (default), 3 string select, 5 user select, ... */
+  /** Checked against the component when given: 2 button, 3 string select, 5 user select, ... */
   componentType?: number;
+  /** For select menus: what the user picked. */
   values?: string[];
   user?: { id: string; username: string };
+  /** The member's permissions as Discord sends them (a decimal string); default: computed in the channel. */
+  memberPermissions?: string;
+  /**
+   * The user's client still showed a component the bot has since removed (they pressed as the edit
+   * landed): the press is sent although the message no longer has it. It must have been on the message.
+   */
+  stale?: boolean;
+}
+
+/** A modal as the bot showed it (callback type 9). */
+export interface FakeModal {
+  custom_id: string;
+  title: string;
+  components: unknown[];
+}
+
+/** A user submitting the modal an interaction showed. */
+export interface ModalSubmission {
+  /** The interaction (or its id or token) that answered with the modal. */
+  interaction: FakeInteraction | string;
+  /** What the user entered, by custom_id: a string for a text input, the picked values for a select. */
+  values?: Record<string, string | string[]>;
+  /** The member's permissions as Discord sends them; default: computed in the channel. */
   memberPermissions?: string;
 }
 
