@@ -114,6 +114,16 @@ describe('Start Thread from Message', () => {
     expect(m.channel.isThread() && m.channel.parentId).toBe(fake.defaultChannelId);
   });
 
+  it('takes Create Public Threads, not Send Messages (a bot that may not talk in the channel can still open a thread)', async () => {
+    const { fake, client } = await setup();
+    const channel = client.channels.cache.get(fake.defaultChannelId) as TextChannel;
+    const msg = await channel.send('start here');
+    fake.denyBot(fake.defaultChannelId, 'SendMessages');
+    const thread = await msg.startThread({ name: 'still allowed' });
+    await thread.send('and talk in it (Send Messages in Threads)');
+    expect(fake.messages(thread.id).map((m) => m.type)).toEqual([21, 0]);
+  });
+
   it('answers Discord’s errors: 10003, 10008, 50024 (thread, forum, media, voice, DM), 160004, 50035, 50013, 50001', async () => {
     const { fake, client } = await setup();
     const channel = client.channels.cache.get(fake.defaultChannelId) as TextChannel;
