@@ -55,7 +55,8 @@ describe('the Stop button', () => {
     await h.discord.component({ messageId: interaction.original()!.id, customId, user: h.discord.user });
     await h.discord.waitFor(() => /⏹️ Stopped\./.test(interaction.original()!.content), { what: 'stopped' });
     await h.bot.idle();
-    const late = await h.discord.component({ messageId: interaction.original()!.id, customId, user: h.discord.user });
+    // The button is gone by now; the user's client still showed it when they pressed.
+    const late = await h.discord.component({ messageId: interaction.original()!.id, customId, user: h.discord.user, stale: true });
     await h.discord.waitFor(() => late.original(), { what: 'late answer' });
     expect(late.original()!.content).toBe('This answer has already finished.');
   });

@@ -8,18 +8,16 @@ import {
   ApplicationCommandOptionType,
   AttachmentBuilder,
   ChannelType,
-  Client,
   DiscordAPIError,
   Events,
-  GatewayIntentBits,
   Routes,
   type ChatInputApplicationCommandData,
-  type Interaction,
   type Message,
   type TextChannel,
 } from 'discord.js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FakeDiscord, type FakeDiscordOptions, type RecordedRequest } from './discord.js';
+import { cleanup, handleNext, nextInteraction, onCleanup, setup, within } from './discord-client.js';
+import { FakeDiscord, type RecordedRequest } from './discord.js';
 
 // A real 1x1 PNG.
 const PNG_1x1 = Buffer.from(
@@ -27,50 +25,7 @@ const PNG_1x1 = Buffer.from(
   'base64',
 );
 
-const cleanups: (() => Promise<unknown> | unknown)[] = [];
-
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!();
-});
-
-async function setup(opts?: FakeDiscordOptions, rest?: { timeout?: number; retries?: number }) {
-  const fake = await FakeDiscord.start(opts);
-  cleanups.push(() => fake.stop());
-  const client = new Client({
-    intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.MessageContent],
-    rest: { api: fake.apiUrl, ...rest },
-  });
-  cleanups.push(() => client.destroy());
-  const ready = once(client, Events.ClientReady);
-  await client.login(fake.token);
-  await ready;
-  return { fake, client };
-}
-
-/**
- * Runs `fn` as the bot's handler for the next interaction; the returned promise settles with the
- * handler (so a failing handler fails the test instead of becoming an unhandled rejection).
- */
-function handleNext<T>(client: Client, fn: (i: Interaction) => Promise<T>): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    client.once(Events.InteractionCreate, (i) => {
-      fn(i).then(resolve, reject);
-    });
-  });
-}
-
-function nextInteraction(client: Client): Promise<Interaction> {
-  return within(new Promise((resolve) => client.once(Events.InteractionCreate, resolve)), 5000, 'interactionCreate');
-}
-
-/** Fails fast (instead of at the test timeout) when a client-side event never comes. */
-function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not happen within ${ms} ms`)), ms);
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
-}
+afterEach(cleanup);
 
 const isOriginalPatch = (r: RecordedRequest): boolean => r.method === 'PATCH' && r.path.endsWith('/messages/@original');
 
@@ -588,9 +543,25 @@ describe('FakeDiscord with the real discord.js Client', () => {
     expect((gone as DiscordAPIError).code).toBe(10008);
   });
 
+  it('a DM channel is not one of the guild channels (GUILD_CREATE, GET /guilds/{id}/channels)', async () => {
+    let dm = '';
+    let guildCreate: { channels: { id: string }[] } | undefined;
+    const { fake, client } = await setup({}, {}, (f, c) => {
+      dm = f.createDmChannel();
+      c.on(Events.Raw, (p: { t: string; d: { channels: { id: string }[] } }) => {
+        if (p.t === 'GUILD_CREATE') guildCreate = p.d;
+      });
+    });
+    expect(guildCreate?.channels.map((c) => c.id)).toContain(fake.defaultChannelId);
+    expect(guildCreate?.channels.map((c) => c.id)).not.toContain(dm);
+    const listed = (await client.rest.get(Routes.guildChannels(fake.guildId))) as { id: string }[];
+    expect(listed.map((c) => c.id)).toContain(fake.defaultChannelId);
+    expect(listed.map((c) => c.id)).not.toContain(dm);
+  });
+
   it('waitFor rejects with what it waited for and the recent requests', async () => {
     const fake = await FakeDiscord.start();
-    cleanups.push(() => fake.stop());
+    onCleanup(() => fake.stop());
     await fetch(`${fake.apiUrl}/v10/gateway/bot`, { headers: { authorization: `Bot ${fake.token}` } });
     await expect(fake.waitFor(() => false, { timeoutMs: 50, what: 'never happens' })).rejects.toThrow(
       /never happens[\s\S]*GET \/gateway\/bot -> 200/,

@@ -1,0 +1,311 @@
+/**
+ * FakeDiscord: wires the parts of the fake together and is the API tests use. See ../discord.ts for
+ * what it is faithful to.
+ */
+import type { Buffer } from 'node:buffer';
+import http from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { Callbacks } from './callbacks.js';
+import { Cdn } from './cdn.js';
+import { ChannelMessages } from './channel-messages.js';
+import { Commands } from './commands.js';
+import { Components } from './components.js';
+import { Core } from './core.js';
+import { Faults } from './faults.js';
+import { Gateway } from './gateway.js';
+import { installGuildRoutes } from './guild-routes.js';
+import { RestServer } from './http.js';
+import { InteractionRegistry } from './interaction-state.js';
+import { Interactions } from './interactions.js';
+import type { Json } from './json.js';
+import { MessageStore } from './messages.js';
+import { Modals } from './modals.js';
+import { errBody } from './replies.js';
+import { Router } from './router.js';
+import { GuildState } from './state.js';
+import { Threads } from './threads.js';
+import type {
+  ApiUser,
+  AutocompleteInvocation,
+  ChannelSpec,
+  CommandRecord,
+  ComponentPress,
+  FakeDiscordOptions,
+  FakeInteraction,
+  FakeMessage,
+  GatewayFrame,
+  InjectRule,
+  ModalSubmission,
+  PermissionName,
+  RecordedRequest,
+  SlashInvocation,
+  UserMessage,
+} from './types.js';
+import { Webhooks } from './webhooks.js';
+
+export class FakeDiscord {
+  readonly origin: string;
+  readonly apiUrl: string;
+  readonly gatewayUrl: string;
+  readonly resumeGatewayUrl: string;
+  readonly applicationId: string;
+  readonly botUser: ApiUser;
+  readonly guildId: string;
+  /** The default text channel ('general'). */
+  readonly defaultChannelId: string;
+  /** The default human user that invokes commands and posts messages. */
+  readonly user: ApiUser;
+  readonly token: string;
+  readonly requests: RecordedRequest[];
+  /** GETs of attachment URLs (CDN), kept apart from REST requests. */
+  readonly downloads: { at: number; path: string; status: number }[];
+  /** Every frame received from clients on the gateway. */
+  readonly gatewayFrames: GatewayFrame[];
+
+  private readonly core: Core;
+  private readonly gateway: Gateway;
+  private readonly guild: GuildState;
+  private readonly cdn: Cdn;
+  private readonly messageStore: MessageStore;
+  private readonly commandSet: Commands;
+  private readonly interactions: Interactions;
+  private readonly components: Components;
+  private readonly modals: Modals;
+  private readonly faults = new Faults();
+  private readonly rest: RestServer;
+  private readonly sockets = new Set<Socket>();
+
+  private constructor(
+    opts: FakeDiscordOptions,
+    private readonly server: http.Server,
+    port: number,
+  ) {
+    const core = (this.core = new Core(opts, port));
+    this.gateway = new Gateway(core, () => this.guild);
+    const guild = (this.guild = new GuildState(core, this.gateway));
+    this.cdn = new Cdn(core);
+    const registry = new InteractionRegistry();
+    this.messageStore = new MessageStore(core, guild, this.cdn, this.gateway, registry);
+    this.commandSet = new Commands(core, guild.applicationId, guild.guildId);
+    this.interactions = new Interactions(core, guild, registry, this.messageStore, this.cdn, this.commandSet, this.gateway);
+    this.components = new Components(guild, this.interactions, this.messageStore, this.gateway);
+    this.modals = new Modals(registry, this.interactions, this.messageStore, this.gateway);
+
+    const router = new Router();
+    installGuildRoutes(router, core, guild, this.gateway);
+    new ChannelMessages(core, guild, this.messageStore, this.cdn).install(router);
+    new Threads(core, guild, this.messageStore, this.gateway).install(router);
+    new Callbacks(core, registry, this.messageStore, this.cdn).install(router);
+    new Webhooks(core, guild.applicationId, registry, this.messageStore, this.cdn).install(router);
+    this.commandSet.install(router);
+    this.rest = new RestServer(core, this.cdn, router, this.faults);
+
+    ({ origin: this.origin, apiUrl: this.apiUrl, gatewayUrl: this.gatewayUrl, resumeGatewayUrl: this.resumeGatewayUrl, requests: this.requests } = core);
+    ({ applicationId: this.applicationId, botUser: this.botUser, guildId: this.guildId, defaultChannelId: this.defaultChannelId, user: this.user, token: this.token } = guild);
+    this.downloads = this.cdn.downloads;
+    this.gatewayFrames = this.gateway.frames;
+  }
+
+  static async start(opts: FakeDiscordOptions = {}): Promise<FakeDiscord> {
+    const server = http.createServer();
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => resolve());
+    });
+    const { port } = server.address() as AddressInfo;
+    const fake = new FakeDiscord(opts, server, port);
+    server.on('connection', (s) => {
+      fake.sockets.add(s);
+      s.on('close', () => fake.sockets.delete(s));
+    });
+    server.on('request', (req, res) => {
+      fake.rest.onHttp(req, res).catch((err: unknown) => {
+        if (!res.headersSent) {
+          res.writeHead(500, { 'Content-Type': 'application/json' });
+          res.end(JSON.stringify(errBody(`500: Internal Server Error (fake: ${String(err)})`, 0)));
+        }
+      });
+    });
+    server.on('upgrade', (req, socket, head: Buffer) => fake.gateway.onUpgrade(req, socket as Socket, head));
+    return fake;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // State
+
+  /** A fresh snowflake with the current timestamp (19 digits). */
+  snowflake(): string {
+    return this.core.snowflake();
+  }
+
+  /** Number of PUTs to a commands route (global or guild). */
+  get commandPuts(): number {
+    return this.commandSet.puts;
+  }
+
+  /** Adds a (human) guild member. If a client is connected, dispatches GUILD_MEMBER_ADD. */
+  addUser(opts: { id?: string; username: string; globalName?: string; bot?: boolean }): ApiUser {
+    return this.guild.addUser(opts);
+  }
+
+  /** A direct-message channel between the bot and a user (no guild). Known to the client only through interactions. */
+  createDmChannel(user: ApiUser = this.user): string {
+    return this.guild.createDmChannel(user);
+  }
+
+  /** Creates a channel in the guild; dispatches CHANNEL_CREATE (threads: THREAD_CREATE) to connected clients. */
+  createChannel(opts: ChannelSpec = {}): string {
+    return this.guild.createChannel(opts);
+  }
+
+  /**
+   * Denies the bot permissions in one channel (a member overwrite in its permission_overwrites, as
+   * Discord stores it); connected clients get CHANNEL_UPDATE, so discord.js computes the same.
+   */
+  denyBot(channelId: string, ...perms: PermissionName[]): void {
+    this.guild.denyBot(channelId, perms);
+  }
+
+  channel(id: string): Json | undefined {
+    return this.guild.channels.get(id);
+  }
+
+  /** Messages of a channel in creation order, current state (deleted ones included, flagged). */
+  messages(channelId: string): FakeMessage[] {
+    return this.messageStore.list(channelId);
+  }
+
+  message(id: string): FakeMessage | undefined {
+    return this.messageStore.get(id);
+  }
+
+  /** The registered commands: global ones, or a guild's. */
+  commands(guildId?: string): CommandRecord[] {
+    return this.commandSet.list(guildId);
+  }
+
+  /** Bytes of an uploaded attachment (by attachment id). */
+  attachmentData(attachmentId: string): Buffer | undefined {
+    return this.cdn.data(attachmentId);
+  }
+
+  /** The CDN stops serving an attachment (its signed link expired, or it was deleted): 404 from then on. */
+  expireAttachment(attachmentId: string): void {
+    this.cdn.expire(attachmentId);
+  }
+
+  /** Changes the edit bucket for requests from now on (a benchmark runs several buckets against one client). */
+  setEditBucket(bucket: { limit: number; windowMs: number }): void {
+    this.core.opts.editBucket = bucket;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Users acting
+
+  async slash(opts: SlashInvocation): Promise<FakeInteraction> {
+    return this.interactions.slash(opts);
+  }
+
+  /** Dispatches an autocomplete interaction and resolves with the choices of the type-8 callback. */
+  autocomplete(opts: AutocompleteInvocation): Promise<{ choices: { name: string; value: string | number }[] }> {
+    return this.interactions.autocomplete(opts);
+  }
+
+  /**
+   * A user clicks a button / picks from a select menu on a message (INTERACTION_CREATE type 3).
+   * Throws for what a user can't press (no such custom_id, disabled, a link button). Callbacks 6
+   * (deferUpdate) and 7 (update) make that message the interaction's original.
+   */
+  async component(opts: ComponentPress): Promise<FakeInteraction> {
+    return this.components.press(opts);
+  }
+
+  /**
+   * The user submits the modal an interaction showed (INTERACTION_CREATE type 5), with `values` by
+   * input custom_id; carries `message` when the modal was opened from a component on one.
+   */
+  async submitModal(opts: ModalSubmission): Promise<FakeInteraction> {
+    return this.modals.submit(opts);
+  }
+
+  postUserMessage(opts: UserMessage): FakeMessage {
+    return this.messageStore.postAsUser(opts);
+  }
+
+  interaction(idOrToken: string): FakeInteraction | undefined {
+    return this.interactions.interaction(idOrToken);
+  }
+
+  /** Makes an interaction's token as old as Discord's 15-minute lifetime: webhook routes answer 401 / 50027. */
+  expireInteractionToken(idOrToken: string): void {
+    this.interactions.expireToken(idOrToken);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Gateway control
+
+  /**
+   * Raw gateway dispatch to every live session (connected, or disconnected but resumable: those get
+   * it on RESUME). Guild events go to the shard owning the guild.
+   */
+  dispatch(event: string, data: unknown): void {
+    this.gateway.dispatch(event, data);
+  }
+
+  /** Closes every client websocket with `code` (default 4000, which discord.js answers with RESUME). */
+  dropGateway(code = 4000): void {
+    this.gateway.drop(code);
+  }
+
+  /** Sends op 7 RECONNECT: the client closes and resumes on resume_gateway_url. */
+  requestReconnect(): void {
+    this.gateway.requestReconnect();
+  }
+
+  /** Sends op 9 INVALID_SESSION (d = resumable) to every connected client and kills non-resumable sessions. */
+  invalidateSessions(resumable = false): void {
+    this.gateway.invalidateSessions(resumable);
+  }
+
+  /** Number of gateway connections currently open. */
+  get openConnections(): number {
+    return this.gateway.openConnections;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Fault injection
+
+  inject(rule: InjectRule): void {
+    this.faults.inject(rule);
+  }
+
+  rateLimitNext(opts: { method?: string; path?: RegExp; times?: number; retryAfterSec: number; global?: boolean; scope?: 'user' | 'shared' }): void {
+    this.faults.rateLimitNext(opts);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Waiting and stopping
+
+  /**
+   * Resolves with the predicate's first truthy value. Re-evaluated after every request and every
+   * state change (no polling). Rejects after timeoutMs (default 10 s) with `what` and the recent requests.
+   */
+  waitFor<T>(predicate: () => T | undefined | false | null, opts: { timeoutMs?: number; what?: string } = {}): Promise<T> {
+    return this.core.waitFor(predicate, opts);
+  }
+
+  recentSummary(n = 15): string {
+    return this.core.recentSummary(n);
+  }
+
+  async stop(): Promise<void> {
+    if (this.core.stopped) return;
+    this.core.stopTimers();
+    this.interactions.stop();
+    this.rest.stop();
+    await this.gateway.stop();
+    for (const s of this.sockets) s.destroy();
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}
