@@ -78,6 +78,8 @@ describe('reasoning, visible while it happens', () => {
     const press = await h.discord.component({ messageId: final.id, customId, user: someoneElse });
     const reply = await h.discord.waitFor(() => press.original()?.content || undefined, { what: 'reasoning reply' });
     expect(press.original()!.flags & 64).toBe(64);
+    // Reasoning is model output: it pings nobody, whatever it says.
+    expect(press.acceptedCallback()).toMatchObject({ type: 4, data: { allowed_mentions: { parse: [] } } });
     expect(reply).toBe(
       '💭 **Reasoning** of `openai/gpt-5-image-mini` (thought for ' +
         reply.match(/thought for (\d+ s)/)![1] +
