@@ -1,7 +1,7 @@
 import { SlashCommandBuilder } from 'discord.js';
 import { channelSurface } from '../src/discord/message-surface.js';
 import { startAnswerThread } from '../src/discord/answer-thread.js';
-import { runAnswer } from '../src/run-answer.js';
+import { runAnswer, type AnswerInput } from '../src/run-answer.js';
 import { REASONING_LEVELS } from '../src/settings/definitions.js';
 import { commandTurn, modelChoices, requestOverrides, type SlashCommand } from '../src/slash-command.js';
 
@@ -28,8 +28,9 @@ export const ask: SlashCommand = {
     const overrides = requestOverrides(interaction, { model: 'model', reasoning: 'reasoning', temperature: 'temperature' }, ctx.config.maxAnswerTokens);
     const turn = await commandTurn(interaction, ctx, 'attachment', overrides);
     const inThread = interaction.options.getBoolean('thread') ?? turn.settings.threads.value ?? false;
-    if (!inThread) return runAnswer(ctx, turn);
-    await runAnswer(ctx, turn, async (input) => {
+    await runAnswer(ctx, turn, inThread ? { place: inAThread } : {});
+
+    async function inAThread(input: AnswerInput): Promise<AnswerInput> {
       const placed = await startAnswerThread(interaction, input.author.name, input.prompt);
       if (!placed.ok) {
         ctx.logger.info({ channel: input.channelId, why: placed.why }, 'answering in place: no thread');
@@ -37,7 +38,7 @@ export const ask: SlashCommand = {
       }
       // The thread's conversation starts with this exchange.
       return { ...input, channelId: placed.thread.id, surface: channelSurface(placed.thread, ctx.rateLimits), names: { ...input.names, channel: `#${placed.thread.name}` } };
-    });
+    }
   },
 
   async autocomplete(interaction, ctx) {

@@ -1,4 +1,5 @@
-import { ButtonStyle, ComponentType, MessageFlags, PermissionFlagsBits } from 'discord.js';
+import { ButtonStyle, ComponentType, MessageFlags } from 'discord.js';
+import { mayActOn, NOT_YOURS } from '../src/preconditions/asker-or-moderator.js';
 import { customId, type ButtonHandler } from './component.js';
 
 const PREFIX = 'stop';
@@ -18,17 +19,14 @@ export const stop: ButtonHandler<string> = {
   prefix: PREFIX,
   parse: (data) => data || undefined,
   async run(interaction, answerId, ctx) {
-    const result = ctx.answers.stop(answerId, {
-      userId: interaction.user.id,
-      canManageMessages: interaction.memberPermissions?.has(PermissionFlagsBits.ManageMessages) ?? false,
-    });
+    const result = ctx.answers.stop(answerId, (askerId) => mayActOn(interaction, askerId));
     if (result === 'stopped') {
       // The answer's own final edit replaces the message; acknowledging is all that's left.
       await interaction.deferUpdate();
       return;
     }
     await interaction.reply({
-      content: result === 'not allowed' ? 'Only the person who asked (or someone with Manage Messages) can stop this answer.' : 'This answer has already finished.',
+      content: result === 'not allowed' ? NOT_YOURS : 'This answer has already finished.',
       flags: MessageFlags.Ephemeral,
       allowedMentions: { parse: [] },
     });

@@ -5,6 +5,7 @@ import { splitCustomId } from '../components/component.js';
 import { commands } from '../commands/index.js';
 import { DISCORD_CDN_HOSTS } from './attachments.js';
 import { answerMention } from './discord/mentions.js';
+import { ActionStore } from './actions/action-store.js';
 import type { Config } from './config.js';
 import type { BotContext } from './context.js';
 import { ChannelHistory } from './conversation/history.js';
@@ -60,6 +61,7 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
     history: new ChannelHistory(store),
     reasoning: new ReasoningArchive(store, config.buttonTtlMs),
     settings: new SettingsStore(store, config),
+    actions: new ActionStore(store, config.buttonTtlMs),
     rateLimits: new RateLimitTracker(client.rest),
     answers: new RunningAnswers(),
     limiter: new UserLimiter(config.userLimits),

@@ -1,3 +1,4 @@
+import type { ActionStore } from './actions/action-store.js';
 import type { ConversationServices } from './conversation/conversation.js';
 import type { RateLimitTracker } from './discord/rate-limits.js';
 import type { RunningAnswers } from './running-answers.js';
@@ -13,4 +14,6 @@ export interface BotContext extends ConversationServices {
   limiter: UserLimiter;
   /** Channel and server settings. */
   settings: SettingsStore;
+  /** What the buttons under answers need, kept for their lifetime. */
+  actions: ActionStore;
 }

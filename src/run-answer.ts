@@ -1,39 +1,76 @@
+import { answerActionRow, type AnswerAction, type MessageRef } from '../components/answer-actions.js';
 import { reasoningButton } from '../components/reasoning.js';
 import { stopButton } from '../components/stop.js';
 import type { BotContext } from './context.js';
-import { runTurn, type TurnInput, type TurnResult } from './conversation/conversation.js';
+import { runTurn, type FinalControls, type TurnInput, type TurnResult } from './conversation/conversation.js';
+import type { PostedMessage } from './discord/surface.js';
 import { explainRefusal } from './user-limiter.js';
 
-export type AnswerInput = Omit<TurnInput, 'signal' | 'controls' | 'finalControls'>;
+export type AnswerInput = Omit<TurnInput, 'signal' | 'controls' | 'finalControls'> & {
+  /** The server the answer is in (null in a DM): for links to its messages. */
+  guildId: string | null;
+};
+
+export interface AnswerOptions {
+  /** Run once admitted: may move the answer elsewhere (into a thread it starts). */
+  place?: (input: AnswerInput) => Promise<AnswerInput>;
+  /** Messages of earlier versions or parts of this answer, which its Delete button removes too. */
+  priorMessages?: MessageRef[];
+}
 
 /**
  * Streams a turn with a Stop button under it (only the asker or a moderator can press it), once
  * the asker's rate limit and concurrency cap let it start; the finished answer gets its buttons.
- * `place`, run once admitted, may move the answer elsewhere (into a thread it starts).
+ * Resolves with the messages the answer took (none when it was refused).
  */
-export async function runAnswer(ctx: BotContext, input: AnswerInput, place?: (input: AnswerInput) => Promise<AnswerInput>): Promise<void> {
+export async function runAnswer(ctx: BotContext, input: AnswerInput, options: AnswerOptions = {}): Promise<PostedMessage[]> {
   const admission = ctx.limiter.admit(input.author.id);
   if (!admission.ok) {
     ctx.logger.info({ user: input.author.id, channel: input.channelId, reason: admission.reason }, 'request refused by the user limits');
     await input.surface.post({ content: explainRefusal(admission) });
-    return;
+    return [];
   }
   const run = ctx.answers.start(input.author.id);
   try {
-    const placed = place ? await place(input) : input;
-    await runTurn(ctx, { ...placed, signal: run.signal, controls: stopButton(run.id), finalControls: (result) => answerButtons(ctx, result) });
+    const placed = options.place ? await options.place(input) : input;
+    return await runTurn(ctx, {
+      ...placed,
+      signal: run.signal,
+      controls: stopButton(run.id),
+      finalControls: (result) => answerButtons(ctx, placed, result, options.priorMessages ?? []),
+    });
   } finally {
     run.done();
     admission.release();
   }
 }
 
-/** The row under a finished answer. */
-async function answerButtons(ctx: BotContext, { outcome, modelId, showReasoning }: TurnResult): Promise<object[]> {
-  const buttons: object[] = [];
-  if (showReasoning && outcome.reasoning.trim()) {
-    const id = await ctx.reasoning.save({ text: outcome.reasoning, model: outcome.model ?? modelId, thinkingMs: outcome.thinkingMs });
-    buttons.push(reasoningButton(id));
-  }
-  return buttons.length ? [{ type: 1, components: buttons }] : [];
+/** The row under a finished answer, and, once it has landed, what its buttons need kept. */
+async function answerButtons(ctx: BotContext, input: AnswerInput, { outcome, modelId, showReasoning, exchange }: TurnResult, prior: MessageRef[]): Promise<FinalControls> {
+  const reasoning = showReasoning && outcome.reasoning.trim() ? await ctx.reasoning.save({ text: outcome.reasoning, model: outcome.model ?? modelId, thinkingMs: outcome.thinkingMs }) : undefined;
+  const extra = reasoning ? [reasoningButton(reasoning)] : [];
+  // Without a stored exchange there is nothing for Regenerate, Continue or Delete to work on.
+  if (!exchange) return { components: extra.length ? [{ type: 1, components: extra }] : [] };
+  const actionId = ctx.actions.newId();
+  const canContinue = outcome.finishReason === 'length';
+  return {
+    components: [answerActionRow(actionId, { canContinue, extra })],
+    shown: (messages) => {
+      const action: AnswerAction = {
+        guildId: input.guildId,
+        channelId: input.channelId,
+        exchange,
+        messages: [...prior, ...messages.map((m) => ({ channelId: m.channelId, id: m.id }))],
+        prompt: input.prompt,
+        author: input.author,
+        settings: input.settings,
+        names: input.names,
+        mode: input.mode ?? 'chat',
+        ...(input.aspectRatio ? { aspectRatio: input.aspectRatio } : {}),
+        ...(input.uploadLimit ? { uploadLimit: input.uploadLimit } : {}),
+        canContinue,
+      };
+      return ctx.actions.save(actionId, input.author.id, action);
+    },
+  };
 }

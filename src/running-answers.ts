@@ -13,10 +13,11 @@ export class RunningAnswers {
     return { id, signal: controller.signal, done: () => this.entries.delete(id) };
   }
 
-  stop(id: string, by: { userId: string; canManageMessages: boolean }): 'stopped' | 'not allowed' | 'finished' {
+  /** Stops an answer if `allowed` says the one pressing may act on the asker's answer. */
+  stop(id: string, allowed: (askerId: string) => boolean): 'stopped' | 'not allowed' | 'finished' {
     const entry = this.entries.get(id);
     if (!entry) return 'finished';
-    if (entry.askerId !== by.userId && !by.canManageMessages) return 'not allowed';
+    if (!allowed(entry.askerId)) return 'not allowed';
     entry.controller.abort(STOPPED_BY_USER);
     return 'stopped';
   }

@@ -44,6 +44,7 @@ export function requestOverrides(interaction: ChatInputCommandInteraction, optio
 export async function commandTurn(interaction: ChatInputCommandInteraction, ctx: BotContext, attachmentOption: string, overrides: PartialSettings): Promise<AnswerInput> {
   const attachment = interaction.options.getAttachment(attachmentOption);
   return {
+    guildId: interaction.guildId,
     channelId: interaction.channelId,
     author: authorOf(interaction),
     prompt: interaction.options.getString('prompt', true),

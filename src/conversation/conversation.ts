@@ -2,7 +2,7 @@ import type { OpenRouter } from '@openrouter/sdk';
 import { readAttachment, type AttachmentPolicy, type IncomingAttachment, type ReadAttachment } from '../attachments.js';
 import type { Config } from '../config.js';
 import { StreamRenderer } from '../discord/renderer.js';
-import type { ReplySurface } from '../discord/surface.js';
+import type { PostedMessage, ReplySurface } from '../discord/surface.js';
 import type { Logger } from '../logger.js';
 import { explainInterruption, explainRequestFailure } from '../openrouter/errors.js';
 import type { ModelCatalog, ModelInfo } from '../openrouter/models.js';
@@ -11,11 +11,13 @@ import { chatParameters } from '../settings/chat-parameters.js';
 import { fillPlaceholders } from '../settings/placeholders.js';
 import { valuesOf, type EffectiveSettings } from '../settings/resolve.js';
 import { UserError } from '../user-error.js';
+import type { Turn } from './turns.js';
 import { formatFooter, unsupportedNote } from './footer.js';
-import type { ChannelHistory } from './history.js';
+import type { ChannelHistory, ExchangeAddress } from './history.js';
 import { prepareImages } from './made-images.js';
 import { buildMessages } from './messages.js';
 import { Progress, PROGRESS_TICK_MS } from './progress.js';
+import { newQuestion, revisedQuestion, type Revision } from './question.js';
 import type { ReasoningArchive } from './reasoning-archive.js';
 import { remember } from './remember.js';
 import { checkCaps, checkModelAccepts, resolveModel } from './request-checks.js';
@@ -48,10 +50,12 @@ export interface TurnInput {
   signal?: AbortSignal;
   /** Components shown under the answer while it streams (see the renderer). */
   controls?: object[];
-  /** Components for the finished answer, given what came of it. */
-  finalControls?: (result: TurnResult) => Promise<object[]>;
+  /** The buttons of the finished answer, given what came of it. */
+  finalControls?: (result: TurnResult) => Promise<FinalControls>;
   /** Footer remarks decided before the turn (why the answer isn't in a thread). */
   notes?: string[];
+  /** Answer a stored exchange again (Regenerate), or go on with its answer (Continue). */
+  revise?: Revision;
 }
 
 /** What a finished turn hands to whoever builds its buttons. */
@@ -59,15 +63,27 @@ export interface TurnResult {
   outcome: StreamOutcome;
   modelId: string;
   showReasoning: boolean;
+  /** Where the exchange is stored; undefined when it could not be. */
+  exchange: ExchangeAddress | undefined;
 }
+
+export interface FinalControls {
+  components: object[];
+  /** Called once the answer has landed, with every message it took. */
+  shown?: (messages: PostedMessage[]) => Promise<void>;
+}
+
+/** Said when a button's exchange is no longer in the conversation. */
+export const NOTHING_TO_REDO = 'There’s nothing to redo: this answer is no longer in the channel’s memory (it was deleted, or the conversation was reset).';
 
 const DEFAULT_UPLOAD_LIMIT = 10 * 1024 * 1024;
 
 /**
  * One exchange in a channel: check the request, send the channel's history and the new message
  * to the model with the place's settings, stream the answer into Discord, and store both turns.
+ * Resolves with the messages the answer took.
  */
-export async function runTurn(services: ConversationServices, input: TurnInput): Promise<void> {
+export async function runTurn(services: ConversationServices, input: TurnInput): Promise<PostedMessage[]> {
   const { config, logger } = services;
   const started = performance.now();
   const mode = input.mode ?? 'chat';
@@ -108,11 +124,16 @@ export async function runTurn(services: ConversationServices, input: TurnInput):
 
     let model: ModelInfo | undefined;
     let attachments: ReadAttachment[];
+    let stored: Turn[] | undefined;
     try {
       checkCaps(config, input);
       model = await resolveModel(services.catalog, modelId);
       if (mode === 'image' && model && !model.output.includes('image')) {
         throw new UserError(`\`${model.id}\` can’t make images. Pick one from the \`model\` option’s list.`);
+      }
+      if (input.revise) {
+        stored = await services.history.exchange(input.channelId, input.revise.at);
+        if (stored?.[0]?.role !== 'user') throw new UserError(NOTHING_TO_REDO);
       }
       attachments = await Promise.all(input.attachments.map((att) => readAttachment(att, { ...services.attachmentPolicy, signal: stop.signal })));
       checkModelAccepts(model, attachments);
@@ -120,7 +141,7 @@ export async function runTurn(services: ConversationServices, input: TurnInput):
       if (!(error instanceof UserError)) throw error;
       log.info({ reason: error.message }, 'request refused');
       await show({ notice: `⚠️ ${error.message}` });
-      return;
+      return renderer.messages;
     }
 
     const { parameters, unsupported } = chatParameters(values, model?.supportedParameters, config.maxAnswerTokens);
@@ -130,12 +151,8 @@ export async function runTurn(services: ConversationServices, input: TurnInput):
       server: input.names.server,
       now: new Date(),
     });
-    const messages = await buildMessages(
-      services.history,
-      { channelId: input.channelId, author: input.author, prompt: input.prompt, systemPrompt, historyMaxTokens: config.historyMaxTokens },
-      model,
-      attachments,
-    );
+    const question = input.revise && stored ? await revisedQuestion(services.history, input.channelId, input.revise, stored[0]!) : newQuestion(input.author, input.prompt, attachments);
+    const messages = await buildMessages(services.history, { channelId: input.channelId, systemPrompt, historyMaxTokens: config.historyMaxTokens }, model, question);
     const wantsImages = model ? model.output.includes('image') : mode === 'image';
     let outcome: StreamOutcome;
     try {
@@ -164,7 +181,7 @@ export async function runTurn(services: ConversationServices, input: TurnInput):
       if (!(error instanceof RequestFailed)) throw error;
       log.warn({ err: error.cause }, 'openrouter request failed');
       await show({ notice: `⚠️ ${explainRequestFailure(error.cause, modelId)}` });
-      return;
+      return renderer.messages;
     }
 
     const notices: string[] = [];
@@ -174,26 +191,40 @@ export async function runTurn(services: ConversationServices, input: TurnInput):
     if (mode === 'image' && made.files.length === 0 && !outcome.interruption) {
       notices.push('⚠️ The model didn’t return an image this time. Try rephrasing the prompt, or another model.');
     }
+    let exchange: ExchangeAddress | undefined;
     if (outcome.text !== '' || made.files.length > 0) {
       try {
-        await remember(services.history, { channelId: input.channelId, author: input.author, prompt: input.prompt, incoming: input.attachments, attachments, outcome, made, modelId });
+        exchange = await remember(services.history, {
+          channelId: input.channelId,
+          author: input.author,
+          prompt: input.prompt,
+          incoming: input.attachments,
+          attachments,
+          outcome,
+          made,
+          modelId,
+          revision: input.revise && stored ? { revision: input.revise, stored } : undefined,
+        });
+        if (!exchange && input.revise) notices.push(`⚠️ ${NOTHING_TO_REDO}`);
       } catch (err) {
         log.error({ err }, 'could not store the conversation');
         notices.push('⚠️ This exchange could not be saved to the channel’s memory; the next question won’t see it.');
       }
     }
 
-    const components = await (input.finalControls?.({ outcome, modelId, showReasoning }) ?? Promise.resolve([])).catch((err: unknown) => {
+    const controls: FinalControls = await (input.finalControls?.({ outcome, modelId, showReasoning, exchange }) ?? Promise.resolve({ components: [] })).catch((err: unknown) => {
       log.warn({ err }, 'could not prepare the answer’s buttons');
-      return [];
+      return { components: [] };
     });
     const notes = [...(input.notes ?? []), unsupportedNote(unsupported)].filter((n): n is string => Boolean(n));
     const shown = await show({
       footer: formatFooter(outcome.model ?? modelId, outcome.usage, { thinkingMs: outcome.thinkingMs, notes }),
       files: made.files,
-      components,
+      components: controls.components,
       ...(notices.length ? { notice: notices.join('\n') } : {}),
     });
+
+    if (shown) await controls.shown?.(renderer.messages).catch((err: unknown) => log.warn({ err }, 'could not keep what the answer’s buttons need'));
 
     log.info(
       {
@@ -213,6 +244,7 @@ export async function runTurn(services: ConversationServices, input: TurnInput):
       },
       'answered',
     );
+    return renderer.messages;
   } finally {
     clearInterval(ticker);
     // The shutdown signal lives as long as the bot: don't leave one listener per answer on it.

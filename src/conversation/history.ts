@@ -16,6 +16,8 @@ export const PRUNE_BATCH = 50;
 /** Where a channel's exchanges are: `first`..`last` (a gap is an exchange deleted on its own). */
 interface Meta {
   v: 2;
+  /** New with every history: an address from before a /reset can't name a later exchange. */
+  epoch: string;
   first: number;
   last: number;
   /** The images whose bytes are kept, oldest first. */
@@ -24,6 +26,20 @@ interface Meta {
 
 interface Exchange {
   turns: Turn[];
+}
+
+/** One exchange of a channel's conversation, as buttons under its answer point to it. */
+export interface ExchangeAddress {
+  epoch: string;
+  seq: number;
+}
+
+/** Which part of the conversation a load reads. */
+export interface LoadWindow {
+  /** Only exchanges before this one (the context its question was asked in). */
+  before?: ExchangeAddress;
+  /** Only exchanges up to this one, itself included. */
+  through?: ExchangeAddress;
 }
 
 /** The shape before exchanges had keys of their own: one value with every turn. */
@@ -90,23 +106,27 @@ export class ChannelHistory {
     if (!legacy) return undefined;
     const exchanges = toExchanges(legacy.turns);
     await this.store.setMany(exchanges.map((turns, i) => ({ key: this.exchangeKey(channelId, i + 1), value: { turns } satisfies Exchange })));
-    const meta: Meta = { v: 2, first: 1, last: exchanges.length, images: legacy.turns.flatMap((t) => t.images ?? []).slice(-MAX_STORED_IMAGES) };
+    const meta: Meta = { v: 2, epoch: randomUUID(), first: 1, last: exchanges.length, images: legacy.turns.flatMap((t) => t.images ?? []).slice(-MAX_STORED_IMAGES) };
     await this.store.set(this.metaKey(channelId), meta);
     await this.store.delete(this.legacyKey(channelId));
     return meta;
   }
 
   /**
-   * The newest turns that fit in `budgetTokens` (all of them by default), oldest first. Reads
-   * from the newest exchange backwards and stops once the budget is spent, so the cost follows
-   * the budget, not the length of the history.
+   * The newest turns that fit in `budgetTokens` (all of them by default), oldest first, within
+   * `window`. Reads from the newest exchange backwards and stops once the budget is spent, so the
+   * cost follows the budget, not the length of the history. A window from before a /reset reads
+   * nothing.
    */
-  async load(channelId: string, budgetTokens = Infinity): Promise<Turn[]> {
+  async load(channelId: string, budgetTokens = Infinity, window: LoadWindow = {}): Promise<Turn[]> {
     const meta = await this.meta(channelId);
     if (!meta) return [];
+    const bound = window.before ?? window.through;
+    if (bound && bound.epoch !== meta.epoch) return [];
+    const newest = window.before ? window.before.seq - 1 : window.through ? window.through.seq : meta.last;
     const newestFirst: Turn[][] = [];
     let used = 0;
-    for (let top = meta.last; top >= meta.first && used <= budgetTokens; top -= PAGE) {
+    for (let top = Math.min(newest, meta.last); top >= meta.first && used <= budgetTokens; top -= PAGE) {
       const seqs = Array.from({ length: Math.min(PAGE, top - meta.first + 1) }, (_, i) => top - i);
       const records = (await this.store.getMany(seqs.map((seq) => this.exchangeKey(channelId, seq)))) as (Exchange | undefined)[];
       for (const record of records) {
@@ -119,33 +139,76 @@ export class ChannelHistory {
     return newestFirst.reverse().flat();
   }
 
+  /** One exchange's turns, or undefined when it is gone (deleted, pruned, or from before a /reset). */
+  async exchange(channelId: string, at: ExchangeAddress): Promise<Turn[] | undefined> {
+    const meta = await this.meta(channelId);
+    if (!meta || meta.epoch !== at.epoch || at.seq < meta.first || at.seq > meta.last) return undefined;
+    return ((await this.store.get(this.exchangeKey(channelId, at.seq))) as Exchange | undefined)?.turns;
+  }
+
+  /**
+   * Rewrites one exchange (a regenerated or continued answer); false when it is gone. Images the
+   * new turns drop lose their bytes; new ones join the kept images.
+   */
+  replace(channelId: string, at: ExchangeAddress, turns: Turn[]): Promise<boolean> {
+    return this.rewrite(channelId, at, turns);
+  }
+
+  /** Removes one exchange and its images; false when it was already gone. */
+  remove(channelId: string, at: ExchangeAddress): Promise<boolean> {
+    return this.rewrite(channelId, at, undefined);
+  }
+
+  private rewrite(channelId: string, at: ExchangeAddress, turns: Turn[] | undefined): Promise<boolean> {
+    return this.lock.run(channelId, async () => {
+      const meta = await this.migrate(channelId);
+      if (!meta || meta.epoch !== at.epoch || at.seq < meta.first || at.seq > meta.last) return false;
+      const key = this.exchangeKey(channelId, at.seq);
+      const before = (await this.store.get(key)) as Exchange | undefined;
+      if (!before) return false;
+      const after = new Set((turns ?? []).flatMap((t) => t.images ?? []).map((i) => i.id));
+      const gone = before.turns.flatMap((t) => t.images ?? []).filter((i) => !after.has(i.id));
+      const added = (turns ?? []).flatMap((t) => t.images ?? []).filter((i) => !meta.images.some((k) => k.id === i.id));
+      if (turns) await this.store.set(key, { turns } satisfies Exchange);
+      else await this.store.delete(key);
+      const images = [...meta.images.filter((i) => !gone.some((g) => g.id === i.id)), ...added];
+      const kept = images.slice(-MAX_STORED_IMAGES);
+      await this.store.set(this.metaKey(channelId), { ...meta, images: kept } satisfies Meta);
+      const dropped = [...gone, ...images.slice(0, images.length - kept.length)].map((i) => this.imageKey(channelId, i.id));
+      if (dropped.length) await this.store.deleteMany(dropped);
+      return true;
+    });
+  }
+
   /** The images whose bytes are still kept, oldest first. */
   async recentImages(channelId: string): Promise<ImageRef[]> {
     return (await this.meta(channelId))?.images ?? [];
   }
 
   /**
-   * Appends turns (one exchange per question) as one unit; concurrent appends to a channel are
+   * Appends turns (one exchange per question) as one unit, and resolves with where the last of
+   * them is; concurrent appends to a channel are
    * serialised, never lost. Images beyond the newest few lose their bytes (their turns keep the
    * text placeholder), and exchanges beyond the newest MAX_STORED_EXCHANGES are dropped (in
    * batches: up to PRUNE_BATCH more may wait their turn).
    */
-  append(channelId: string, turns: Turn[]): Promise<void> {
+  append(channelId: string, turns: Turn[]): Promise<ExchangeAddress> {
     return this.lock.run(channelId, async () => {
-      const meta = (await this.migrate(channelId)) ?? { v: 2, first: 1, last: 0, images: [] };
+      const meta = (await this.migrate(channelId)) ?? { v: 2, epoch: randomUUID(), first: 1, last: 0, images: [] };
       const exchanges = toExchanges(turns);
       const last = meta.last + exchanges.length;
       await this.store.setMany(exchanges.map((t, i) => ({ key: this.exchangeKey(channelId, meta.last + 1 + i), value: { turns: t } satisfies Exchange })));
       const images = [...meta.images, ...turns.flatMap((t) => t.images ?? [])];
       const keptImages = images.slice(-MAX_STORED_IMAGES);
       const first = last - meta.first + 1 > MAX_STORED_EXCHANGES + PRUNE_BATCH ? last - MAX_STORED_EXCHANGES + 1 : meta.first;
-      await this.store.set(this.metaKey(channelId), { v: 2, first, last, images: keptImages } satisfies Meta);
+      await this.store.set(this.metaKey(channelId), { v: 2, epoch: meta.epoch, first, last, images: keptImages } satisfies Meta);
       // After the record: a crash in between leaves unreferenced values, never a dangling record.
       const dropped = [
         ...images.slice(0, images.length - keptImages.length).map((ref) => this.imageKey(channelId, ref.id)),
         ...Array.from({ length: first - meta.first }, (_, i) => this.exchangeKey(channelId, meta.first + i)),
       ];
       if (dropped.length) await this.store.deleteMany(dropped);
+      return { epoch: meta.epoch, seq: last };
     });
   }
 

@@ -1,9 +1,9 @@
 import type { ChatContentItems } from '@openrouter/sdk/models';
-import type { ReadAttachment } from '../attachments.js';
 import { toDataUrl } from '../images.js';
 import type { ModelInfo } from '../openrouter/models.js';
 import type { ChatMessage } from '../openrouter/stream.js';
 import type { ChannelHistory } from './history.js';
+import type { Question } from './question.js';
 import { estimateTokens, historyBudget, trimToBudget } from './turns.js';
 
 /** How many of the conversation's newest images go with each request as inputs. */
@@ -12,30 +12,26 @@ const IMAGE_TOKENS_ESTIMATE = 1_000;
 
 export interface MessagesInput {
   channelId: string;
-  author: { name: string };
-  prompt: string;
   systemPrompt: string;
   /** The operator's cap on history sent (HISTORY_MAX_TOKENS). */
   historyMaxTokens: number;
 }
 
-/** The request's messages: the system prompt, the channel's history that fits, and the new message with its files. */
-export async function buildMessages(history: ChannelHistory, input: MessagesInput, model: ModelInfo | undefined, attachments: ReadAttachment[]): Promise<ChatMessage[]> {
-  const text = `${input.author.name}: ${input.prompt}`;
-  const recent = await recentImages(history, input.channelId, attachments, model);
+/** The request's messages: the system prompt, the channel's history that fits, and the question with its files. */
+export async function buildMessages(history: ChannelHistory, input: MessagesInput, model: ModelInfo | undefined, question: Question): Promise<ChatMessage[]> {
+  const recent = question.recentImages ? await recentImages(history, input.channelId, question.attached, model) : [];
+  const parts: ChatContentItems[] = [...question.parts, ...recent];
   const fixed =
     estimateTokens(input.systemPrompt) +
-    estimateTokens(text) +
-    attachments.reduce((n, a) => n + (a.kind === 'text' ? estimateTokens(a.summary) : IMAGE_TOKENS_ESTIMATE), 0) +
-    recent.length * IMAGE_TOKENS_ESTIMATE;
+    estimateTokens(question.text) +
+    parts.reduce((n, p) => n + (p.type === 'text' ? estimateTokens(p.text) : IMAGE_TOKENS_ESTIMATE), 0);
   const budget = historyBudget({
     maxHistoryTokens: input.historyMaxTokens,
     contextLength: model?.contextLength,
     maxCompletionTokens: model?.maxCompletionTokens,
     fixedTokens: fixed,
   });
-  const past = trimToBudget(await history.load(input.channelId, budget), budget);
-  const parts: ChatContentItems[] = [...attachments.map((a) => a.part), ...recent];
+  const past = trimToBudget(await history.load(input.channelId, budget, question.window), budget);
   return [
     { role: 'system', content: input.systemPrompt },
     ...past.map((turn): ChatMessage =>
@@ -43,18 +39,17 @@ export async function buildMessages(history: ChannelHistory, input: MessagesInpu
         ? { role: 'user', content: turn.author ? `${turn.author}: ${turn.content}` : turn.content }
         : { role: 'assistant', content: turn.content },
     ),
-    { role: 'user', content: parts.length ? [{ type: 'text', text }, ...parts] : text },
+    { role: 'user', content: parts.length ? [{ type: 'text', text: question.text }, ...parts] : question.text },
   ];
 }
 
 /**
  * The conversation's newest images, as inputs with a label saying where each came from, so that
- * "make it winter" can refer to the image made a turn ago. Images already attached to this message
+ * "make it winter" can refer to the image made a turn ago. Images already part of the question
  * (a reply to one of them) are not sent twice.
  */
-async function recentImages(history: ChannelHistory, channelId: string, attachments: ReadAttachment[], model: ModelInfo | undefined): Promise<ChatContentItems[]> {
+async function recentImages(history: ChannelHistory, channelId: string, attached: Set<string>, model: ModelInfo | undefined): Promise<ChatContentItems[]> {
   if (model && !model.input.includes('image')) return [];
-  const attached = new Set(attachments.flatMap((a) => (a.sha ? [a.sha] : [])));
   const refs = (await history.recentImages(channelId)).filter((ref) => !attached.has(ref.sha)).slice(-RECENT_IMAGE_INPUTS);
   const parts: ChatContentItems[] = [];
   for (const ref of refs) {

@@ -1,4 +1,4 @@
-import { DiscordAPIError, Routes, type ChatInputCommandInteraction, type MessageCreateOptions } from 'discord.js';
+import { DiscordAPIError, Routes, type MessageCreateOptions, type RepliableInteraction } from 'discord.js';
 import { editableMessage, toMessageOptions } from './message-surface.js';
 import type { RateLimitInfo } from './edit-scheduler.js';
 import type { RateLimitTracker } from './rate-limits.js';
@@ -9,11 +9,13 @@ const INVALID_WEBHOOK_TOKEN = 50027;
 const tokenExpired = (error: unknown) => error instanceof DiscordAPIError && error.code === INVALID_WEBHOOK_TOKEN;
 
 /**
- * A slash command's reply: the first post fills the deferred response, later posts are
- * follow-ups; edits go through the interaction webhook. The webhook dies 15 minutes after the
- * command: from then on the answer continues as ordinary channel messages.
+ * A slash command's (or a button's) reply: the first post fills the deferred response, later
+ * posts are follow-ups; edits go through the interaction webhook. The webhook dies 15 minutes
+ * after the interaction: from then on the answer continues as ordinary channel messages.
  */
-export function interactionSurface(interaction: ChatInputCommandInteraction, tracker: RateLimitTracker): ReplySurface {
+export function interactionSurface(interaction: RepliableInteraction, tracker: RateLimitTracker): ReplySurface {
+  const channelId = interaction.channelId;
+  if (!channelId) throw new Error('an interaction from outside any channel has no reply to stream into');
   let expired = false;
   const sendToChannel = async (payload: MessagePayload) => {
     const channel = interaction.channel;
@@ -47,6 +49,7 @@ export function interactionSurface(interaction: ChatInputCommandInteraction, tra
     let continuation: PostedMessage | undefined;
     return {
       id,
+      channelId,
       bucket,
       edit: (payload) => {
         if (continuation) return continuation.edit(payload);

@@ -18,6 +18,7 @@ export function toMessageOptions(payload: MessagePayload) {
 export function editableMessage(message: Message, tracker: RateLimitTracker): PostedMessage {
   return {
     id: message.id,
+    channelId: message.channelId,
     edit: (payload) => tracker.measure('PATCH', `/channels/${message.channelId}/messages/${message.id}`, () => message.edit(toMessageOptions(payload))),
   };
 }

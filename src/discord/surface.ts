@@ -16,6 +16,8 @@ export interface MessagePayload {
 /** A message the bot posted and may keep editing. */
 export interface PostedMessage {
   readonly id: string;
+  /** The channel (or thread) it is in. */
+  readonly channelId: string;
   /** The edit bucket's state after the post, when the post itself counted against it (a deferred reply is filled by an edit). */
   readonly bucket?: RateLimitInfo | undefined;
   /** Resolves with the bucket state the response reported, when it reported one. */

@@ -70,8 +70,8 @@ describe('reasoning, visible while it happens', () => {
     const interaction = await h.discord.slash({ channelId: h.discord.defaultChannelId, name: 'ask', options: askOptions('a haiku about rain') });
     const final = await h.discord.waitFor(() => (hasFooter(interaction.original()?.content) ? interaction.original()! : undefined), { what: 'final answer' });
     const row = final.components[0] as { components: { label: string; custom_id: string }[] };
-    expect(row.components.map((b) => b.label)).toEqual(['Reasoning']);
-    const customId = row.components[0]!.custom_id;
+    expect(row.components.map((b) => b.label)).toEqual(['Regenerate', 'Delete', 'Reasoning']);
+    const customId = row.components[2]!.custom_id;
 
     await h.restart();
     const someoneElse = { id: '123456789012345670', username: 'curious' };
@@ -93,7 +93,7 @@ describe('reasoning, visible while it happens', () => {
     h.openrouter.reply({ steps: [{ reasoning: long }, ...text('Done.')] });
     const interaction = await h.discord.slash({ channelId: h.discord.defaultChannelId, name: 'ask', options: askOptions('think a lot') });
     const final = await h.discord.waitFor(() => (hasFooter(interaction.original()?.content) ? interaction.original()! : undefined), { what: 'final' });
-    const customId = (final.components[0] as { components: { custom_id: string }[] }).components[0]!.custom_id;
+    const customId = (final.components[0] as { components: { label: string; custom_id: string }[] }).components.find((b) => b.label === 'Reasoning')!.custom_id;
     const press = await h.discord.component({ messageId: final.id, customId });
     await h.discord.waitFor(() => press.original()?.attachments.length, { what: 'reasoning file' });
     const file = press.original()!.attachments[0]!;
@@ -124,7 +124,7 @@ describe('reasoning, visible while it happens', () => {
     const final = await h.discord.waitFor(() => (hasFooter(interaction.original()?.content) ? interaction.original()! : undefined), { what: 'final' });
     expect(final.edits.some((e) => e.content.includes('haiku about rain.'))).toBe(false);
     expect(final.content).toMatch(/-# 💭 thought for \d+ s/);
-    expect(final.components).toEqual([]);
+    expect((final.components[0] as { components: { label: string }[] }).components.map((b) => b.label)).toEqual(['Regenerate', 'Delete']);
   });
 
   it('shows a timer when a model is silent before answering, and no thought time when it did not reason', async () => {

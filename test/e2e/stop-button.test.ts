@@ -17,6 +17,7 @@ const moderator = { id: '123456789012345002', username: 'mod' };
 const MANAGE_MESSAGES = String(1n << 13n);
 
 type Row = { components: { custom_id: string; label: string }[] };
+const labels = (i: FakeInteraction) => (i.original()!.components as Row[]).flatMap((r) => r.components.map((b) => b.label));
 const buttonOf = (i: FakeInteraction) => (i.original()?.components as Row[] | undefined)?.[0]?.components[0];
 
 async function streamingAnswer(): Promise<{ interaction: FakeInteraction; customId: string; gate: Gate }> {
@@ -34,7 +35,7 @@ describe('the Stop button', () => {
 
     const denied = await h.discord.component({ messageId: interaction.original()!.id, customId, user: stranger, memberPermissions: '0' });
     await h.discord.waitFor(() => denied.original(), { what: 'refusal' });
-    expect(denied.original()!.content).toMatch(/Only the person who asked \(or someone with Manage Messages\) can stop this answer/);
+    expect(denied.original()!.content).toMatch(/Only the person who asked \(or someone with Manage Messages\) can use this button/);
     expect(denied.original()!.flags & 64).toBe(64);
 
     gate.open();
@@ -43,7 +44,7 @@ describe('the Stop button', () => {
     await h.discord.waitFor(() => FOOTER.test(interaction.original()!.content), { what: 'final' });
     expect(pressed.acknowledgedWith()).toBe(6);
     expect(interaction.original()!.content).toMatch(/^Start of a long answer that goes on\n\n⏹️ Stopped\.\n-# /);
-    expect(interaction.original()!.components).toEqual([]);
+    expect(labels(interaction)).toEqual(['Regenerate', 'Delete']);
     await h.openrouter.waitFor(() => h.openrouter.chatRecords().at(-1)?.response.state === 'aborted', { what: 'upstream aborted' });
     await h.bot.idle();
     const stored = await h.bot.context.history.load(h.discord.defaultChannelId);
@@ -61,10 +62,10 @@ describe('the Stop button', () => {
     expect(late.original()!.content).toBe('This answer has already finished.');
   });
 
-  it('leaves no button on a finished answer', async () => {
+  it('gives way to the answer’s own buttons when the answer is finished', async () => {
     const interaction = await h.discord.slash({ channelId: h.discord.defaultChannelId, name: 'ask', options: askOptions('short') });
     await h.discord.waitFor(() => FOOTER.test(interaction.original()?.content ?? ''), { what: 'final' });
     await h.bot.idle();
-    expect(interaction.original()!.components).toEqual([]);
+    expect(labels(interaction)).toEqual(['Regenerate', 'Delete']);
   });
 });

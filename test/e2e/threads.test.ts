@@ -34,7 +34,8 @@ describe('/ask thread:true', () => {
     const answer = await answerIn(reply.id);
     expect(h.discord.channel(reply.id)).toMatchObject({ type: 11, name: 'Why use threads?', parent_id: channel });
     expect(answer.content).toMatch(/^Threads keep things tidy\.\n-# openai\/gpt-5-image-mini · /);
-    expect(answer.components).toEqual([]);
+    // The finished answer's buttons, in the thread, in the Stop button's place.
+    expect((answer.components[0] as { components: { label: string }[] }).components.map((b) => b.label)).toEqual(['Regenerate', 'Delete']);
     // The thread's conversation begins with this exchange: nothing from the channel came along.
     expect(said(h.openrouter.chatRequests().at(-1))).toEqual([expect.stringMatching(/^user: tester: Why use threads\?/)]);
 

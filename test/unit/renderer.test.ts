@@ -12,6 +12,7 @@ function recordingSurface() {
       messages.push(message);
       return {
         id: message.id,
+        channelId: 'c',
         edit: async (p: MessagePayload) => {
           message.contents.push(p.content);
           message.files.push(...(p.files ?? []).map((f) => f.name));
