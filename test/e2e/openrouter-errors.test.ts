@@ -52,6 +52,18 @@ describe('OpenRouter failing before the stream', () => {
     expect(h.openrouter.chatRequests()).toHaveLength(2);
   });
 
+  // Retry-After: 1 makes the SDK wait a whole second between attempts, longer than the first
+  // idle timeout: time spent waiting to retry is not the model being silent.
+  it.each([
+    ['idle timeout shorter than the retry budget', { STREAM_IDLE_TIMEOUT_MS: '600', OPENROUTER_RETRY_MAX_MS: '800' }],
+    ['idle timeout longer than the retry budget', { STREAM_IDLE_TIMEOUT_MS: '5000', OPENROUTER_RETRY_MAX_MS: '800' }],
+  ])('a persistent 429 is told as a 429 after the retries, %s', async (_name, env) => {
+    h = await startHarness({ env });
+    h.openrouter.setDefault(replies.rateLimited(1));
+    expect(await finalText(await ask())).toMatch(/^⚠️ The model is rate-limited right now\. Try again in 1 s/);
+    expect(h.openrouter.chatRequests()).toHaveLength(2);
+  });
+
   it('says it could not reach OpenRouter when the connection is refused', async () => {
     h = await startHarness({ env: { OPENROUTER_BASE_URL: 'http://127.0.0.1:9/api/v1', OPENROUTER_RETRY_MAX_MS: '1' } });
     expect(await finalText(await ask())).toMatch(/^⚠️ Could not reach OpenRouter\. Try again in a minute\./);
