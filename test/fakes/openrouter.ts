@@ -222,10 +222,58 @@ export function errorTypeFor(code: number | string): string {
   }
 }
 
+/** The token limit OpenRouter checks the balance against: the request's, else the model's own. */
+function requestedMaxTokens(body: any): number {
+  return Number(body?.max_completion_tokens ?? body?.max_tokens ?? 16_384);
+}
+
 /** Ready-made error replies shaped like OpenRouter's. */
 export const replies = {
   noCredits(message = DEFAULT_ERROR_MESSAGES[402]!): Reply {
-    return { status: 402, error: { message } };
+    return {
+      status: 402,
+      error: {
+        message,
+        metadata: { limit_source: 'openrouter_credits', remedy_hint: 'Add credits at https://openrouter.ai/settings/credits, or lower max_tokens / prompt size to fit your remaining balance.' },
+      },
+    };
+  },
+  /**
+   * A balance (or, with `limitedBy: 'key'`, a key's remaining limit) that pays for fewer completion
+   * tokens than the request allows: OpenRouter refuses it before any provider sees it.
+   */
+  cannotAfford(affordable: number, limitedBy: 'credits' | 'key' = 'credits'): ReplySource {
+    const remedy = limitedBy === 'key' ? 'https://openrouter.ai/settings/keys and create a key with a higher monthly limit' : 'https://openrouter.ai/settings/credits and add more credits';
+    return (body) => ({
+      status: 402,
+      error: {
+        message: `This request requires more credits, or fewer max_tokens. You requested up to ${requestedMaxTokens(body)} tokens, but can only afford ${affordable}. To increase, visit ${remedy}`,
+        metadata: { provider_name: null },
+      },
+    });
+  },
+  /** The key's own spending cap is used up (`total`, or the `daily` / `weekly` / `monthly` one). */
+  keyLimit(period: 'total' | 'daily' | 'weekly' | 'monthly' = 'total'): Reply {
+    return { status: 403, error: { message: `Key limit exceeded (${period} limit). Manage it using https://openrouter.ai/settings/keys` } };
+  },
+  /** Too many paid requests in flight for the balance: transient, with Retry-After. */
+  inFlightBudget(retryAfterSeconds = 5): Reply {
+    return {
+      status: 402,
+      headers: { 'Retry-After': String(retryAfterSeconds) },
+      error: {
+        message: 'This request would exceed your available credits given your current in-flight requests. Retry after in-flight requests settle, or add credits.',
+        metadata: {
+          reason: 'in_flight_budget_exhausted',
+          limit_source: 'openrouter_in_flight_budget',
+          remedy_hint: 'Retry after your in-flight requests settle (see the Retry-After header). Adding credits at https://openrouter.ai/settings/credits raises your in-flight budget, up to a capped ceiling.',
+        },
+      },
+    };
+  },
+  /** A guardrail configured on the key blocked the request before any provider saw it. */
+  guardrail(): Reply {
+    return { status: 403, error: { message: 'Request blocked: prompt injection patterns detected', metadata: { patterns: ['ignore all previous instructions'] } } };
   },
   moderation(reasons: string[] = ['harassment'], flaggedInput = 'flagged text'): Reply {
     return {
