@@ -2,6 +2,7 @@ import { Client, Events, GatewayIntentBits, MessageFlags, Options, type Interact
 import { placeOf, refusal } from './access.js';
 import { commands } from '../commands/index.js';
 import { DISCORD_CDN_HOSTS } from './attachments.js';
+import { inviteUrl } from './discord/invite.js';
 import { answerMention } from './discord/mentions.js';
 import { isStopButton, pressStop, RunningAnswers } from './discord/stop-button.js';
 import type { Config } from './config.js';
@@ -137,6 +138,7 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
     throw err;
   }
   logger.info({ user: client.user?.tag, guilds: client.guilds.cache.size }, 'bot ready');
+  if (client.guilds.cache.size === 0) logger.info({ inviteUrl: inviteUrl(client.application!.id) }, 'in no server yet: invite the bot with this URL');
   // Autocomplete must answer within 3 s: have the model list ready before anyone types.
   void context.catalog.list();
 

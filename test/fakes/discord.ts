@@ -54,6 +54,8 @@ export interface FakeDiscordOptions {
    * gateway with 4014 "Disallowed intent(s)". Default: all three.
    */
   privilegedIntents?: number;
+  /** Whether the bot is in the guild. false: READY lists no guild, as before anyone invites it. Default true. */
+  botInGuild?: boolean;
 }
 
 const PRIVILEGED_INTENTS = (1 << 1) | (1 << 8) | (1 << 15);
@@ -566,6 +568,7 @@ export class FakeDiscord {
       heartbeatIntervalMs: opts.heartbeatIntervalMs ?? 41250,
       maxRequestBytes: opts.maxRequestBytes ?? 25 * 1024 * 1024,
       privilegedIntents: opts.privilegedIntents ?? PRIVILEGED_INTENTS,
+      botInGuild: opts.botInGuild ?? true,
     };
     this.server = server;
     this.origin = `http://127.0.0.1:${port}`;
@@ -1303,7 +1306,7 @@ export class FakeDiscord {
 
     if (route.auth) {
       const auth = headers.authorization ?? '';
-      if (!/^Bot \S+/.test(auth)) {
+      if (auth !== `Bot ${this.token}`) {
         answer({ status: 401, body: errBody('401: Unauthorized', 0) });
         return;
       }
@@ -2516,6 +2519,7 @@ export class FakeDiscord {
   }
 
   private sessionOwns(s: Session, guildId: string | undefined): boolean {
+    if (guildId !== undefined && !this.opts.botInGuild) return false;
     if (guildId === undefined) return s.shard[0] === 0;
     return Number((BigInt(guildId) >> 22n) % BigInt(s.shard[1])) === s.shard[0];
   }

@@ -7,6 +7,8 @@
  * - `GET /api/v1/models`: the model list in the full shape `@openrouter/sdk` validates, filtered
  *   by `output_modalities` (default `text`, comma list = any of, `all`), `input_modalities`,
  *   `supported_parameters`, paged by `offset` / `limit`.
+ * - `GET /api/v1/key`: the calling key's limits and usage, in the shape the SDK validates
+ *   (`keyInfo` overrides fields, e.g. a spending `limit` and `limit_remaining`).
  * - Errors: `{ error: { code, message, metadata? }, user_id }` with the HTTP status = code.
  *
  * Every request is recorded (`requests`), with what was written back (`requests[i].response`).
@@ -464,6 +466,8 @@ export class FakeOpenRouter {
   models: ModelSpec[];
   /** When set, only this key is accepted; any other Bearer token → 401 'User not found.'. */
   apiKey: string | undefined;
+  /** Merged over what `GET /key` answers for the calling key. */
+  keyInfo: Record<string, unknown> = {};
 
   private server: http.Server;
   private port = 0;
@@ -618,6 +622,9 @@ export class FakeOpenRouter {
     if (record.method === 'POST' && url.pathname === `${API}/chat/completions`) {
       return this.handleChat(body, bodyIsJson, headers, out);
     }
+    if (record.method === 'GET' && url.pathname === `${API}/key`) {
+      return this.handleKey(headers, out);
+    }
     out.json(404, { error: { code: 404, message: 'Not Found' } });
   }
 
@@ -646,6 +653,50 @@ export class FakeOpenRouter {
     out.json(200, { data: page.map(expandModel), links: { next }, total_count: matched.length });
   }
 
+  /** The caller's key, or undefined after answering 401 as OpenRouter does. */
+  private authenticate(headers: Record<string, string>, out: ResponseWriter): string | undefined {
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(headers.authorization ?? '');
+    const refusal = !m ? 'No auth credentials found' : this.apiKey !== undefined && m[1] !== this.apiKey ? 'User not found.' : undefined;
+    if (refusal) {
+      out.json(401, { error: { message: refusal, code: 401 } });
+      return undefined;
+    }
+    return m![1]!;
+  }
+
+  private handleKey(headers: Record<string, string>, out: ResponseWriter): void {
+    const key = this.authenticate(headers, out);
+    if (key === undefined) return;
+    out.json(200, {
+      data: {
+        label: `${key.slice(0, 12)}...${key.slice(-3)}`,
+        limit: null,
+        limit_reset: null,
+        limit_remaining: null,
+        include_byok_in_limit: false,
+        usage: 0,
+        usage_daily: 0,
+        usage_weekly: 0,
+        usage_monthly: 0,
+        byok_usage: 0,
+        byok_usage_daily: 0,
+        byok_usage_weekly: 0,
+        byok_usage_monthly: 0,
+        is_free_tier: false,
+        is_provisioning_key: false,
+        is_management_key: false,
+        allowed_data_regions: ['global'],
+        creator_user_id: 'user_fake',
+        organization_id: null,
+        workspace_id: null,
+        expires_at: null,
+        free_model_daily_requests: { used: 0, limit: 1000, remaining: 1000 },
+        rate_limit: { requests: -1, interval: '10s', note: 'This field is deprecated and safe to ignore.' },
+        ...this.keyInfo,
+      },
+    });
+  }
+
   private async handleChat(
     body: any,
     bodyIsJson: boolean,
@@ -653,11 +704,7 @@ export class FakeOpenRouter {
     out: ResponseWriter,
   ): Promise<void> {
     // --- authentication, as OpenRouter checks it first
-    const m = /^Bearer\s+(\S+)\s*$/i.exec(headers.authorization ?? '');
-    if (!m) return out.json(401, { error: { message: 'No auth credentials found', code: 401 } });
-    if (this.apiKey !== undefined && m[1] !== this.apiKey) {
-      return out.json(401, { error: { message: 'User not found.', code: 401 } });
-    }
+    if (this.authenticate(headers, out) === undefined) return;
     // --- cheap request validation
     const bad = (message: string): void =>
       out.json(400, { error: { message, code: 400 }, user_id: 'user_fake' });

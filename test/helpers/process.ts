@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -32,17 +32,32 @@ export interface SpawnOptions {
    * runs the real `npm start`). It gets its own process group, so cleanup also ends its children.
    */
   command?: { file: string; args: string[]; cwd: string };
+  /**
+   * Runs the file in a pseudo-terminal (util-linux `script`), with stdin a pipe to type into, as a
+   * person at a terminal runs it. See `hasTerminalRunner`.
+   */
+  terminal?: boolean;
 }
+
+/** Whether `terminal: true` works here: util-linux's `script` (BSD's takes other arguments). */
+export function hasTerminalRunner(what: string): boolean {
+  const ok = /util-linux/.test(spawnSync('script', ['--version'], { encoding: 'utf8' }).stdout ?? '');
+  if (!ok) console.warn(`\n*** SKIPPED: ${what} — no util-linux \`script\` to give the bot a terminal ***\n`);
+  return ok;
+}
+
+const shellQuote = (word: string) => `'${word.replaceAll("'", "'\\''")}'`;
 
 /** Runs a TypeScript file (by default the bot's real entry point) as its own process, in a fresh directory, with only the given environment. */
 export function spawnBot(env: Record<string, string> | ((dir: string) => Record<string, string>), opts: SpawnOptions = {}): BotProcess {
   const dir = mkdtempSync(join(tmpdir(), 'bot-process-'));
   if (opts.dotenv !== undefined) writeFileSync(join(dir, '.env'), opts.dotenv);
   const variables = { PATH: process.env.PATH ?? '', ...(typeof env === 'function' ? env(dir) : env) };
-  const { command } = opts;
+  const node = [process.execPath, ...(opts.nodeArgs ?? []), '--import', tsx, opts.script ?? entry];
+  const command = opts.command ?? (opts.terminal ? { file: 'script', args: ['-qfec', node.map(shellQuote).join(' '), '/dev/null'], cwd: dir } : undefined);
   const child = command
-    ? spawn(command.file, command.args, { cwd: command.cwd, env: variables, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
-    : spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', tsx, opts.script ?? entry], { cwd: dir, env: variables, stdio: ['ignore', 'pipe', 'pipe'] });
+    ? spawn(command.file, command.args, { cwd: command.cwd, env: variables, stdio: [opts.terminal ? 'pipe' : 'ignore', 'pipe', 'pipe'], detached: true })
+    : spawn(node[0]!, node.slice(1), { cwd: dir, env: variables, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
