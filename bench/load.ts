@@ -6,8 +6,7 @@
 import { fileURLToPath } from 'node:url';
 import { FakeOpenRouter } from '../test/fakes/openrouter.js';
 import { OPENROUTER_KEY } from '../test/helpers/harness.js';
-import { waitUntil } from '../test/fakes/wait-until.js';
-import { spawnBot, type BotProcess } from '../test/helpers/process.js';
+import { spawnBot } from '../test/helpers/process.js';
 import { CHAT_MODEL, startContender, type Contender } from './contenders.js';
 import { inspectorUrl, liveBytes } from './heap.js';
 import { cpuSeconds, rssBytes, watchRss } from './proc.js';
@@ -91,10 +90,10 @@ async function bareCpu(streams: number, answer: string, pace: Pace): Promise<num
   openrouter.setDefault({ steps: pacedSteps(answer, pace) });
   const proc = spawnBot({ OPENROUTER_BASE_URL: openrouter.baseUrl, OPENROUTER_API_KEY: OPENROUTER_KEY, CHAT_MODEL, STREAMS: String(streams) }, { script: bareScript });
   try {
-    await printed(proc, /ready/, 30_000);
+    await proc.printed(/ready/, 30_000);
     const cpu0 = cpuSeconds(proc.child.pid!);
     proc.child.kill('SIGUSR2');
-    const counted = Number((await printed(proc, /done (\d+)/, 120_000))[1]);
+    const counted = Number((await proc.printed(/done (\d+)/, 120_000))[1]);
     if (counted !== streams * tokenCount(answer)) throw new Error(`bare parse counted ${counted} tokens`);
     return (cpuSeconds(proc.child.pid!) - cpu0) / ((streams * tokenCount(answer)) / 1000);
   } finally {
@@ -102,16 +101,4 @@ async function bareCpu(streams: number, answer: string, pace: Pace): Promise<num
     await proc.exited;
     await openrouter.stop();
   }
-}
-
-/** Resolves when the process has printed a match (re-checked whenever it prints). */
-function printed(proc: BotProcess, re: RegExp, timeoutMs: number): Promise<RegExpExecArray> {
-  return waitUntil(() => re.exec(proc.output()), {
-    subscribe: (check) => {
-      proc.child.stdout!.on('data', check);
-      return () => proc.child.stdout!.off('data', check);
-    },
-    timeoutMs,
-    describe: () => `no ${re} from the process within ${timeoutMs} ms:\n${proc.output().slice(-2000)}`,
-  });
 }

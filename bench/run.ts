@@ -1,6 +1,7 @@
 /**
  * `npm run bench` (quick, under two minutes) or `npm run bench -- --full`: runs every figure of the
  * benchmark and writes bench/results/latest.md and bench/results/stream.svg.
+ * `npm run bench -- --startup-only` measures only the restarts and prints them, writing nothing.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -10,13 +11,14 @@ import { benchHistory } from './history.js';
 import { runImages } from './images.js';
 import { runLoad } from './load.js';
 import { floorLagMs } from './metrics.js';
-import { renderReport, type StreamingRow } from './report.js';
+import { renderReport, renderStartup, type StreamingRow } from './report.js';
+import { runStartup } from './startup.js';
 import { runStreaming, type StreamScenario } from './streaming.js';
 
 const full = process.argv.includes('--full');
 const mode = full
-  ? { name: 'full', chars: 1_900, repeats: 3, cutoffMs: 3_000, loadLevels: [1, 10, 100, 500], loadChars: 1_500, imageRuns: 5, historyIterations: 20 }
-  : { name: 'quick', chars: 1_500, repeats: 1, cutoffMs: 2_000, loadLevels: [1, 10, 100], loadChars: 1_500, imageRuns: 2, historyIterations: 5 };
+  ? { name: 'full', chars: 1_900, repeats: 3, cutoffMs: 3_000, loadLevels: [1, 10, 100, 500], loadChars: 1_500, imageRuns: 5, historyIterations: 20, restarts: 10 }
+  : { name: 'quick', chars: 1_500, repeats: 1, cutoffMs: 2_000, loadLevels: [1, 10, 100], loadChars: 1_500, imageRuns: 2, historyIterations: 5, restarts: 5 };
 
 const BUCKETS = [
   { limit: 5, windowMs: 5_000 },
@@ -28,6 +30,12 @@ const NAMES: ContenderName[] = ['bot', 'per-chunk', 'per-second'];
 
 const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 const began = performance.now();
+
+if (process.argv.includes('--startup-only')) {
+  log(`${mode.restarts} restarts with npm start`);
+  process.stdout.write(`${renderStartup(await runStartup(mode.restarts)).join('\n')}\n`);
+  process.exit(0);
+}
 
 const scenarios: (Omit<StreamScenario, 'seed'> & { label: string })[] = [];
 for (const pace of full ? [DEFAULT_PACE, FAST_PACE] : [DEFAULT_PACE]) {
@@ -69,11 +77,13 @@ log('images');
 const images = await runImages(mode.imageRuns);
 log('history');
 const history = await benchHistory({ turnCounts: [10, 100, 1_000], iterations: mode.historyIterations, redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' });
+log(`${mode.restarts} restarts with npm start`);
+const startup = await runStartup(mode.restarts);
 
 const out = fileURLToPath(new URL('./results/', import.meta.url));
 mkdirSync(out, { recursive: true });
 if (chart) writeFileSync(`${out}stream.svg`, chart);
-const report = renderReport({ mode: mode.name, cutoffMs: mode.cutoffMs, seconds: (performance.now() - began) / 1000, streaming, load, images, history, chart: chart ? 'stream.svg' : undefined });
+const report = renderReport({ mode: mode.name, cutoffMs: mode.cutoffMs, seconds: (performance.now() - began) / 1000, streaming, load, images, history, startup, chart: chart ? 'stream.svg' : undefined });
 writeFileSync(`${out}latest.md`, report);
 log(`wrote bench/results/latest.md in ${((performance.now() - began) / 1000).toFixed(0)} s`);
 process.stdout.write(report.split('\n## Load')[0]!);

@@ -1,5 +1,5 @@
 import type { ChatContentItems } from '@openrouter/sdk/models';
-import { fitForModel, sha256, toDataUrl, type ImageData } from './images.js';
+import { fitForModel, MAX_INPUT_PIXELS, sha256, toDataUrl, TooManyPixels, type ImageData } from './images.js';
 import { formatSize } from './units.js';
 import { UserError } from './user-error.js';
 
@@ -126,7 +126,13 @@ export async function readAttachment(att: IncomingAttachment, policy: Attachment
     let image: ImageData;
     try {
       image = await fitForModel({ bytes, mime: type });
-    } catch {
+    } catch (error) {
+      if (error instanceof TooManyPixels) {
+        const side = Math.floor(Math.sqrt(MAX_INPUT_PIXELS)).toLocaleString('en');
+        throw new UserError(
+          `**${att.name}** is ${error.width.toLocaleString('en')} × ${error.height.toLocaleString('en')} pixels; the limit is ${MAX_INPUT_PIXELS / 1e6} megapixels (${side} × ${side}, say). Scale it down and attach it again.`,
+        );
+      }
       throw new UserError(`**${att.name}** looks like an image but could not be decoded; it may be damaged.`);
     }
     return { kind, part: { type: 'image_url', imageUrl: { url: toDataUrl(image) } }, summary: `[image: ${att.name}]`, image, sha: sha256(bytes) };

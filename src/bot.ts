@@ -4,6 +4,7 @@ import { buttons } from '../components/index.js';
 import { splitCustomId } from '../components/component.js';
 import { commands } from '../commands/index.js';
 import { DISCORD_CDN_HOSTS } from './attachments.js';
+import { inviteUrl } from './discord/invite.js';
 import { answerMention } from './discord/mentions.js';
 import { ActionStore } from './actions/action-store.js';
 import type { Config } from './config.js';
@@ -170,6 +171,7 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
     throw err;
   }
   logger.info({ user: client.user?.tag, guilds: client.guilds.cache.size }, 'bot ready');
+  if (client.guilds.cache.size === 0) logger.info({ inviteUrl: inviteUrl(client.application!.id) }, 'in no server yet: invite the bot with this URL');
   // Autocomplete must answer within 3 s: have the model list ready before anyone types.
   void context.catalog.list();
 

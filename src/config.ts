@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { parseEnv } from 'node:util';
 import { z } from 'zod';
 import type { AccessPolicy } from './access.js';
 import { REASONING_LEVELS, type ReasoningLevel } from './settings/definitions.js';
@@ -128,8 +129,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): ConfigResult {
   };
 }
 
-/** Reads `.env` (when present) without overriding variables already set, then validates. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env, envFile = '.env'): ConfigResult {
-  if (existsSync(envFile)) process.loadEnvFile(envFile);
-  return parseConfig(env);
+/** The environment over `.env` (when present): a variable set in the environment wins. */
+export function readEnvironment(env: NodeJS.ProcessEnv = process.env, envFile = '.env'): NodeJS.ProcessEnv {
+  return { ...(existsSync(envFile) ? parseEnv(readFileSync(envFile, 'utf8')) : {}), ...env };
 }

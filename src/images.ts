@@ -28,8 +28,26 @@ export function fromDataUrl(url: string): ImageData | undefined {
   return { mime: match[1]!, bytes: Buffer.from(match[2]!, 'base64') };
 }
 
+/**
+ * Most pixels an input image may have. Decoding costs memory per pixel whatever the file's size
+ * (a PNG of a few KB can declare 30,000 × 30,000), and past this the model sees no more detail.
+ * Set explicitly: sharp's own default is 268 million.
+ */
+export const MAX_INPUT_PIXELS = 100_000_000;
+
+/** An input image with more pixels than MAX_INPUT_PIXELS, refused from its header before decoding. */
+export class TooManyPixels extends Error {
+  constructor(
+    readonly width: number,
+    readonly height: number,
+  ) {
+    super(`a ${width}×${height} image is over the ${MAX_INPUT_PIXELS}-pixel limit`);
+  }
+}
+
+/** From the header alone: no pixel is decoded, so no pixel limit applies (the caller checks one). */
 export async function dimensions(bytes: Buffer): Promise<{ width: number; height: number }> {
-  const meta = await sharp(bytes).metadata();
+  const meta = await sharp(bytes, { limitInputPixels: false }).metadata();
   return { width: meta.width ?? 0, height: meta.height ?? 0 };
 }
 
@@ -43,8 +61,9 @@ export const MODEL_INPUT_MAX_BYTES = 4 * 1024 * 1024;
  */
 export async function fitForModel(image: ImageData, maxSide = MODEL_INPUT_MAX_SIDE, maxBytes = MODEL_INPUT_MAX_BYTES): Promise<ImageData & { resized: boolean }> {
   const { width, height } = await dimensions(image.bytes);
+  if (width * height > MAX_INPUT_PIXELS) throw new TooManyPixels(width, height);
   if (Math.max(width, height) <= maxSide && image.bytes.length <= maxBytes) return { ...image, resized: false };
-  const pipeline = sharp(image.bytes).rotate().resize({ width: maxSide, height: maxSide, fit: 'inside', withoutEnlargement: true });
+  const pipeline = sharp(image.bytes, { limitInputPixels: MAX_INPUT_PIXELS }).rotate().resize({ width: maxSide, height: maxSide, fit: 'inside', withoutEnlargement: true });
   // Animated GIFs become their first frame; photos become JPEG, the rest keeps transparency as PNG.
   const meta = await sharp(image.bytes).metadata();
   const out = meta.hasAlpha ? await pipeline.png().toBuffer() : await pipeline.jpeg({ quality: 88 }).toBuffer();

@@ -1,9 +1,18 @@
 import { startBot } from './bot.js';
-import { loadConfig } from './config.js';
+import type { ConfigResult } from './config.js';
 import { guardProcess } from './crash-guards.js';
 import { createLogger } from './logger.js';
+import { configure, SetupFailed } from './setup/first-start.js';
+import { Cancelled } from './setup/hidden-input.js';
 
-const result = loadConfig();
+let result: ConfigResult;
+try {
+  result = await configure({ input: process.stdin, output: process.stdout, isTTY: Boolean(process.stdin.isTTY && process.stdout.isTTY) });
+} catch (err) {
+  if (!(err instanceof Cancelled || err instanceof SetupFailed)) throw err;
+  process.stderr.write(err instanceof Cancelled ? 'Setup cancelled.\n' : `${err.message}\n`);
+  process.exit(err instanceof Cancelled ? 130 : 1);
+}
 if (!result.ok) {
   for (const problem of result.problems) process.stderr.write(`config error: ${problem}\n`);
   process.stderr.write('See .env.example and the README for every variable.\n');

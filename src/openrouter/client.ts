@@ -9,6 +9,11 @@ export interface CallContext {
   signal: AbortSignal;
   /** Takes the body of a streamed answer (the SDK is handed an empty one; see sse.ts). */
   takeStream?: (body: ReadableStream<Uint8Array>) => void;
+  /**
+   * Told as each attempt (the first, and every retry) goes out and when it is answered or fails:
+   * the SDK's waits between retries are not silence from the model.
+   */
+  attempt?: { sent(): void; answered(): void };
 }
 
 const CALL_HEADER = 'x-bot-call';
@@ -44,7 +49,13 @@ export function createOpenRouter({ apiKey, baseUrl, retryBudgetMs, fetch: doFetc
       const id = request.headers.get(CALL_HEADER);
       const context = id === null ? undefined : calls.get(id);
       request.headers.delete(CALL_HEADER);
-      const response = await doFetch(request, context ? { signal: context.signal } : undefined);
+      context?.attempt?.sent();
+      let response: Response;
+      try {
+        response = await doFetch(request, context ? { signal: context.signal } : undefined);
+      } finally {
+        context?.attempt?.answered();
+      }
       const isStream = response.headers.get('content-type')?.includes('text/event-stream');
       if (!context?.takeStream || !isStream || !response.body) return response;
       context.takeStream(response.body);

@@ -1,8 +1,13 @@
 import { OpenRouterError } from '@openrouter/sdk/models/errors';
 import type { Interruption } from './stream.js';
 
+interface ErrorDetail {
+  message?: string;
+  metadata?: { reasons?: string[]; flagged_input?: string; provider_name?: string; limit_source?: string };
+}
+
 interface ErrorBody {
-  error?: { message?: string; metadata?: { reasons?: string[]; flagged_input?: string; provider_name?: string } };
+  error?: ErrorDetail;
 }
 
 function parseBody(body: string): ErrorBody {
@@ -19,6 +24,48 @@ function retryAfterSeconds(error: OpenRouterError): number | undefined {
   return Number.isFinite(seconds) && seconds > 0 ? Math.ceil(seconds) : undefined;
 }
 
+const CREDITS_PAGE = 'https://openrouter.ai/settings/credits';
+const KEYS_PAGE = 'https://openrouter.ai/settings/keys';
+
+/**
+ * The key's own spending cap, which OpenRouter reports as a 403 "Key limit exceeded (monthly
+ * limit)…" or as a 402 that points at the key (its metadata, or its link to the keys page).
+ */
+function isKeyCap(detail: ErrorDetail | undefined): boolean {
+  return detail?.metadata?.limit_source === 'openrouter_key_limit' || /key limit exceeded|settings\/keys/i.test(detail?.message ?? '');
+}
+
+function keyCapped(detail: ErrorDetail | undefined): string {
+  const period = /\((\w+) limit\)/i.exec(detail?.message ?? '')?.[1]?.toLowerCase();
+  return `The bot’s OpenRouter API key has reached its ${period ? `${period} ` : ''}spending limit. A server admin needs to raise or remove the key’s limit at ${KEYS_PAGE}, or put another key in \`OPENROUTER_API_KEY\`.`;
+}
+
+/** 402: out of credits, a balance (or key limit) too small for the answer's length, or too much in flight. */
+function explainPaymentRequired(error: OpenRouterError, detail: ErrorDetail | undefined): string {
+  if (detail?.metadata?.limit_source === 'openrouter_in_flight_budget') {
+    const wait = retryAfterSeconds(error);
+    return `OpenRouter is holding this request back until the bot’s answers in progress are paid for. Try again${wait ? ` in ${wait} s` : ' in a moment'}.`;
+  }
+  const afford = /requested up to ([\d,]+) tokens, but can only afford ([\d,]+)/i.exec(detail?.message ?? '');
+  const affordable = Number(afford?.[2]?.replaceAll(',', '') ?? 0);
+  if (afford && affordable > 0) {
+    const raise = isKeyCap(detail) ? `raise the API key’s limit at ${KEYS_PAGE}` : `add credits at ${CREDITS_PAGE}`;
+    return `The bot’s OpenRouter ${isKeyCap(detail) ? 'API key’s remaining limit' : 'credits'} can pay for an answer of ${affordable.toLocaleString('en')} tokens, and \`MAX_ANSWER_TOKENS\` allows ${Number(afford[1]!.replaceAll(',', '')).toLocaleString('en')}. A server admin needs to ${raise}, or set \`MAX_ANSWER_TOKENS\` below ${affordable}.`;
+  }
+  if (isKeyCap(detail)) return keyCapped(detail);
+  return `The bot’s OpenRouter account is out of credits. A server admin needs to add credits at ${CREDITS_PAGE}.`;
+}
+
+/** 403: the key's spending cap, the model's moderation (with its reasons), or another refusal (a guardrail). */
+function explainForbidden(detail: ErrorDetail | undefined, said: string): string {
+  if (isKeyCap(detail)) return keyCapped(detail);
+  const reasons = detail?.metadata?.reasons;
+  if (reasons || detail?.metadata?.flagged_input !== undefined || /flagged/i.test(detail?.message ?? '')) {
+    return `The model’s moderation blocked this request${reasons?.length ? ` (flagged: ${reasons.join(', ')})` : ''}. Rephrase it and try again.`;
+  }
+  return `OpenRouter refused this request${said}.`;
+}
+
 /** What to tell the user when a request to OpenRouter failed before any answer arrived. */
 export function explainRequestFailure(error: unknown, model: string): string {
   if (error instanceof OpenRouterError) {
@@ -30,11 +77,9 @@ export function explainRequestFailure(error: unknown, model: string): string {
       case 401:
         return 'The bot’s OpenRouter API key was rejected. A server admin needs to check `OPENROUTER_API_KEY`.';
       case 402:
-        return 'The bot’s OpenRouter account is out of credits. A server admin needs to add credits at openrouter.ai.';
-      case 403: {
-        const reasons = detail?.metadata?.reasons?.join(', ');
-        return `The model’s moderation blocked this request${reasons ? ` (flagged: ${reasons})` : ''}. Rephrase it and try again.`;
-      }
+        return explainPaymentRequired(error, detail);
+      case 403:
+        return explainForbidden(detail, said);
       case 404:
         return `The model \`${model}\` was not found on OpenRouter. Pick one from the \`model\` option’s list.`;
       case 408:

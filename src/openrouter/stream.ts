@@ -55,7 +55,10 @@ export interface StreamHandlers {
 
 export interface StreamOptions {
   signal?: AbortSignal;
-  /** Abort when the stream sends nothing (not even a keepalive reaches us) for this long. */
+  /**
+   * Abort when the stream sends nothing (not even a keepalive reaches us) for this long, or an
+   * attempt of the request goes unanswered for this long. Waits between retries don't count.
+   */
   idleTimeoutMs: number;
   now?: () => number;
 }
@@ -101,6 +104,11 @@ export async function streamChat(
     lastActivity = now();
     idle ??= setTimeout(onIdleTimer, idleTimeoutMs);
   };
+  // Between retries the SDK is waiting, not the model: that time is bounded by the retry budget.
+  const pauseIdle = () => {
+    clearTimeout(idle);
+    idle = undefined;
+  };
 
   const outcome: StreamOutcome = {
     text: '',
@@ -123,11 +131,11 @@ export async function streamChat(
     handlers.onImage?.(dataUrl);
   };
 
-  armIdle();
   try {
     let body: ReadableStream<Uint8Array> | undefined;
     try {
-      const result = await withCallContext({ signal: controller.signal, takeStream: (b) => (body = b) }, (headers) =>
+      const attempt = { sent: armIdle, answered: pauseIdle };
+      const result = await withCallContext({ signal: controller.signal, takeStream: (b) => (body = b), attempt }, (headers) =>
         client.chat.send(
           { chatRequest: { ...request, stream: true } },
           { signal: controller.signal, retryCodes: ['408', '429', '5XX'], headers },
@@ -141,6 +149,7 @@ export async function streamChat(
       throw new RequestFailed(error);
     }
 
+    armIdle();
     try {
       await readSseData(
         body,

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { FakeInteraction, FakeMessage } from '../fakes/discord.js';
 import { Gate } from '../fakes/openrouter.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
+import { pngDeclaring } from '../helpers/png.js';
 
 let h: Harness;
 afterEach(async () => {
@@ -169,13 +170,15 @@ describe('mentions and replies to images', () => {
     expect(parts.filter((p) => p.type === 'text').map((p) => p.text).join('\n')).toMatch(/an image you made earlier \(image-1\.png\)/);
   });
 
-  it('says clearly what is wrong with oversize, wrong-type and expired images, and calls no model', async () => {
+  it('says clearly what is wrong with oversize, wrong-type, too-many-pixel and expired images, and calls no model', async () => {
     h = await startHarness({ env: { MAX_ATTACHMENT_MB: '1' } });
     const photo = await solid(10, 10);
     const oversize = h.discord.postUserMessage({ channelId: h.discord.defaultChannelId, content: 'what is this', mentionsBot: true, attachments: [{ filename: 'huge.png', contentType: 'image/png', data: photo, declaredSize: 30 * 1024 * 1024 }] });
     expect((await replyTo(oversize)).content).toMatch(/⚠️ \*\*huge\.png\*\* is 30\.0 MB; the limit is 1\.0 MB/);
     const wrongType = h.discord.postUserMessage({ channelId: h.discord.defaultChannelId, content: 'and this', mentionsBot: true, attachments: [{ filename: 'clip.mp4', contentType: 'video/mp4', data: Buffer.from('not really a video') }] });
     expect((await replyTo(wrongType)).content).toMatch(/⚠️ I can’t read \*\*clip\.mp4\*\*/);
+    const bomb = h.discord.postUserMessage({ channelId: h.discord.defaultChannelId, content: 'and this one', mentionsBot: true, attachments: [{ filename: 'bomb.png', contentType: 'image/png', data: await pngDeclaring(30_000, 30_000) }] });
+    expect((await replyTo(bomb)).content).toMatch(/⚠️ \*\*bomb\.png\*\* is 30,000 × 30,000 pixels; the limit is 100 megapixels/);
     const shared = h.discord.postUserMessage({ channelId: h.discord.defaultChannelId, content: 'old photo', attachments: [{ filename: 'old.png', contentType: 'image/png', data: photo }] });
     h.discord.expireAttachment(shared.attachments[0]!.id);
     const expired = h.discord.postUserMessage({ channelId: h.discord.defaultChannelId, content: 'what was this?', mentionsBot: true, referenceMessageId: shared.id });

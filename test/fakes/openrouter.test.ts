@@ -404,6 +404,15 @@ describe('error responses map to the SDK error classes', () => {
     expect(fake.chatRecords()[0]!.headers.authorization).toBeUndefined();
   });
 
+  it('GET /key answers the calling key in the shape the SDK validates, and 401 for a wrong one', async () => {
+    fake.keyInfo = { limit: 10, limit_remaining: 2.5, limit_reset: 'monthly' };
+    const { data } = await client.apiKeys.getCurrentKeyMetadata();
+    expect(data).toMatchObject({ label: 'sk-or-v1-tes...est', limit: 10, limitRemaining: 2.5, limitReset: 'monthly', isFreeTier: false });
+    fake.apiKey = 'the-right-key';
+    const err = await rejectionOf(client.apiKeys.getCurrentKeyMetadata());
+    expect(err).toBeInstanceOf(errors.UnauthorizedResponseError);
+  });
+
   it('a wrong key is rejected when the fake is given one', async () => {
     fake.apiKey = 'the-right-key';
     const err = await rejectionOf(openStream());

@@ -7,6 +7,8 @@
  * - `GET /api/v1/models`: the model list in the full shape `@openrouter/sdk` validates, filtered
  *   by `output_modalities` (default `text`, comma list = any of, `all`), `input_modalities`,
  *   `supported_parameters`, paged by `offset` / `limit`.
+ * - `GET /api/v1/key`: the calling key's limits and usage, in the shape the SDK validates
+ *   (`keyInfo` overrides fields, e.g. a spending `limit` and `limit_remaining`).
  * - Errors: `{ error: { code, message, metadata? }, user_id }` with the HTTP status = code.
  *
  * Every request is recorded (`requests`), with what was written back (`requests[i].response`).
@@ -225,10 +227,58 @@ export function errorTypeFor(code: number | string): string {
   }
 }
 
+/** The token limit OpenRouter checks the balance against: the request's, else the model's own. */
+function requestedMaxTokens(body: any): number {
+  return Number(body?.max_completion_tokens ?? body?.max_tokens ?? 16_384);
+}
+
 /** Ready-made error replies shaped like OpenRouter's. */
 export const replies = {
   noCredits(message = DEFAULT_ERROR_MESSAGES[402]!): Reply {
-    return { status: 402, error: { message } };
+    return {
+      status: 402,
+      error: {
+        message,
+        metadata: { limit_source: 'openrouter_credits', remedy_hint: 'Add credits at https://openrouter.ai/settings/credits, or lower max_tokens / prompt size to fit your remaining balance.' },
+      },
+    };
+  },
+  /**
+   * A balance (or, with `limitedBy: 'key'`, a key's remaining limit) that pays for fewer completion
+   * tokens than the request allows: OpenRouter refuses it before any provider sees it.
+   */
+  cannotAfford(affordable: number, limitedBy: 'credits' | 'key' = 'credits'): ReplySource {
+    const remedy = limitedBy === 'key' ? 'https://openrouter.ai/settings/keys and create a key with a higher monthly limit' : 'https://openrouter.ai/settings/credits and add more credits';
+    return (body) => ({
+      status: 402,
+      error: {
+        message: `This request requires more credits, or fewer max_tokens. You requested up to ${requestedMaxTokens(body)} tokens, but can only afford ${affordable}. To increase, visit ${remedy}`,
+        metadata: { provider_name: null },
+      },
+    });
+  },
+  /** The key's own spending cap is used up (`total`, or the `daily` / `weekly` / `monthly` one). */
+  keyLimit(period: 'total' | 'daily' | 'weekly' | 'monthly' = 'total'): Reply {
+    return { status: 403, error: { message: `Key limit exceeded (${period} limit). Manage it using https://openrouter.ai/settings/keys` } };
+  },
+  /** Too many paid requests in flight for the balance: transient, with Retry-After. */
+  inFlightBudget(retryAfterSeconds = 5): Reply {
+    return {
+      status: 402,
+      headers: { 'Retry-After': String(retryAfterSeconds) },
+      error: {
+        message: 'This request would exceed your available credits given your current in-flight requests. Retry after in-flight requests settle, or add credits.',
+        metadata: {
+          reason: 'in_flight_budget_exhausted',
+          limit_source: 'openrouter_in_flight_budget',
+          remedy_hint: 'Retry after your in-flight requests settle (see the Retry-After header). Adding credits at https://openrouter.ai/settings/credits raises your in-flight budget, up to a capped ceiling.',
+        },
+      },
+    };
+  },
+  /** A guardrail configured on the key blocked the request before any provider saw it. */
+  guardrail(): Reply {
+    return { status: 403, error: { message: 'Request blocked: prompt injection patterns detected', metadata: { patterns: ['ignore all previous instructions'] } } };
   },
   moderation(reasons: string[] = ['harassment'], flaggedInput = 'flagged text'): Reply {
     return {
@@ -421,6 +471,8 @@ export class FakeOpenRouter {
   apiKey: string | undefined;
   /** When set, `GET /models` answers this status (the model list is unreachable). */
   modelsStatus: number | undefined;
+  /** Merged over what `GET /key` answers for the calling key. */
+  keyInfo: Record<string, unknown> = {};
 
   private server: http.Server;
   private port = 0;
@@ -576,6 +628,9 @@ export class FakeOpenRouter {
     if (record.method === 'POST' && url.pathname === `${API}/chat/completions`) {
       return this.handleChat(body, bodyIsJson, headers, out);
     }
+    if (record.method === 'GET' && url.pathname === `${API}/key`) {
+      return this.handleKey(headers, out);
+    }
     out.json(404, { error: { code: 404, message: 'Not Found' } });
   }
 
@@ -604,6 +659,50 @@ export class FakeOpenRouter {
     out.json(200, { data: page.map(expandModel), links: { next }, total_count: matched.length });
   }
 
+  /** The caller's key, or undefined after answering 401 as OpenRouter does. */
+  private authenticate(headers: Record<string, string>, out: ResponseWriter): string | undefined {
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(headers.authorization ?? '');
+    const refusal = !m ? 'No auth credentials found' : this.apiKey !== undefined && m[1] !== this.apiKey ? 'User not found.' : undefined;
+    if (refusal) {
+      out.json(401, { error: { message: refusal, code: 401 } });
+      return undefined;
+    }
+    return m![1]!;
+  }
+
+  private handleKey(headers: Record<string, string>, out: ResponseWriter): void {
+    const key = this.authenticate(headers, out);
+    if (key === undefined) return;
+    out.json(200, {
+      data: {
+        label: `${key.slice(0, 12)}...${key.slice(-3)}`,
+        limit: null,
+        limit_reset: null,
+        limit_remaining: null,
+        include_byok_in_limit: false,
+        usage: 0,
+        usage_daily: 0,
+        usage_weekly: 0,
+        usage_monthly: 0,
+        byok_usage: 0,
+        byok_usage_daily: 0,
+        byok_usage_weekly: 0,
+        byok_usage_monthly: 0,
+        is_free_tier: false,
+        is_provisioning_key: false,
+        is_management_key: false,
+        allowed_data_regions: ['global'],
+        creator_user_id: 'user_fake',
+        organization_id: null,
+        workspace_id: null,
+        expires_at: null,
+        free_model_daily_requests: { used: 0, limit: 1000, remaining: 1000 },
+        rate_limit: { requests: -1, interval: '10s', note: 'This field is deprecated and safe to ignore.' },
+        ...this.keyInfo,
+      },
+    });
+  }
+
   private async handleChat(
     body: any,
     bodyIsJson: boolean,
@@ -611,11 +710,7 @@ export class FakeOpenRouter {
     out: ResponseWriter,
   ): Promise<void> {
     // --- authentication, as OpenRouter checks it first
-    const m = /^Bearer\s+(\S+)\s*$/i.exec(headers.authorization ?? '');
-    if (!m) return out.json(401, { error: { message: 'No auth credentials found', code: 401 } });
-    if (this.apiKey !== undefined && m[1] !== this.apiKey) {
-      return out.json(401, { error: { message: 'User not found.', code: 401 } });
-    }
+    if (this.authenticate(headers, out) === undefined) return;
     // --- cheap request validation
     const bad = (message: string): void =>
       out.json(400, { error: { message, code: 400 }, user_id: 'user_fake' });

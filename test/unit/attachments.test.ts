@@ -2,6 +2,7 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { classify, readAttachment, sniffImage, type AttachmentPolicy } from '../../src/attachments.js';
 import { UserError } from '../../src/user-error.js';
+import { pngDeclaring } from '../helpers/png.js';
 
 const PNG = await sharp({ create: { width: 3, height: 2, channels: 3, background: 'red' } }).png().toBuffer();
 const JPEG = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 0x10]);
@@ -62,6 +63,15 @@ describe('readAttachment', () => {
     expect(await sharp(read.image!.bytes).metadata()).toMatchObject({ width: 2048, height: 683 });
     const damaged = Buffer.concat([PNG.subarray(0, 20), Buffer.alloc(50)]);
     await expect(readAttachment(att('broken.png', 'image/png'), policy(damaged).policy)).rejects.toThrow(/could not be decoded/);
+  });
+
+  it('refuses an image with too many pixels from its header, saying its size and the limit', async () => {
+    const bomb = await pngDeclaring(30_000, 30_000);
+    const refused = readAttachment(att('bomb.png', 'image/png', bomb.length), policy(bomb).policy);
+    await expect(refused).rejects.toThrow(UserError);
+    await expect(refused).rejects.toThrow(/^\*\*bomb\.png\*\* is 30,000 × 30,000 pixels; the limit is 100 megapixels \(10,000 × 10,000, say\)\. Scale it down/);
+    // Just under the limit in pixels is not refused for its size (this one is merely damaged).
+    await expect(readAttachment(att('tall.png', 'image/png'), policy(await pngDeclaring(10_000, 10_000)).policy)).rejects.toThrow(/could not be decoded/);
   });
 
   it('sends text files as text and PDFs as file parts', async () => {

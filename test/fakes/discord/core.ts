@@ -33,6 +33,7 @@ export class Core {
       heartbeatIntervalMs: opts.heartbeatIntervalMs ?? 41250,
       maxRequestBytes: opts.maxRequestBytes ?? 25 * 1024 * 1024,
       privilegedIntents: opts.privilegedIntents ?? PRIVILEGED_INTENTS,
+      botInGuild: opts.botInGuild ?? true,
     };
     this.origin = `http://127.0.0.1:${port}`;
     this.apiUrl = `${this.origin}/api`;

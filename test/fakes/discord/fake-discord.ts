@@ -98,7 +98,7 @@ export class FakeDiscord {
     new Callbacks(core, registry, this.messageStore, this.cdn).install(router);
     new Webhooks(core, guild.applicationId, registry, this.messageStore, this.cdn).install(router);
     this.commandSet.install(router);
-    this.rest = new RestServer(core, this.cdn, router, this.faults);
+    this.rest = new RestServer(core, this.cdn, router, this.faults, () => guild.token);
 
     ({ origin: this.origin, apiUrl: this.apiUrl, gatewayUrl: this.gatewayUrl, resumeGatewayUrl: this.resumeGatewayUrl, requests: this.requests } = core);
     ({ applicationId: this.applicationId, botUser: this.botUser, guildId: this.guildId, defaultChannelId: this.defaultChannelId, user: this.user, token: this.token } = guild);

@@ -273,6 +273,7 @@ export class Gateway implements Dispatcher {
   }
 
   private sessionOwns(s: Session, guildId: string | undefined): boolean {
+    if (guildId !== undefined && !this.core.opts.botInGuild) return false;
     if (guildId === undefined) return s.shard[0] === 0;
     return Number((BigInt(guildId) >> 22n) % BigInt(s.shard[1])) === s.shard[0];
   }

@@ -37,6 +37,8 @@ export class RestServer {
     private readonly cdn: Cdn,
     private readonly router: Router,
     private readonly faults: Faults,
+    /** The one token this Discord accepts for bot routes. */
+    private readonly botToken: () => string,
   ) {}
 
   async onHttp(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
@@ -160,7 +162,7 @@ export class RestServer {
 
     const bucket = route.bucket?.(params) ?? { limit: this.core.opts.defaultBucket, key: `${bucketHash(method, route.template)}:${majorParameter(path)}` };
     const hash = bucketHash(method, route.template);
-    if (route.auth && !/^Bot \S+/.test(rec.headers.authorization ?? '')) {
+    if (route.auth && rec.headers.authorization !== `Bot ${this.botToken()}`) {
       answer({ status: 401, body: errBody('401: Unauthorized', 0) });
       return;
     }

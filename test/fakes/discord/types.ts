@@ -31,6 +31,8 @@ export interface FakeDiscordOptions {
    * gateway with 4014 "Disallowed intent(s)". Default: all three.
    */
   privilegedIntents?: number;
+  /** Whether the bot is in the guild. false: READY lists no guild, as before anyone invites it. Default true. */
+  botInGuild?: boolean;
 }
 
 
