@@ -1,0 +1,224 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { FakeInteraction, FakeMessage } from '../fakes/discord.js';
+import { Gate, text } from '../fakes/openrouter.js';
+import { askOptions, startHarness, type Harness } from '../helpers/harness.js';
+import { hasFooter } from '../helpers/replies.js';
+
+let h: Harness;
+afterEach(async () => {
+  await h.close();
+});
+
+const stranger = { id: '123456789012345011', username: 'stranger' };
+const moderator = { id: '123456789012345012', username: 'mod' };
+const MANAGE_MESSAGES = String(1n << 13n);
+
+type Button = { label: string; custom_id: string };
+const buttons = (m: FakeMessage) => (m.components as { components: Button[] }[]).flatMap((r) => r.components);
+const labels = (m: FakeMessage) => buttons(m).map((b) => b.label);
+const button = (m: FakeMessage, label: string) => {
+  const found = buttons(m).find((b) => b.label === label);
+  if (!found) throw new Error(`no ${label} button on ${m.id}: ${labels(m).join(', ')}`);
+  return found.custom_id;
+};
+const said = (body: { messages: { role: string; content: unknown }[] }) =>
+  body.messages.filter((m) => m.role !== 'system').map((m) => `${m.role}: ${typeof m.content === 'string' ? m.content : JSON.stringify(m.content)}`);
+const stored = async () => (await h.bot.context.history.load(h.discord.defaultChannelId)).map((t) => `${t.role}: ${t.content}`);
+
+/** Asks, and resolves with the finished answer's first message (the one with the buttons). */
+async function ask(prompt: string, answer: string, reply: Record<string, unknown> = {}): Promise<FakeMessage> {
+  h.openrouter.reply({ steps: text(answer), ...reply });
+  const interaction = await h.discord.slash({ channelId: h.discord.defaultChannelId, name: 'ask', options: askOptions(prompt) });
+  await h.discord.waitFor(() => hasFooter(interaction.all().at(-1)?.content), { what: `answer to ${prompt}` });
+  await h.bot.idle();
+  return interaction.original()!;
+}
+
+/** Presses a button and resolves with the interaction once the bot has handled it. */
+async function press(message: FakeMessage, label: string, opts: { user?: { id: string; username: string }; memberPermissions?: string; stale?: boolean } = {}): Promise<FakeInteraction> {
+  const pressed = await h.discord.component({ messageId: message.id, customId: button(message, label), ...opts });
+  await h.discord.waitFor(() => pressed.acknowledgedWith(), { what: `${label} acknowledged` });
+  await h.bot.idle();
+  return pressed;
+}
+
+/** The new answer a Regenerate or Continue press made, finished. */
+const newAnswer = (pressed: FakeInteraction) => h.discord.waitFor(() => (hasFooter(pressed.all().at(-1)?.content) ? pressed.original() : undefined), { what: 'new answer' });
+
+describe('Regenerate', () => {
+  it('answers the same question again with the same settings, in the conversation it was asked in, replacing the stored answer', async () => {
+    h = await startHarness();
+    await ask('first question', 'First answer.');
+    const old = await ask('second question', 'Old second answer.');
+    expect(labels(old)).toEqual(['Regenerate', 'Delete']);
+    await ask('third question', 'Third answer.');
+
+    h.openrouter.reply({ steps: text('New second answer.') });
+    const pressed = await press(old, 'Regenerate');
+    expect(pressed.acknowledgedWith()).toBe(5);
+    const fresh = await newAnswer(pressed);
+    expect(fresh.content).toMatch(/^New second answer\.\n-# /);
+    expect(labels(fresh)).toEqual(['Regenerate', 'Delete']);
+    // Asked in the conversation as it was then: the third exchange came later, the old answer is not shown.
+    expect(said(h.openrouter.chatRequests().at(-1))).toEqual([
+      expect.stringMatching(/^user: tester: first question$/),
+      'assistant: First answer.',
+      expect.stringMatching(/^user: tester: second question$/),
+    ]);
+    expect(await stored()).toEqual(['user: first question', 'assistant: First answer.', 'user: second question', 'assistant: New second answer.', 'user: third question', 'assistant: Third answer.']);
+    // The old message keeps its words, loses its buttons, and points to the new answer.
+    const retired = h.discord.message(old.id)!;
+    expect(retired.components).toEqual([]);
+    expect(retired.content).toMatch(new RegExp(`^Old second answer\\.\\n-# .*\\n-# 🔄 Regenerated: \\[the new answer\\]\\(https://discord\\.com/channels/${h.discord.guildId}/${h.discord.defaultChannelId}/${fresh.id}\\)$`));
+    expect(retired.allowed_mentions).toEqual({ parse: [] });
+  });
+
+  it('runs once for two quick presses, and says so to the second', async () => {
+    h = await startHarness();
+    const old = await ask('q', 'Old.');
+    const regenerate = button(old, 'Regenerate');
+    const gate = new Gate('regenerated answer');
+    h.openrouter.reply({ steps: [{ gate }, ...text('New.')] });
+    const first = await h.discord.component({ messageId: old.id, customId: regenerate });
+    await gate.reached;
+    // Not `press()`: the bot stays busy with the first press until the gate opens.
+    const second = await h.discord.component({ messageId: old.id, customId: regenerate });
+    expect(await h.discord.waitFor(() => second.original()?.content || undefined, { what: 'second press answered' })).toBe('Already on it: this button is running.');
+    expect(second.original()!.flags & 64).toBe(64);
+    gate.open();
+    await newAnswer(first);
+    await h.bot.idle();
+    expect(h.openrouter.chatRequests()).toHaveLength(2);
+    // The old message has no buttons now; a client that still showed them gets told.
+    const late = await h.discord.component({ messageId: old.id, customId: regenerate, stale: true });
+    expect(await h.discord.waitFor(() => late.original()?.content || undefined, { what: 'late press answered' })).toMatch(/already regenerated/);
+    expect(h.openrouter.chatRequests()).toHaveLength(2);
+  });
+
+  it('goes through the asker’s limits like a new request', async () => {
+    h = await startHarness({ env: { USER_RATE_LIMIT: '1', USER_RATE_WINDOW_S: '3600' } });
+    const old = await ask('q', 'Old.');
+    const pressed = await press(old, 'Regenerate');
+    expect(await h.discord.waitFor(() => pressed.original()?.content || undefined, { what: 'refusal' })).toMatch(/^⏳ You’ve asked a lot/);
+    expect(h.openrouter.chatRequests()).toHaveLength(1);
+    // Refused, not used: the buttons are still there for later.
+    expect(labels(h.discord.message(old.id)!)).toEqual(['Regenerate', 'Delete']);
+  });
+});
+
+describe('Continue', () => {
+  it('appears only when the length limit cut the answer off, and continues it in a new message, the history holding the whole', async () => {
+    h = await startHarness();
+    const whole = await ask('short one', 'Complete.');
+    expect(labels(whole)).not.toContain('Continue');
+    const cut = await ask('tell a long story', 'Once upon a time there was', { finishReason: 'length' });
+    expect(labels(cut)).toEqual(['Regenerate', 'Continue', 'Delete']);
+
+    h.openrouter.reply({ steps: text(' a bot that finished its stories.') });
+    const pressed = await press(cut, 'Continue');
+    const more = await newAnswer(pressed);
+    expect(more.content).toMatch(/^ a bot that finished its stories\.\n-# /);
+    expect(labels(more)).toEqual(['Regenerate', 'Delete']);
+    const request = said(h.openrouter.chatRequests().at(-1));
+    expect(request.slice(-3)).toEqual([expect.stringMatching(/^user: tester: tell a long story$/), 'assistant: Once upon a time there was', expect.stringMatching(/^user: Continue your previous answer exactly where it stopped/)]);
+    expect((await stored()).slice(-2)).toEqual(['user: tell a long story', 'assistant: Once upon a time there was a bot that finished its stories.']);
+    expect(h.discord.message(cut.id)!.components).toEqual([]);
+    expect(h.discord.message(cut.id)!.content).toMatch(/\n-# ⏩ Continued in \[the next message\]/);
+
+    // Delete under the continuation removes both parts and the exchange.
+    await press(more, 'Delete');
+    expect(h.discord.message(cut.id)!.deleted).toBe(true);
+    expect(h.discord.message(more.id)!.deleted).toBe(true);
+    expect(await stored()).toEqual(['user: short one', 'assistant: Complete.']);
+  });
+});
+
+describe('Delete', () => {
+  it('removes every message of the answer and the exchange from the conversation', async () => {
+    h = await startHarness();
+    await ask('keep me', 'Kept.');
+    h.openrouter.reply({ steps: text('Word '.repeat(600), { chunkSize: 200 }) });
+    const interaction = await h.discord.slash({ channelId: h.discord.defaultChannelId, name: 'ask', options: askOptions('a long one') });
+    await h.discord.waitFor(() => hasFooter(interaction.all().at(-1)?.content), { what: 'long answer' });
+    await h.bot.idle();
+    const parts = interaction.all();
+    expect(parts.length).toBeGreaterThan(1);
+    expect(labels(parts[0]!)).toEqual(['Regenerate', 'Delete']);
+
+    const pressed = await press(parts[0]!, 'Delete');
+    expect(pressed.acknowledgedWith()).toBe(6);
+    for (const part of parts) expect(h.discord.message(part.id)!.deleted).toBe(true);
+    expect(await stored()).toEqual(['user: keep me', 'assistant: Kept.']);
+    // The next question doesn't see the deleted exchange.
+    await ask('and now?', 'ok');
+    expect(said(h.openrouter.chatRequests().at(-1)).join('\n')).not.toContain('Word');
+  });
+
+  it('removes the regenerated versions too', async () => {
+    h = await startHarness();
+    const old = await ask('q', 'Version one.');
+    h.openrouter.reply({ steps: text('Version two.') });
+    const fresh = await newAnswer(await press(old, 'Regenerate'));
+    await press(fresh, 'Delete');
+    expect(h.discord.message(old.id)!.deleted).toBe(true);
+    expect(h.discord.message(fresh.id)!.deleted).toBe(true);
+    expect(await stored()).toEqual([]);
+  });
+});
+
+describe('the rules of every answer button', () => {
+  it('refuses a stranger privately; a moderator may act on anyone’s answer', async () => {
+    h = await startHarness();
+    const answer = await ask('mine', 'An answer.');
+    const refused = await press(answer, 'Delete', { user: stranger, memberPermissions: '0' });
+    expect(refused.original()!.content).toBe('Only the person who asked (or someone with Manage Messages) can use this button.');
+    expect(refused.original()!.flags & 64).toBe(64);
+    expect(h.discord.message(answer.id)!.deleted).toBe(false);
+    await press(answer, 'Delete', { user: moderator, memberPermissions: MANAGE_MESSAGES });
+    expect(h.discord.message(answer.id)!.deleted).toBe(true);
+  });
+
+  it('keeps working after a restart', async () => {
+    h = await startHarness();
+    const old = await ask('before the restart', 'Before.');
+    await h.restart();
+    h.openrouter.reply({ steps: text('After.') });
+    const fresh = await newAnswer(await press(old, 'Regenerate'));
+    expect(fresh.content).toMatch(/^After\./);
+    expect(await stored()).toEqual(['user: before the restart', 'assistant: After.']);
+  });
+
+  it('says there is nothing to redo after /reset, and that the buttons expired after BUTTON_TTL_HOURS', async () => {
+    h = await startHarness();
+    const answer = await ask('q', 'A.');
+    const reset = await h.discord.slash({ channelId: h.discord.defaultChannelId, name: 'reset' });
+    await h.discord.waitFor(() => reset.original()?.content.includes('forgotten'), { what: 'reset' });
+    const afterReset = await press(answer, 'Regenerate');
+    expect(afterReset.original()!.content).toMatch(/^There’s nothing to redo/);
+    expect(afterReset.original()!.flags & 64).toBe(64);
+
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 24 * 3_600_000 + 1_000 });
+    try {
+      const late = await press(answer, 'Delete');
+      expect(late.original()!.content).toBe('These buttons have expired: they work for 24 h after the answer.');
+      expect(h.discord.message(answer.id)!.deleted).toBe(false);
+    } finally {
+      vi.useRealTimers();
+    }
+    expect(h.openrouter.chatRequests()).toHaveLength(1);
+  });
+
+  it('are under answers to mentions too, and work there', async () => {
+    h = await startHarness();
+    h.openrouter.reply({ steps: text('Mention answer.') });
+    const question = h.discord.postUserMessage({ channelId: h.discord.defaultChannelId, content: 'hello bot', mentionsBot: true });
+    const answer = await h.discord.waitFor(() => h.discord.messages(h.discord.defaultChannelId).find((m) => m.message_reference?.message_id === question.id && hasFooter(m.content)), { what: 'mention answer' });
+    await h.bot.idle();
+    expect(labels(answer)).toEqual(['Regenerate', 'Delete']);
+    h.openrouter.reply({ steps: text('Regenerated mention answer.') });
+    const fresh = await newAnswer(await press(answer, 'Regenerate'));
+    expect(fresh.content).toMatch(/^Regenerated mention answer\./);
+    expect(await stored()).toEqual(['user: hello bot', 'assistant: Regenerated mention answer.']);
+    expect(buttons(fresh).every((b) => b.custom_id.length <= 100)).toBe(true);
+  });
+});
