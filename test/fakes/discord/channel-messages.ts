@@ -5,6 +5,7 @@ import { isObj } from './json.js';
 import { MessageFlag, validateMessageBody } from './message-validation.js';
 import type { MessageStore } from './messages.js';
 import { requirePerms, type PermissionName } from './permissions.js';
+import { bucketHash } from './rate-limits.js';
 import { errBody, FormErrors, unknownChannel, unknownMessage, type Reply } from './replies.js';
 import { bodyOf, editBucket, id, type Ctx, type Router } from './router.js';
 import { TEXT_CHANNEL_TYPES, THREAD_TYPES, type GuildState } from './state.js';
@@ -12,6 +13,11 @@ import type { FakeMessage } from './types.js';
 
 const CHANNEL = `/channels/${id('channel')}/messages`;
 const MESSAGE = `${CHANNEL}/${id('message')}`;
+/**
+ * Discord answers sending and editing with the same X-RateLimit-Bucket, yet counts them apart
+ * (discord/discord-api-docs#1442, #8073): one counter per channel for sends, one for edits.
+ */
+const MESSAGES_HASH = bucketHash('POST', '/channels/:id/messages');
 
 export class ChannelMessages {
   constructor(
@@ -29,7 +35,7 @@ export class ChannelMessages {
       if ('reply' in r) return r.reply;
       return r.msg.flags & MessageFlag.Ephemeral ? unknownMessage() : { status: 200, body: this.messages.json(r.msg) };
     });
-    router.add('POST', CHANNEL, '/channels/:id/messages', true, (ctx) => this.create(ctx), editBucket(limit, 'POST', '/channels/:id/messages', (p) => p.channel!));
+    router.add('POST', CHANNEL, '/channels/:id/messages', true, (ctx) => this.create(ctx), editBucket(limit, 'send', MESSAGES_HASH, (p) => p.channel!));
     router.add(
       'PATCH',
       MESSAGE,
@@ -41,7 +47,7 @@ export class ChannelMessages {
         if (r.msg.author.id !== this.guild.botUser.id) return { status: 403, body: errBody('Cannot edit a message authored by another user', 50005) };
         return this.messages.edit(ctx, r.msg);
       },
-      editBucket(limit, 'PATCH', '/channels/:id/messages/:id', (p) => p.message!),
+      editBucket(limit, 'edit', MESSAGES_HASH, (p) => p.channel!),
     );
     router.add('DELETE', MESSAGE, '/channels/:id/messages/:id', true, ({ params, after }) => {
       const r = this.find(params);

@@ -28,6 +28,7 @@ export class Core {
       editBucket: opts.editBucket ?? { limit: 5, windowMs: 5000 },
       attachmentSizeLimit: opts.attachmentSizeLimit ?? 10 * 1024 * 1024,
       defaultBucket: opts.defaultBucket ?? { limit: 50, windowMs: 1000 },
+      globalLimit: opts.globalLimit ?? { limit: 50, windowMs: 1000 },
       callbackWindowMs: opts.callbackWindowMs ?? 3000,
       tokenLifetimeMs: opts.tokenLifetimeMs ?? 15 * 60 * 1000,
       heartbeatIntervalMs: opts.heartbeatIntervalMs ?? 41250,

@@ -8,9 +8,9 @@ import { performance } from 'node:perf_hooks';
 import type { Cdn } from './cdn.js';
 import type { Core } from './core.js';
 import type { Faults, StoredRule } from './faults.js';
-import { bucketHash, majorParameter, RateLimits } from './rate-limits.js';
+import { bucketHash, majorParameter, RateLimits, type Bucket } from './rate-limits.js';
 import { errBody, type Reply } from './replies.js';
-import type { Ctx, Router } from './router.js';
+import type { Ctx, Route, Router } from './router.js';
 import type { RecordedFile, RecordedRequest } from './types.js';
 
 const API_PREFIX = /^\/api\/v(\d+)(\/.*)?$/;
@@ -141,8 +141,10 @@ export class RestServer {
       await new Promise<void>((r) => this.core.later(rule.delayMs!, r));
       if (this.core.stopped) return false;
     }
-    const hash = bucketHash(rec.method, this.router.templateOf(rec.method, rec.path) ?? rec.path);
-    const reply = this.faults.answerOf(rule, { hash, limit: this.core.opts.defaultBucket.limit });
+    const { route, params } = this.router.match(rec.method, rec.path);
+    const bucket = route ? this.bucketOf(rec.method, rec.path, route, params) : undefined;
+    const hash = bucket?.hash ?? bucketHash(rec.method, route?.template ?? rec.path);
+    const reply = this.faults.answerOf(rule, { hash, limit: (bucket?.limit ?? this.core.opts.defaultBucket).limit });
     if (!reply) return true;
     answer(reply, true);
     return false;
@@ -160,10 +162,17 @@ export class RestServer {
       return;
     }
 
-    const bucket = route.bucket?.(params) ?? { limit: this.core.opts.defaultBucket, key: `${bucketHash(method, route.template)}:${majorParameter(path)}` };
-    const hash = bucketHash(method, route.template);
+    const bucket = this.bucketOf(method, path, route, params);
+    const hash = bucket.hash ?? bucketHash(method, route.template);
     if (route.auth && rec.headers.authorization !== `Bot ${this.botToken()}`) {
       answer({ status: 401, body: errBody('401: Unauthorized', 0) });
+      return;
+    }
+    // The routes here that take no bot token are the interaction endpoints (the callback and the
+    // interaction webhooks), which Discord exempts from the global limit.
+    const globally = route.auth ? this.limits.consumeGlobal(this.core.opts.globalLimit, this.botToken(), at) : undefined;
+    if (globally) {
+      answer(this.limits.globallyLimited(globally));
       return;
     }
     const limited = this.limits.consume(bucket, at);
@@ -191,6 +200,11 @@ export class RestServer {
     answer(this.limits.withBucket(reply, bucket, hash, at));
     this.core.flush();
     for (const fn of afters) setImmediate(() => fn());
+  }
+
+  /** The route's own bucket, or the default one per route and major parameter. */
+  private bucketOf(method: string, path: string, route: Route, params: Record<string, string>): Bucket {
+    return route.bucket?.(params) ?? { limit: this.core.opts.defaultBucket, key: `${bucketHash(method, route.template)}:${majorParameter(path)}` };
   }
 
   private answer(res: http.ServerResponse, rec: RecordedRequest, reply: Reply, injected: boolean): void {

@@ -7,8 +7,11 @@ import { performance } from 'node:perf_hooks';
 import type { Reply } from './replies.js';
 
 export type Limit = { limit: number; windowMs: number };
-/** A bucket's configuration and the key its counter lives under. */
-export type Bucket = { limit: Limit; key: string };
+/**
+ * A bucket's configuration, the key its counter lives under and, when it is not the route's own,
+ * the hash its answers name (Discord names some routes with separate counters alike).
+ */
+export type Bucket = { limit: Limit; key: string; hash?: string };
 
 export function bucketHash(method: string, template: string): string {
   return createHash('sha1').update(`${method} ${template}`).digest('hex').slice(0, 32);
@@ -53,6 +56,24 @@ export class RateLimits {
         'X-RateLimit-Reset-After': (resetAfterMs / 1000).toFixed(3),
         ...reply.headers,
       },
+    };
+  }
+
+  /**
+   * Counts a request against the bot's global limit; returns ms until its window ends when the
+   * window is full. Discord counts every route but the interaction endpoints.
+   */
+  consumeGlobal(limit: Limit, token: string, now: number): number | undefined {
+    return this.consume({ limit, key: `global:${token}` }, now);
+  }
+
+  /** Discord's answer past the global limit: no bucket headers, `global` in the body and the headers. */
+  globallyLimited(msLeft: number): Reply {
+    const sec = msLeft / 1000;
+    return {
+      status: 429,
+      headers: { 'Retry-After': String(Math.ceil(sec)), 'X-RateLimit-Global': 'true', 'X-RateLimit-Scope': 'global' },
+      body: rateLimitBody(sec, true),
     };
   }
 

@@ -1,6 +1,6 @@
 /** The REST route table: a route's pattern, bucket, auth rule and handler. */
 import { isObj, type Json } from './json.js';
-import { bucketHash, type Bucket, type Limit } from './rate-limits.js';
+import type { Bucket, Limit } from './rate-limits.js';
 import type { Reply } from './replies.js';
 import type { RecordedFile, RecordedRequest } from './types.js';
 
@@ -34,9 +34,12 @@ export const id = (name: string): string => `(?<${name}>\\d{17,19})`;
 /** The body as an object (Discord ignores a body that is not one). */
 export const bodyOf = (ctx: { body: unknown }): Json => (isObj(ctx.body) ? ctx.body : {});
 
-/** A bucket under the edit limits (read at request time: a test can change them), keyed per `key`. */
-export function editBucket(limit: () => Limit, method: string, template: string, key: (p: Record<string, string>) => string): BucketFor {
-  return (p) => ({ limit: limit(), key: `${bucketHash(method, template)}:${key(p)}` });
+/**
+ * A bucket under the edit limits (read at request time: a test can change them), counted per
+ * `counter` and the top-level resource `key` returns, and named `hash` in its answers.
+ */
+export function editBucket(limit: () => Limit, counter: string, hash: string, key: (p: Record<string, string>) => string): BucketFor {
+  return (p) => ({ limit: limit(), key: `${counter}:${key(p)}`, hash });
 }
 
 export class Router {
@@ -57,10 +60,5 @@ export class Router {
       return { route: r, params: { ...(m.groups ?? {}) }, pathKnown };
     }
     return { params: {}, pathKnown };
-  }
-
-  /** The template of the route a request would take (for the bucket an injected 429 names). */
-  templateOf(method: string, path: string): string | undefined {
-    return this.routes.find((r) => r.method === method && r.re.test(path))?.template;
   }
 }

@@ -8,8 +8,9 @@ export type { Overwrite, PermissionName } from './permissions.js';
 
 export interface FakeDiscordOptions {
   /**
-   * Rate-limit bucket applied to message edits (PATCH of a message) and message creation, keyed per
-   * message for edits (per route+message id) and per webhook/channel for creation.
+   * Rate-limit bucket applied to message creation and edits, counted as Discord does: per channel
+   * for sends and, apart, for edits of any message in it (both answered with one bucket hash); per
+   * interaction token for follow-ups and, apart, for edits of any message of that token.
    * Default { limit: 5, windowMs: 5000 }.
    */
   editBucket?: { limit: number; windowMs: number };
@@ -17,6 +18,11 @@ export interface FakeDiscordOptions {
   attachmentSizeLimit?: number;
   /** Bucket for every other route (keyed per route and major parameter). Default { limit: 50, windowMs: 1000 }. */
   defaultBucket?: { limit: number; windowMs: number };
+  /**
+   * The bot's global limit, over every request with its token; the interaction endpoints (callback
+   * and interaction webhooks) are exempt, as Discord documents. Default { limit: 50, windowMs: 1000 }.
+   */
+  globalLimit?: { limit: number; windowMs: number };
   /** Time an interaction has for its first callback. Default 3000 ms (Discord's 3 s). */
   callbackWindowMs?: number;
   /** Lifetime of an interaction token for webhook routes. Default 15 minutes. */

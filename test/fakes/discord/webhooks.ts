@@ -7,6 +7,7 @@ import type { Core } from './core.js';
 import type { InteractionRegistry, InteractionState } from './interaction-state.js';
 import { MessageFlag, validateMessageBody } from './message-validation.js';
 import type { MessageStore } from './messages.js';
+import { bucketHash } from './rate-limits.js';
 import { errBody, unknownMessage, type Reply } from './replies.js';
 import { bodyOf, editBucket, id, type Ctx, type Router } from './router.js';
 import type { FakeMessage } from './types.js';
@@ -27,11 +28,10 @@ export class Webhooks {
     const M = `${W}/messages/(?<message>@original|\\d{17,19})`;
     const messageTemplate = '/webhooks/:id/:token/messages/:message';
     const limit = () => this.core.opts.editBucket;
-    const messageKey = (p: Record<string, string>): string => {
-      if (p.message === '@original') return this.registry.byToken(p.token!)?.originalId ?? `@original:${p.token}`;
-      return p.message!;
-    };
-    router.add('POST', W, '/webhooks/:id/:token', false, (ctx) => this.create(ctx), editBucket(limit, 'POST', '/webhooks/:id/:token', (p) => `${p.app}/${p.token}`));
+    // The top-level resource of a webhook route is the webhook and its token: every message an
+    // interaction's token edits (the original and each follow-up) spends from one counter.
+    const token = (p: Record<string, string>): string => `${p.app}/${p.token}`;
+    router.add('POST', W, '/webhooks/:id/:token', false, (ctx) => this.create(ctx), editBucket(limit, 'execute', bucketHash('POST', '/webhooks/:id/:token'), token));
     router.add('GET', M, messageTemplate, false, (ctx) => {
       const r = this.message(ctx);
       return 'reply' in r ? r.reply : { status: 200, body: this.messages.json(r.msg) };
@@ -45,7 +45,7 @@ export class Webhooks {
         const r = this.message(ctx);
         return 'reply' in r ? r.reply : this.messages.edit(ctx, r.msg);
       },
-      editBucket(limit, 'PATCH', messageTemplate, messageKey),
+      editBucket(limit, 'webhook-edit', bucketHash('PATCH', messageTemplate), token),
     );
     router.add('DELETE', M, messageTemplate, false, (ctx) => {
       const r = this.message(ctx);
