@@ -5,7 +5,7 @@
  * own.
  */
 import { fileURLToPath } from 'node:url';
-import { FakeDiscord, type FakeInteraction } from '../test/fakes/discord.js';
+import { FakeDiscord, type FakeInteraction, type FakeMessage } from '../test/fakes/discord.js';
 import { FakeOpenRouter, type RecordedRequest as UpstreamRequest } from '../test/fakes/openrouter.js';
 import { fakeEnv, OPENROUTER_KEY } from '../test/helpers/harness.js';
 import { spawnBot, type BotProcess } from '../test/helpers/process.js';
@@ -23,6 +23,8 @@ export const IMAGE_MODEL = 'google/gemini-3-pro-image-preview';
 
 const baselineScript = fileURLToPath(new URL('./baseline-bot.ts', import.meta.url));
 
+const readerUser = (n: number) => ({ id: String(100_000_000_000_000_000n + BigInt(n)), username: `reader${n}` });
+
 export interface Contender {
   name: ContenderName;
   discord: FakeDiscord;
@@ -31,8 +33,10 @@ export interface Contender {
   pid: number;
   /** Text channels, one per concurrent reply. */
   channels: string[];
-  /** Sends /ask in a channel as its own user; `tag` makes the upstream request findable. */
-  ask(channel: number, tag: string, prompt: string): Promise<FakeInteraction>;
+  /** Sends /ask in a channel as reader `reader` (by default the channel's own); `tag` makes the upstream request findable. */
+  ask(channel: number, tag: string, prompt: string, reader?: number): Promise<FakeInteraction>;
+  /** Mentions the bot in a channel as reader `reader` (the bot only: the baselines answer /ask alone). */
+  mention(channel: number, tag: string, prompt: string, reader?: number): FakeMessage;
   /** The upstream request whose prompt carried `tag`. */
   upstreamFor(tag: string): UpstreamRequest | undefined;
   stop(): Promise<void>;
@@ -51,6 +55,9 @@ export async function startContender(
     CHAT_MODEL,
     IMAGE_MODEL,
     LOG_LEVEL: 'info',
+    // Readers ask far more often than a person would: the per-user limits are not what is measured.
+    USER_RATE_LIMIT: '100000',
+    USER_MAX_CONCURRENT: '100',
     STRATEGY: name,
     ...opts.env,
   });
@@ -68,13 +75,10 @@ export async function startContender(
     process: proc,
     pid: proc.child.pid!,
     channels,
-    ask: (channel, tag, prompt) =>
-      discord.slash({
-        channelId: channels[channel]!,
-        name: 'ask',
-        options: [{ name: 'prompt', type: 3, value: `[${tag}] ${prompt}` }],
-        user: { id: String(100_000_000_000_000_000n + BigInt(channel)), username: `reader${channel}` },
-      }),
+    ask: (channel, tag, prompt, reader = channel) =>
+      discord.slash({ channelId: channels[channel]!, name: 'ask', options: [{ name: 'prompt', type: 3, value: `[${tag}] ${prompt}` }], user: readerUser(reader) }),
+    mention: (channel, tag, prompt, reader = channel) =>
+      discord.postUserMessage({ channelId: channels[channel]!, content: `[${tag}] ${prompt}`, mentionsBot: true, author: readerUser(reader) }),
     upstreamFor(tag) {
       // Checked on every request the fake sees while waiting, so found records are remembered.
       let record = upstream.get(tag);

@@ -1,7 +1,7 @@
 /**
- * Figure 4: many concurrent /ask streams in distinct channels in one bot process: its CPU per
- * 1,000 streamed tokens and memory per concurrent stream, beside a bare fetch + SSE parse of the
- * same streams.
+ * Figure 4: many concurrent /ask streams in distinct channels in one bot process: how fresh they
+ * stay, its CPU per 1,000 streamed tokens and memory per concurrent stream, beside a bare fetch +
+ * SSE parse of the same streams.
  */
 import { fileURLToPath } from 'node:url';
 import { FakeOpenRouter } from '../test/fakes/openrouter.js';
@@ -9,8 +9,12 @@ import { OPENROUTER_KEY } from '../test/helpers/harness.js';
 import { spawnBot } from '../test/helpers/process.js';
 import { CHAT_MODEL, startContender, type Contender } from './contenders.js';
 import { inspectorUrl, liveBytes } from './heap.js';
+import { floorLagMs } from './metrics.js';
 import { cpuSeconds, rssBytes, watchRss } from './proc.js';
 import { answerText, pacedSteps, tokenCount, type Pace } from './reply.js';
+import { mean } from './stats.js';
+import { measure } from './streaming.js';
+import { askOn } from './surfaces.js';
 
 export interface LoadRow {
   streams: number;
@@ -23,16 +27,26 @@ export interface LoadRow {
   liveBytesPerStream: number;
   /** Peak resident memory above the idle bot, per stream: an upper bound that counts uncollected garbage. */
   rssBytesPerStream: number;
+  /** Mean lag over every stream, and the one-stream floor of the bucket. */
+  lagMsMean: number;
+  floorMs: number;
+  /** First token → first request carrying it, per stream. */
+  overheadMs: number[];
+  /** Upstream end → all of the text shown, per stream. */
+  finalMs: number[];
+  rateLimited: number;
   /** From the first /ask to the last final message. */
   wallSeconds: number;
 }
+
+const BUCKET = { limit: 5, windowMs: 5000 };
 
 const bareScript = fileURLToPath(new URL('./bare-parse.ts', import.meta.url));
 
 /** Runs each level in turn on one bot process (started with room for the largest). */
 export async function runLoad(levels: number[], opts: { pace: Pace; chars: number }): Promise<LoadRow[]> {
   const answer = answerText(opts.chars, 7);
-  const bot = await startContender('bot', { channels: Math.max(...levels), editBucket: { limit: 5, windowMs: 5000 }, nodeArgs: ['--inspect=127.0.0.1:0'] });
+  const bot = await startContender('bot', { channels: Math.max(...levels), editBucket: BUCKET, nodeArgs: ['--inspect=127.0.0.1:0'] });
   const inspector = inspectorUrl(bot.process.output());
   if (!inspector) throw new Error(`the bot printed no inspector address:\n${bot.process.output()}`);
   try {
@@ -60,26 +74,34 @@ async function level(bot: Contender, inspector: string, streams: number, answer:
   const peak = watchRss(bot.pid);
   const started = performance.now();
   // Arrivals spread over half a second, as people's commands are, not all in one millisecond.
+  const tags = Array.from({ length: streams }, (_, i) => `load-${streams}-${i}`);
   const asked = await Promise.all(
-    Array.from({ length: streams }, (_, i) => new Promise((r) => setTimeout(r, (i * 500) / streams)).then(() => bot.ask(i, `load-${streams}-${i}`, 'Explain how streaming replies work.'))),
+    tags.map((tag, i) => new Promise((r) => setTimeout(r, (i * 500) / streams)).then(() => askOn('ask', bot, { channel: i, reader: i, tag, prompt: 'Explain how streaming replies work.', answer }))),
   );
   await bot.openrouter.waitFor(() => bot.openrouter.streamsOpen() === streams, { timeoutMs: 60_000, what: `${streams} streams open` });
   // The forced collection is the benchmark's doing, not the bot's: its CPU is left out.
   const beforeGc = cpuSeconds(bot.pid);
   const live = await liveBytes(inspector);
   const gcCpu = cpuSeconds(bot.pid) - beforeGc;
-  await bot.discord.waitFor(() => asked.every((inter) => inter.original()?.content.includes('\n-# ')), {
+  await bot.discord.waitFor(() => asked.every((a) => a.messages().at(-1)?.content.includes('\n-# ')), {
     timeoutMs: 180_000,
     what: `${streams} final answers`,
   });
-  const wallSeconds = (performance.now() - started) / 1000;
+  const cutAt = performance.now();
+  const wallSeconds = (cutAt - started) / 1000;
   const cpu = cpuSeconds(bot.pid) - cpu0 - gcCpu;
+  const replies = asked.map((a, i) => measure(bot, a, tags[i]!, cutAt));
   return {
     streams,
     tokens,
     cpuPer1kTokens: cpu / (tokens / 1000),
     liveBytesPerStream: (live - idleLive) / streams,
     rssBytesPerStream: (peak.stop() - idle) / streams,
+    lagMsMean: mean(replies.flatMap((r) => r.lag.ms)),
+    floorMs: floorLagMs(BUCKET),
+    overheadMs: replies.flatMap((r) => (r.overheadMs === undefined ? [] : [r.overheadMs])),
+    finalMs: replies.flatMap((r) => (r.finalDelayMs === undefined ? [] : [r.finalDelayMs])),
+    rateLimited: new Set(replies.flatMap((r) => r.rateLimited)).size,
     wallSeconds,
   };
 }

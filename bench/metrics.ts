@@ -45,9 +45,44 @@ export function sharedPrefix(a: string, b: string): number {
   return i;
 }
 
-/** The message's states as characters of the model's text shown (footers and status lines don't count). */
-export function visibleFrom(edits: readonly { at: number; content: string }[], upstreamText: string): Point[] {
-  return edits.map((e) => ({ at: e.at, chars: sharedPrefix(e.content, upstreamText) }));
+/** One message's content over time: every state in order, creation first. */
+export interface MessageStates {
+  edits: readonly { at: number; content: string }[];
+}
+
+/** Where in the model's text a message's final state starts (undefined: it shows none of it). */
+function startOf(message: MessageStates, upstreamText: string, from: number): number | undefined {
+  const head = (message.edits.at(-1)?.content.trimStart() ?? '').split('\n-# ')[0]!.slice(0, 40);
+  if (!head) return undefined;
+  const at = upstreamText.indexOf(head, from);
+  return at < 0 ? undefined : at;
+}
+
+/**
+ * A reply's states as characters of the model's text shown (footers and status lines don't count),
+ * across the messages it took in posting order: follow-ups past 2,000 characters, or a continuation
+ * posted when an interaction expired. Each message shows the text from where its final state
+ * starts; what is visible is what they cover without a gap from the start (the white space the
+ * split drops between messages counts as covered).
+ */
+export function visibleAcross(messages: readonly MessageStates[], upstreamText: string): Point[] {
+  const placed: { edits: MessageStates['edits']; start: number; rest: string; next: number; reach: number }[] = [];
+  let from = 0;
+  for (const m of messages) {
+    const start = startOf(m, upstreamText, from);
+    if (start === undefined) continue;
+    placed.push({ edits: m.edits, start, rest: upstreamText.slice(start), next: 0, reach: -1 });
+    from = start;
+  }
+  const times = [...new Set(placed.flatMap((p) => p.edits.map((e) => e.at)))].sort((a, b) => a - b);
+  return times.map((at) => {
+    let covered = 0;
+    for (const p of placed) {
+      while (p.next < p.edits.length && p.edits[p.next]!.at <= at) p.reach = p.start + sharedPrefix(p.edits[p.next++]!.content.trimStart(), p.rest);
+      if (p.reach >= 0 && (p.start <= covered || upstreamText.slice(covered, p.start).trim() === '')) covered = Math.max(covered, p.reach);
+    }
+    return { at, chars: covered };
+  });
 }
 
 /** The value of a step function at `t` (0 before its first point). */

@@ -1,17 +1,22 @@
 /**
- * Figures 1–3: the same paced answer streamed by each contender at once, under one edit bucket,
- * measured from the fakes' records.
+ * Figures 1–3 and the surfaces: the same paced answer streamed by each contender at once, under
+ * one edit bucket, measured from the fakes' records.
  */
-import type { FakeInteraction } from '../test/fakes/discord.js';
+import type { RecordedRequest } from '../test/fakes/discord.js';
 import type { Contender, ContenderName } from './contenders.js';
-import { bucketAllowsAt, completeAt, sampleLag, upstreamFrom, visibleFrom, type LagSamples, type Point, type Upstream } from './metrics.js';
+import { bucketAllowsAt, completeAt, sampleLag, upstreamFrom, visibleAcross, type LagSamples, type Point, type Upstream } from './metrics.js';
 import { answerText, pacedSteps, tokenCount, type Pace } from './reply.js';
+import { askOn, type Asked, type SurfaceName } from './surfaces.js';
 
 export interface StreamScenario {
   bucket: { limit: number; windowMs: number };
   pace: Pace;
   concurrency: number;
-  /** Length of the answer (it fits one Discord message). */
+  /** Where the answers are asked for (default /ask). */
+  surface?: SurfaceName;
+  /** All the answers in one channel, sharing its bucket (default: one channel each). */
+  oneChannel?: boolean;
+  /** Length of the answer. */
   chars: number;
   /** How long after the upstream ends a contender that has not shown everything is given before it is cut off. */
   cutoffMs: number;
@@ -28,8 +33,11 @@ export interface ReplyResult {
   finalDelayMs: number | undefined;
   /** The part of finalDelayMs after the bucket allowed an edit. */
   finalBeyondBucketMs: number | undefined;
+  /** How many messages the answer took. */
+  messages: number;
   requests: number;
-  rateLimited: number;
+  /** Requests in its buckets Discord answered with 429 (as requests, so answers sharing a bucket count them once). */
+  rateLimited: RecordedRequest[];
 }
 
 export async function runStreaming(contenders: Contender[], scenario: StreamScenario, label: string): Promise<Map<ContenderName, ReplyResult[]>> {
@@ -40,57 +48,70 @@ export async function runStreaming(contenders: Contender[], scenario: StreamScen
     c.openrouter.setDefault({ steps: pacedSteps(answer, scenario.pace) });
   }
   const tags = Array.from({ length: scenario.concurrency }, (_, i) => `${label}-${i}`);
-  const asked = await Promise.all(contenders.map(async (c) => Promise.all(tags.map((tag, i) => c.ask(i, tag, 'Explain how streaming replies work.')))));
+  const surface = scenario.surface ?? 'ask';
+  const asked = await Promise.all(
+    contenders.map(async (c) =>
+      Promise.all(tags.map((tag, i) => askOn(surface, c, { channel: scenario.oneChannel ? 0 : i, reader: i, tag, prompt: 'Explain how streaming replies work.', answer }))),
+    ),
+  );
 
   const results = new Map<ContenderName, ReplyResult[]>();
   await Promise.all(
     contenders.map(async (c, ci) => {
-      const interactions = asked[ci]!;
-      const finished = () =>
-        interactions.every((inter, i) => {
-          const up = c.upstreamFor(tags[i]!);
-          const original = inter.original();
-          return up?.response.state === 'done' && original && original.content.startsWith(answer);
-        });
+      const answers = asked[ci]!;
+      const finished = () => answers.every((a, i) => c.upstreamFor(tags[i]!)?.response.state === 'done' && showsAll(a, answer));
       await c.discord.waitFor(finished, { timeoutMs: streamMs + scenario.cutoffMs, what: `${c.name} showed every answer` }).catch(() => undefined);
-      // Whatever has not finished by now is cut off: its token expires, so it stops editing.
+      // Whatever has not finished by now is cut off (an interaction's token expires, so it stops editing).
       const cutAt = performance.now();
-      for (const inter of interactions) c.discord.expireInteractionToken(inter.id);
+      for (const a of answers) a.cutOff();
       results.set(
         c.name,
-        interactions.map((inter, i) => measure(c, inter, tags[i]!, cutAt)),
+        answers.map((a, i) => measure(c, a, tags[i]!, cutAt)),
       );
     }),
   );
   return results;
 }
 
-function measure(c: Contender, inter: FakeInteraction, tag: string, cutAt: number): ReplyResult {
+/**
+ * Whether the answer's messages show all of its text. Checked on every request the fakes see, so
+ * the cheap test (the last message ends the answer) comes before following it across messages.
+ */
+function showsAll(a: Asked, answer: string): boolean {
+  const messages = a.messages();
+  const last = messages.at(-1)?.content ?? '';
+  if (!last.includes('\n-# ') && !last.startsWith(answer)) return false;
+  return completeAt(visibleAcross(messages, answer), answer.length) !== undefined;
+}
+
+/** How the answer looked, from the fakes' records, with `cutAt` ending an unfinished one. */
+export function measure(c: Contender, a: Asked, tag: string, cutAt: number): ReplyResult {
   const record = c.upstreamFor(tag);
   if (!record) throw new Error(`${c.name}: no upstream request for ${tag}\n${c.process.output().slice(-2000)}`);
   const upstream = upstreamFrom(record.response.frames, record.response.frameAt);
-  const messages = inter.all();
-  if (messages.length > 1) throw new Error(`${c.name}: the answer took ${messages.length} messages; the benchmark's answers must fit one`);
-  const visible = visibleFrom(messages[0]?.edits ?? [], upstream.text);
-  const requests = c.discord.requests.filter((r) => r.path.includes(inter.token));
+  const visible = visibleAcross(a.messages(), upstream.text);
+  const requests = a.requests();
   const first = upstream.firstToken;
   const firstEdit = first && requests.find((r) => typeof (r.json as { content?: unknown })?.content === 'string' && (r.json as { content: string }).content.includes(first.text));
   const done = completeAt(visible, upstream.text.length);
-  const bucketStates = requests
+  const bucketStates = a
+    .bucket()
     .filter((r) => r.method === 'PATCH' && r.answeredAt !== undefined && r.responseHeaders?.['x-ratelimit-remaining'] !== undefined)
     .map((r) => ({
       answeredAt: r.answeredAt!,
       remaining: Number(r.responseHeaders!['x-ratelimit-remaining']),
       resetAfterMs: Number(r.responseHeaders!['x-ratelimit-reset-after']) * 1000,
-    }));
+    }))
+    .sort((x, y) => x.answeredAt - y.answeredAt);
   return {
     upstream,
     visible,
+    messages: a.messages().length,
     overheadMs: first && firstEdit ? firstEdit.at - first.at : undefined,
     lag: first ? sampleLag(upstream.points, visible, first.at, done ?? cutAt) : { chars: [], ms: [] },
     finalDelayMs: done === undefined ? undefined : done - upstream.endAt,
     finalBeyondBucketMs: done === undefined ? undefined : done - bucketAllowsAt(bucketStates, upstream.endAt),
     requests: requests.length,
-    rateLimited: requests.filter((r) => r.status === 429).length,
+    rateLimited: a.bucket().filter((r) => r.status === 429),
   };
 }

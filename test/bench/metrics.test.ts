@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bucketAllowsAt, completeAt, floorLagMs, sampleLag, sharedPrefix, upstreamFrom, valueAt, visibleFrom } from '../../bench/metrics.js';
+import { bucketAllowsAt, completeAt, floorLagMs, sampleLag, sharedPrefix, upstreamFrom, valueAt, visibleAcross } from '../../bench/metrics.js';
 import { quantile, summarize } from '../../bench/stats.js';
 
 const sse = (content: string) => `data: ${JSON.stringify({ choices: [{ delta: { content } }] })}\n\n`;
@@ -19,10 +19,38 @@ describe('bench metrics', () => {
 
   it('counts only the model text a message shows, not a footer after it', () => {
     expect(sharedPrefix('Hello wor', 'Hello world')).toBe(9);
-    expect(visibleFrom([{ at: 1, content: '' }, { at: 2, content: 'Hello world\n-# model · 3 tokens' }], 'Hello world')).toEqual([
+    expect(visibleAcross([{ edits: [{ at: 1, content: '' }, { at: 2, content: 'Hello world\n-# model · 3 tokens' }] }], 'Hello world')).toEqual([
       { at: 1, chars: 0 },
       { at: 2, chars: 11 },
     ]);
+  });
+
+  it('follows a reply into its follow-up messages, covering the white space the split dropped between them', () => {
+    const text = 'First part.\n\nSecond part.';
+    const first = { edits: [{ at: 1, content: 'First' }, { at: 3, content: 'First part.' }] };
+    const second = { edits: [{ at: 2, content: 'Second' }, { at: 4, content: 'Second part.\n-# model' }] };
+    // At 2 the follow-up shows text past a gap the first message has not filled yet: not visible.
+    expect(visibleAcross([first, second], text)).toEqual([
+      { at: 1, chars: 5 },
+      { at: 2, chars: 5 },
+      { at: 3, chars: 19 },
+      { at: 4, chars: text.length },
+    ]);
+  });
+
+  it('counts a continuation that starts the text again (the interaction expired) from where it starts', () => {
+    const original = { edits: [{ at: 1, content: 'Hello' }] };
+    const continuation = { edits: [{ at: 2, content: 'Hello wo' }, { at: 3, content: 'Hello world\n-# model' }] };
+    expect(visibleAcross([original, continuation], 'Hello world')).toEqual([
+      { at: 1, chars: 5 },
+      { at: 2, chars: 8 },
+      { at: 3, chars: 11 },
+    ]);
+  });
+
+  it('ignores a message that shows none of the text (a notice, a progress line)', () => {
+    const progress = { edits: [{ at: 1, content: '-# 💭 Thinking…' }] };
+    expect(visibleAcross([progress, { edits: [{ at: 2, content: 'Hi' }] }], 'Hi')).toEqual([{ at: 2, chars: 2 }]);
   });
 
   it('step functions hold their value until the next point', () => {
