@@ -37,7 +37,7 @@ export const ask: SlashCommand = {
         return { ...input, notes: [`🧵 no thread: ${placed.why}`] };
       }
       // The thread's conversation starts with this exchange.
-      return { ...input, channelId: placed.thread.id, surface: channelSurface(placed.thread, ctx.rateLimits), names: { ...input.names, channel: `#${placed.thread.name}` } };
+      return { ...input, channelId: placed.thread.id, surface: channelSurface(placed.thread, ctx.rest), names: { ...input.names, channel: `#${placed.thread.name}` } };
     }
   },
 

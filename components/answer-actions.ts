@@ -1,8 +1,10 @@
-import { ButtonStyle, ComponentType, DiscordAPIError, MessageFlags, Routes, type ButtonInteraction } from 'discord.js';
+import { ButtonStyle, ComponentType, DiscordAPIError, MessageFlags, RequestMethod, Routes, type ButtonInteraction } from 'discord.js';
 import type { BotContext } from '../src/context.js';
 import { NOTHING_TO_REDO } from '../src/conversation/conversation.js';
 import type { ExchangeAddress } from '../src/conversation/history.js';
 import { interactionSurface } from '../src/discord/interaction-surface.js';
+import { send } from '../src/discord/rest.js';
+import { bucketKeys } from '../src/discord/shared-bucket.js';
 import { mayActOn, NOT_YOURS } from '../src/preconditions/asker-or-moderator.js';
 import { runAnswer, type AnswerInput } from '../src/run-answer.js';
 import type { EffectiveSettings } from '../src/settings/resolve.js';
@@ -78,7 +80,7 @@ async function askAgain(interaction: ButtonInteraction, verb: 'regenerate' | 'co
     mode: action.mode,
     ...(action.aspectRatio ? { aspectRatio: action.aspectRatio } : {}),
     ...(action.uploadLimit ? { uploadLimit: action.uploadLimit } : {}),
-    surface: interactionSurface(interaction, ctx.rateLimits),
+    surface: interactionSurface(interaction, ctx.rest),
     revise: { kind: verb, at: action.exchange },
   };
   const messages = await runAnswer(ctx, input, { priorMessages: action.messages });
@@ -87,10 +89,10 @@ async function askAgain(interaction: ButtonInteraction, verb: 'regenerate' | 'co
   const pointer = verb === 'regenerate' ? `-# 🔄 Regenerated: [the new answer](${link(action.guildId, messages[0]!)})` : `-# ⏩ Continued in [the next message](${link(action.guildId, messages[0]!)})`;
   const old = interaction.message;
   const content = old.content.length + 1 + pointer.length <= 2000 ? `${old.content}\n${pointer}` : old.content;
-  await ctx.rateLimits
-    .measure('PATCH', `/channels/${old.channelId}/messages/${old.id}`, () =>
-      interaction.client.rest.patch(Routes.channelMessage(old.channelId, old.id), { body: { content, components: [], allowed_mentions: { parse: [] } } }),
-    )
+  // An edit of a channel message: it spends from the bucket an answer streaming there uses too.
+  await ctx.rest.buckets
+    .get(bucketKeys.channelEdits(old.channelId))
+    .run(async () => (await send(ctx.rest.bot, RequestMethod.Patch, Routes.channelMessage(old.channelId, old.id), { body: { content, components: [], allowed_mentions: { parse: [] } } })).info)
     .catch((err: unknown) => ctx.logger.warn({ err, message: old.id }, 'could not retire the old answer’s buttons'));
   return 'used';
 }

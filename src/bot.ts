@@ -11,7 +11,8 @@ import type { Config } from './config.js';
 import type { BotContext } from './context.js';
 import { ChannelHistory } from './conversation/history.js';
 import { ReasoningArchive } from './conversation/reasoning-archive.js';
-import { RateLimitTracker } from './discord/rate-limits.js';
+import { interactionRest } from './discord/rest.js';
+import { Buckets } from './discord/shared-bucket.js';
 import { syncCommands } from './discord/register-commands.js';
 import type { Logger } from './logger.js';
 import { SHUTDOWN } from './openrouter/errors.js';
@@ -63,7 +64,7 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
     reasoning: new ReasoningArchive(store, config.buttonTtlMs),
     settings: new SettingsStore(store, config),
     actions: new ActionStore(store, config.buttonTtlMs),
-    rateLimits: new RateLimitTracker(client.rest),
+    rest: { bot: client.rest, interactions: interactionRest({ api: config.discordApiUrl }), buckets: new Buckets() },
     answers: new RunningAnswers(),
     limiter: new UserLimiter(config.userLimits),
     attachmentPolicy: {

@@ -52,6 +52,6 @@ export async function commandTurn(interaction: ChatInputCommandInteraction, ctx:
     settings: await ctx.settings.effective(placeOf(interaction), overrides),
     names: namesOf(interaction),
     uploadLimit: interaction.attachmentSizeLimit,
-    surface: interactionSurface(interaction, ctx.rateLimits),
+    surface: interactionSurface(interaction, ctx.rest),
   };
 }

@@ -1,30 +1,22 @@
-import { realTimers, type Timers } from './timers.js';
-
-/** What Discord's X-RateLimit-* headers said about the bucket after a request. */
-export interface RateLimitInfo {
-  remaining: number;
-  resetAfterMs: number;
-}
+import type { Outcome, Release, SharedBucket, Turn } from './shared-bucket.js';
 
 export interface EditSchedulerOptions<P> {
   /** The newest payload. Pulled only when an edit can go out, so bursts of tokens cost nothing. */
   read(): P;
   /** True when sending `next` after `sent` would change nothing. */
   same(next: P, sent: P): boolean;
-  send(payload: P): Promise<RateLimitInfo | undefined>;
-  timers?: Timers;
+  /** Sends a payload; 'unsent' when there was nothing Discord would take. */
+  send(payload: P): Promise<Outcome>;
+  /** The bucket the next request spends from (a message's post and its edits count apart). */
+  bucket(): SharedBucket;
 }
 
 /**
- * Keeps one edit in flight for one message and sends the newest payload when it completes.
- *
- * Pacing comes from the rate-limit headers of the last response: the remaining requests are spread
- * evenly over the time left in the bucket, so the message updates steadily instead of bursting
- * and then freezing until the bucket resets. `flush()` (the final text) skips the even spread and
- * only waits when the bucket is actually empty.
+ * Keeps one request in flight for one message and sends the newest payload whenever its bucket
+ * gives it a turn: the bucket paces the message (and the other messages sharing it) from Discord's
+ * headers. `flush()` (the final text) is urgent: it only waits when the bucket is actually empty.
  */
 export class EditScheduler<P> {
-  private readonly timers: Timers;
   private sent: { payload: P } | undefined;
   private dirty = false;
   private inFlight = false;
@@ -32,16 +24,10 @@ export class EditScheduler<P> {
   /** The next edit skips the even spread (it still waits for an empty bucket). */
   private urgent = false;
   private failure: { error: unknown } | undefined;
-  /** Not before this time at all (bucket empty). */
-  private hardNext = 0;
-  /** Not before this time while streaming (even spread). */
-  private softNext = 0;
-  private timer: { handle: unknown; at: number } | undefined;
+  private turn: Turn | undefined;
   private waiters: { resolve: () => void; reject: (error: unknown) => void }[] = [];
 
-  constructor(private readonly options: EditSchedulerOptions<P>) {
-    this.timers = options.timers ?? realTimers;
-  }
+  constructor(private readonly options: EditSchedulerOptions<P>) {}
 
   /**
    * The payload changed; an edit will carry it at the even pace, or, when `urgent`, as soon as the
@@ -68,46 +54,40 @@ export class EditScheduler<P> {
 
   private pump(): void {
     if (this.inFlight) return;
-    if (this.failure) return this.settle();
-    if (!this.dirty) return this.settle();
-
-    const notBefore = this.final || this.urgent ? this.hardNext : Math.max(this.hardNext, this.softNext);
-    const now = this.timers.now();
-    if (now < notBefore) {
-      if (this.timer?.at !== notBefore) {
-        this.cancelTimer();
-        const handle = this.timers.setTimeout(() => {
-          this.timer = undefined;
-          this.pump();
-        }, notBefore - now);
-        this.timer = { handle, at: notBefore };
-      }
+    if (this.failure || !this.dirty) return this.settle();
+    const urgent = this.final || this.urgent;
+    if (this.turn) {
+      if (urgent) this.turn.hurry();
       return;
     }
-    this.cancelTimer();
+    let granted = false;
+    const turn = this.options.bucket().wait(urgent, (release) => {
+      granted = true;
+      this.turn = undefined;
+      this.go(release);
+    });
+    if (!granted) this.turn = turn;
+  }
+
+  private go(release: Release): void {
     this.dirty = false;
     this.urgent = false;
     const payload = this.options.read();
-    if (this.sent && this.options.same(payload, this.sent.payload)) return this.settle();
-
+    if (this.sent && this.options.same(payload, this.sent.payload)) {
+      release('unsent');
+      return this.settle();
+    }
     this.inFlight = true;
     this.options.send(payload).then(
-      (info) => {
-        this.sent = { payload };
-        const at = this.timers.now();
-        if (!info) {
-          this.hardNext = this.softNext = at;
-        } else if (info.remaining <= 0) {
-          this.hardNext = this.softNext = at + info.resetAfterMs;
-        } else {
-          this.hardNext = at;
-          this.softNext = at + info.resetAfterMs / (info.remaining + 1);
-        }
+      (outcome) => {
+        if (outcome !== 'unsent') this.sent = { payload };
+        release(outcome);
         this.inFlight = false;
         this.pump();
       },
       (error: unknown) => {
         this.failure = { error };
+        release(undefined);
         this.inFlight = false;
         this.pump();
       },
@@ -122,10 +102,5 @@ export class EditScheduler<P> {
       if (this.failure) w.reject(this.failure.error);
       else w.resolve();
     }
-  }
-
-  private cancelTimer(): void {
-    if (this.timer) this.timers.clearTimeout(this.timer.handle);
-    this.timer = undefined;
   }
 }

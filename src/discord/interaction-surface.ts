@@ -1,8 +1,8 @@
-import { DiscordAPIError, Routes, type MessageCreateOptions, type RepliableInteraction } from 'discord.js';
-import { editableMessage, toMessageOptions } from './message-surface.js';
-import type { RateLimitInfo } from './edit-scheduler.js';
-import type { RateLimitTracker } from './rate-limits.js';
-import type { MessagePayload, PostedMessage, ReplySurface } from './surface.js';
+import { DiscordAPIError, RequestMethod, Routes, type RepliableInteraction } from 'discord.js';
+import { channelSurface } from './message-surface.js';
+import { messageRequest, send, type BotRest } from './rest.js';
+import { bucketKeys } from './shared-bucket.js';
+import type { MessagePayload, Posted, PostedMessage, ReplySurface } from './surface.js';
 
 /** Discord's answer once an interaction token is older than 15 minutes. */
 const INVALID_WEBHOOK_TOKEN = 50027;
@@ -13,14 +13,16 @@ const tokenExpired = (error: unknown) => error instanceof DiscordAPIError && err
  * posts are follow-ups; edits go through the interaction webhook. The webhook dies 15 minutes
  * after the interaction: from then on the answer continues as ordinary channel messages.
  */
-export function interactionSurface(interaction: RepliableInteraction, tracker: RateLimitTracker): ReplySurface {
+export function interactionSurface(interaction: RepliableInteraction, rest: BotRest): ReplySurface {
   const channelId = interaction.channelId;
   if (!channelId) throw new Error('an interaction from outside any channel has no reply to stream into');
+  const { applicationId, token } = interaction;
   let expired = false;
-  const sendToChannel = async (payload: MessagePayload) => {
-    const channel = interaction.channel;
-    if (!channel?.isSendable()) throw new Error('the interaction expired and its channel does not accept messages');
-    return editableMessage(await channel.send(toMessageOptions(payload) as MessageCreateOptions), tracker);
+  let inChannel: ReplySurface | undefined;
+  const channel = (): ReplySurface => {
+    const sendable = interaction.channel;
+    if (!sendable?.isSendable()) throw new Error('the interaction expired and its channel does not accept messages');
+    return (inChannel ??= channelSurface(sendable, rest));
   };
   /** Runs a webhook request; when the token has expired, runs the channel fallback instead. */
   const viaWebhook = async <T>(request: () => Promise<T>, fallback: () => Promise<T>): Promise<T> => {
@@ -34,29 +36,20 @@ export function interactionSurface(interaction: RepliableInteraction, tracker: R
     }
     return fallback();
   };
-  const editPath = (pathId: string) => `/webhooks/${interaction.applicationId}/${interaction.token}/messages/${pathId}`;
-  /**
-   * Edits a webhook message. Text-only edits (nearly all of a stream) go straight to REST with a
-   * ready JSON body: discord.js's editReply resolves a MessagePayload and builds a Message for
-   * every call, which the benchmark showed as much of the bot's CPU per reply.
-   */
-  const patch = async (pathId: string, payload: MessagePayload): Promise<{ id: string }> => {
-    if (payload.files?.length) return interaction.editReply({ ...toMessageOptions(payload), message: pathId });
-    const body = { content: payload.content, allowed_mentions: { parse: [], replied_user: false }, ...(payload.components ? { components: payload.components } : {}) };
-    return (await interaction.client.rest.patch(Routes.webhookMessage(interaction.applicationId, interaction.token, pathId), { body, auth: false })) as { id: string };
-  };
-  const editable = (id: string, pathId: string, bucket?: RateLimitInfo): PostedMessage => {
+  const webhook = (method: RequestMethod, route: `/${string}`, payload: MessagePayload, query?: URLSearchParams) =>
+    send<{ id: string }>(rest.interactions, method, route, { ...messageRequest(payload), auth: false, ...(query ? { query } : {}) });
+  const editable = (id: string, pathId: string): PostedMessage => {
     let continuation: PostedMessage | undefined;
     return {
       id,
       channelId,
-      bucket,
+      editBucket: () => continuation?.editBucket() ?? rest.buckets.get(bucketKeys.webhookEdits(applicationId, token)),
       edit: (payload) => {
         if (continuation) return continuation.edit(payload);
         return viaWebhook(
-          () => tracker.measure('PATCH', editPath(pathId), () => patch(pathId, payload)),
+          async () => (await webhook(RequestMethod.Patch, Routes.webhookMessage(applicationId, token, pathId), payload)).info,
           async () => {
-            continuation = await sendToChannel(payload);
+            continuation = (await channel().post(payload)).message;
             return undefined;
           },
         );
@@ -65,20 +58,21 @@ export function interactionSurface(interaction: RepliableInteraction, tracker: R
   };
   let posted = 0;
   return {
-    async post(payload) {
+    // Filling the deferred reply is an edit of @original: it spends from the bucket later edits use.
+    postBucket: (index) =>
+      expired ? channel().postBucket(index) : rest.buckets.get(index === 0 ? bucketKeys.webhookEdits(applicationId, token) : bucketKeys.webhookSends(applicationId, token)),
+    async post(payload): Promise<Posted> {
       const first = posted++ === 0;
       return viaWebhook(
         async () => {
-          if (!first) {
-            const message = await interaction.followUp(toMessageOptions(payload));
-            return editable(message.id, message.id);
+          if (first) {
+            const { data, info } = await webhook(RequestMethod.Patch, Routes.webhookMessage(applicationId, token, '@original'), payload);
+            return { message: editable(data.id, '@original'), info };
           }
-          // Filling the deferred reply is an edit of @original: it spends from the bucket later edits use.
-          let message: { id: string } | undefined;
-          const bucket = await tracker.measure('PATCH', editPath('@original'), async () => (message = await patch('@original', payload)));
-          return editable(message!.id, '@original', bucket);
+          const { data, info } = await webhook(RequestMethod.Post, Routes.webhook(applicationId, token), payload, new URLSearchParams({ wait: 'true' }));
+          return { message: editable(data.id, data.id), info };
         },
-        () => sendToChannel(payload),
+        () => channel().post(payload),
       );
     },
   };

@@ -51,6 +51,6 @@ export async function answerMention(message: Message, ctx: BotContext): Promise<
     settings: await ctx.settings.effective(place),
     names: namesOf(message),
     uploadLimit: uploadLimitOf(message.guild),
-    surface: messageSurface(message, ctx.rateLimits),
+    surface: messageSurface(message, ctx.rest),
   });
 }

@@ -1,56 +1,39 @@
-import { AttachmentBuilder, type InteractionEditReplyOptions, type Message, type MessageCreateOptions } from 'discord.js';
-import type { RateLimitTracker } from './rate-limits.js';
-import type { MessagePayload, PostedMessage, ReplySurface } from './surface.js';
+import { Routes, RequestMethod } from 'discord.js';
+import { messageRequest, send, type BotRest } from './rest.js';
+import { bucketKeys } from './shared-bucket.js';
+import type { MessagePayload, Posted, PostedMessage, ReplySurface } from './surface.js';
 
-/** Every message carries model output, and model output must never ping anyone. */
-export function toMessageOptions(payload: MessagePayload) {
+/** A channel message the bot posted, edited straight through REST. */
+export function channelMessage(rest: BotRest, channelId: string, id: string): PostedMessage {
   return {
-    content: payload.content,
-    allowedMentions: { parse: [], repliedUser: false },
-    ...(payload.components ? { components: payload.components as InteractionEditReplyOptions['components'] & object[] } : {}),
-    ...(payload.files?.length
-      ? { files: payload.files.map((f) => new AttachmentBuilder(f.data, { name: f.name, ...(f.description ? { description: f.description } : {}) })) }
-      : {}),
-  } satisfies InteractionEditReplyOptions;
-}
-
-/** A channel message the bot posted, edited with the bucket state tracked. */
-export function editableMessage(message: Message, tracker: RateLimitTracker): PostedMessage {
-  return {
-    id: message.id,
-    channelId: message.channelId,
-    edit: (payload) => tracker.measure('PATCH', `/channels/${message.channelId}/messages/${message.id}`, () => message.edit(toMessageOptions(payload))),
+    id,
+    channelId,
+    editBucket: () => rest.buckets.get(bucketKeys.channelEdits(channelId)),
+    edit: async (payload) => (await send(rest.bot, RequestMethod.Patch, Routes.channelMessage(channelId, id), messageRequest(payload))).info,
   };
 }
 
-type Sendable = { send(options: MessageCreateOptions): Promise<Message>; isSendable(): boolean };
-
-/** Posts into a channel, as long as it still takes messages. */
-function sendTo(channel: Sendable, options: MessageCreateOptions): Promise<Message> {
-  if (!channel.isSendable()) throw new Error('the channel no longer accepts messages');
-  return channel.send(options);
-}
+type Sendable = { id: string; isSendable(): boolean };
 
 /**
- * An answer to an ordinary message: the first post replies to it (without pinging its author),
- * later posts continue in the channel.
+ * An answer posted straight into a channel or thread (one the bot started for it, or where an
+ * expired interaction's answer continues); with `replyTo`, its first post replies to that message
+ * (without pinging its author) and later posts continue in the channel.
  */
-export function messageSurface(trigger: Message, tracker: RateLimitTracker): ReplySurface {
+export function channelSurface(channel: Sendable, rest: BotRest, replyTo?: string): ReplySurface {
   let posted = 0;
   return {
-    async post(payload) {
-      const options = toMessageOptions(payload) as MessageCreateOptions;
-      const message = posted++ === 0 ? await trigger.reply(options) : await sendTo(trigger.channel as Sendable, options);
-      return editableMessage(message, tracker);
+    postBucket: () => rest.buckets.get(bucketKeys.channelSends(channel.id)),
+    async post(payload: MessagePayload): Promise<Posted> {
+      if (!channel.isSendable()) throw new Error('the channel no longer accepts messages');
+      const reference = replyTo && posted++ === 0 ? { message_reference: { message_id: replyTo } } : {};
+      const { data, info } = await send<{ id: string }>(rest.bot, RequestMethod.Post, Routes.channelMessages(channel.id), messageRequest(payload, reference));
+      return { message: channelMessage(rest, channel.id, data.id), info };
     },
   };
 }
 
-/** An answer posted straight into a channel or thread (one the bot started for it). */
-export function channelSurface(channel: Sendable, tracker: RateLimitTracker): ReplySurface {
-  return {
-    async post(payload) {
-      return editableMessage(await sendTo(channel, toMessageOptions(payload) as MessageCreateOptions), tracker);
-    },
-  };
+/** An answer to an ordinary message, as a reply to it. */
+export function messageSurface(trigger: { id: string; channel: Sendable }, rest: BotRest): ReplySurface {
+  return channelSurface(trigger.channel, rest, trigger.id);
 }

@@ -1,7 +1,7 @@
 import { EditScheduler } from './edit-scheduler.js';
+import type { Outcome } from './shared-bucket.js';
 import { splitMarkdown } from './split.js';
 import type { MessagePayload, OutgoingFile, PostedMessage, ReplySurface } from './surface.js';
-import type { Timers } from './timers.js';
 
 export const MESSAGE_LIMIT = 2000;
 const EMPTY_ANSWER = '*(no text in the answer)*';
@@ -45,7 +45,6 @@ export class StreamRenderer {
     private readonly surface: ReplySurface,
     private readonly options: {
       limit?: number;
-      timers?: Timers;
       onError?: (error: unknown) => void;
       /** A line shown under the text while it streams (progress); gone from the final message. */
       status?: () => string | undefined;
@@ -111,24 +110,26 @@ export class StreamRenderer {
         read: () => this.payloadFor(index),
         same: (next, sent) => next.content === sent.content && !next.files?.length && next.components === sent.components,
         send: (payload) => this.send(slot, payload),
-        ...(this.options.timers ? { timers: this.options.timers } : {}),
+        // Every message of the answer, and every answer in the channel, spends from its bucket in turn.
+        bucket: () => slot.message?.editBucket() ?? this.surface.postBucket(index),
       }),
     };
     this.slots.push(slot);
     return slot;
   }
 
-  private async send(slot: Slot, payload: MessagePayload) {
+  private async send(slot: Slot, payload: MessagePayload): Promise<Outcome> {
     // Discord refuses a message with nothing visible in it (an answer often starts with newlines).
-    if (payload.content.trim() === '' && !payload.files?.length) return undefined;
+    if (payload.content.trim() === '' && !payload.files?.length) return 'unsent';
     try {
       if (!slot.message) {
         // Posts are chained so that messages appear in order even when several start at once.
         const posted = this.postChain.then(() => this.surface.post(payload));
         this.postChain = posted.catch(() => undefined);
-        slot.message = await posted;
+        const { message, info } = await posted;
+        slot.message = message;
         if (payload.files?.length) slot.filesDelivered = true;
-        return slot.message.bucket;
+        return info;
       }
       const info = await slot.message.edit(payload);
       if (payload.files?.length) slot.filesDelivered = true;

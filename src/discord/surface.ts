@@ -1,4 +1,5 @@
-import type { RateLimitInfo } from './edit-scheduler.js';
+import type { RateLimitInfo } from './rate-limits.js';
+import type { SharedBucket } from './shared-bucket.js';
 
 export interface OutgoingFile {
   name: string;
@@ -18,10 +19,16 @@ export interface PostedMessage {
   readonly id: string;
   /** The channel (or thread) it is in. */
   readonly channelId: string;
-  /** The edit bucket's state after the post, when the post itself counted against it (a deferred reply is filled by an edit). */
-  readonly bucket?: RateLimitInfo | undefined;
+  /** The bucket its next edit spends from (it changes when an expired interaction's answer moves to the channel). */
+  editBucket(): SharedBucket;
   /** Resolves with the bucket state the response reported, when it reported one. */
   edit(payload: MessagePayload): Promise<RateLimitInfo | undefined>;
+}
+
+/** A post, and the state of the bucket it spent from. */
+export interface Posted {
+  message: PostedMessage;
+  info: RateLimitInfo | undefined;
 }
 
 /**
@@ -29,5 +36,7 @@ export interface PostedMessage {
  * deferred response), later posts continue it. Implementations must suppress every mention.
  */
 export interface ReplySurface {
-  post(payload: MessagePayload): Promise<PostedMessage>;
+  /** The bucket the answer's `index`th post spends from. */
+  postBucket(index: number): SharedBucket;
+  post(payload: MessagePayload): Promise<Posted>;
 }

@@ -1,9 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { EditScheduler, type RateLimitInfo } from '../../src/discord/edit-scheduler.js';
+import { EditScheduler } from '../../src/discord/edit-scheduler.js';
+import type { RateLimitInfo } from '../../src/discord/rate-limits.js';
+import { SharedBucket } from '../../src/discord/shared-bucket.js';
 import { deferred, ManualTimers, settle } from '../helpers/manual-timers.js';
 
 function setup() {
   const timers = new ManualTimers();
+  const bucket = new SharedBucket(timers);
   let text = '';
   const sends: { payload: string; at: number; done: ReturnType<typeof deferred<RateLimitInfo | undefined>> }[] = [];
   const scheduler = new EditScheduler<string>({
@@ -14,7 +17,7 @@ function setup() {
       sends.push({ payload, at: timers.now(), done });
       return done.promise;
     },
-    timers,
+    bucket: () => bucket,
   });
   const set = (t: string) => {
     text = t;

@@ -1,22 +1,29 @@
 import { describe, expect, it } from 'vitest';
 import { StreamRenderer } from '../../src/discord/renderer.js';
+import { Buckets } from '../../src/discord/shared-bucket.js';
 import type { MessagePayload, ReplySurface } from '../../src/discord/surface.js';
-import { settle } from '../helpers/manual-timers.js';
+import { ManualTimers, settle } from '../helpers/manual-timers.js';
 
 /** Records what a reply would look like in Discord: each message's content over time. */
 function recordingSurface() {
   const messages: { id: string; contents: string[]; files: string[] }[] = [];
+  const buckets = new Buckets();
   const surface: ReplySurface = {
+    postBucket: () => buckets.get('posts'),
     async post(payload: MessagePayload) {
       const message = { id: String(messages.length), contents: [payload.content], files: (payload.files ?? []).map((f) => f.name) };
       messages.push(message);
       return {
-        id: message.id,
-        channelId: 'c',
-        edit: async (p: MessagePayload) => {
-          message.contents.push(p.content);
-          message.files.push(...(p.files ?? []).map((f) => f.name));
-          return undefined;
+        info: undefined,
+        message: {
+          id: message.id,
+          channelId: 'c',
+          editBucket: () => buckets.get('edits'),
+          edit: async (p: MessagePayload) => {
+            message.contents.push(p.content);
+            message.files.push(...(p.files ?? []).map((f) => f.name));
+            return undefined;
+          },
         },
       };
     },
@@ -24,6 +31,50 @@ function recordingSurface() {
   return { surface, messages, final: () => messages.map((m) => m.contents.at(-1)!) };
 }
 
+/**
+ * A channel that counts like Discord: posts on one counter, edits of every message on another,
+ * `limit` per window each, answering with the headers' state; it records the requests Discord
+ * would have answered with 429. Each `surface()` is one more answer in it.
+ */
+function countingChannel(timers: ManualTimers, limit: number, windowMs: number) {
+  const counter = () => ({ used: 0, resetAt: 0 });
+  const counters = { posts: counter(), edits: counter() };
+  const refused: string[] = [];
+  const spend = (which: 'posts' | 'edits') => {
+    const c = counters[which];
+    const now = timers.now();
+    if (now >= c.resetAt) Object.assign(c, { used: 0, resetAt: now + windowMs });
+    if (c.used >= limit) refused.push(`${which}@${now}`);
+    c.used++;
+    return { remaining: Math.max(0, limit - c.used), resetAfterMs: c.resetAt - now };
+  };
+  const buckets = new Buckets(timers);
+  const surface = () => {
+    const contents: string[][] = [];
+    const replies: ReplySurface = {
+      postBucket: () => buckets.get('posts'),
+      async post(payload) {
+        const info = spend('posts');
+        const shown = [payload.content];
+        contents.push(shown);
+        return {
+          info,
+          message: {
+            id: String(contents.length),
+            channelId: 'c',
+            editBucket: () => buckets.get('edits'),
+            edit: async (p) => {
+              shown.push(p.content);
+              return spend('edits');
+            },
+          },
+        };
+      },
+    };
+    return { replies, final: () => contents.map((c) => c.at(-1)!).join(' ') };
+  };
+  return { surface, refused };
+}
 const fenceCount = (s: string) => s.split('\n').filter((l) => /^\s{0,3}(```|~~~)/.test(l)).length;
 
 describe('StreamRenderer', () => {
@@ -154,5 +205,26 @@ describe('StreamRenderer', () => {
     const r = new StreamRenderer(surface);
     await r.finish({ notice: '⚠️ nope' });
     expect(final()).toEqual(['⚠️ nope']);
+  });
+
+  it('shares one channel’s edit bucket between its answers, spending no more than it has left', async () => {
+    const timers = new ManualTimers();
+    const channel = countingChannel(timers, 3, 1000);
+    const answers = [channel.surface(), channel.surface(), channel.surface()];
+    const renderers = answers.map((a) => new StreamRenderer(a.replies));
+    const words = Array.from({ length: 100 }, (_, i) => `word${i}`);
+    for (const word of words) {
+      for (const r of renderers) r.append(`${word} `);
+      timers.advance(20);
+      await settle();
+    }
+    const finished = Promise.all(renderers.map((r) => r.finish({ footer: '-# f' })));
+    for (let i = 0; i < 20; i++) {
+      timers.advance(250);
+      await settle();
+    }
+    await finished;
+    expect(channel.refused).toEqual([]);
+    for (const a of answers) expect(a.final()).toBe(`${words.join(' ')} \n-# f`);
   });
 });

@@ -1,0 +1,167 @@
+import type { RateLimitInfo } from './rate-limits.js';
+import { realTimers, type Timers } from './timers.js';
+
+/** What a turn's request found out: the bucket's state, nothing to go on, or that it sent nothing. */
+export type Outcome = RateLimitInfo | undefined | 'unsent';
+
+/** Ends a turn; the next writer's turn is paced by what it reports. */
+export type Release = (outcome: Outcome) => void;
+
+export interface Turn {
+  /** The waiting change became urgent: it goes as soon as the bucket has room. */
+  hurry(): void;
+}
+
+interface Waiter {
+  urgent: boolean;
+  go: (release: Release) => void;
+}
+
+/**
+ * One Discord rate-limit bucket (a channel's edits, an interaction token's edits, …) shared by
+ * every writer that spends from it: all the messages of an answer, and all the answers in a
+ * channel. One request is in flight at a time, so each response's headers are the bucket's true
+ * state; the remaining requests are spread evenly over the time left in the window, and writers
+ * take them in turn (a writer asks again after its turn, so each gets its fair share). An urgent
+ * change (the final text, an answer's first words) goes first, and only waits for an empty bucket.
+ */
+export class SharedBucket {
+  /** Not before this time at all (bucket empty). */
+  private hardNext = 0;
+  /** Not before this time for a change that can wait (even spread). */
+  private softNext = 0;
+  private resetAt = 0;
+  private busy = false;
+  private readonly waiting: Waiter[] = [];
+  private timer: { handle: unknown; at: number } | undefined;
+
+  constructor(private readonly timers: Timers = realTimers) {}
+
+  /**
+   * Calls `go` when this writer may send (at once, when it can); `go` must end the turn with the
+   * release it is given, exactly once.
+   */
+  wait(urgent: boolean, go: (release: Release) => void): Turn {
+    const waiter: Waiter = { urgent, go };
+    this.waiting.push(waiter);
+    this.pump();
+    return {
+      hurry: () => {
+        if (waiter.urgent || !this.waiting.includes(waiter)) return;
+        waiter.urgent = true;
+        this.pump();
+      },
+    };
+  }
+
+  /** Runs one request as soon as the bucket has room (a one-off edit beside the streams). */
+  run(request: () => Promise<RateLimitInfo | undefined>): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.wait(true, (release) => {
+        request().then(
+          (info) => {
+            release(info);
+            resolve();
+          },
+          (error: unknown) => {
+            release(undefined);
+            reject(error);
+          },
+        );
+      });
+    });
+  }
+
+  /** Nothing waits or is in flight, and the window has reset: a new bucket would act the same. */
+  get idle(): boolean {
+    return !this.busy && this.waiting.length === 0 && this.timers.now() >= this.resetAt;
+  }
+
+  private pump(): void {
+    if (this.busy || this.waiting.length === 0) return this.cancelTimer();
+    const urgent = this.waiting.findIndex((w) => w.urgent);
+    const index = urgent < 0 ? 0 : urgent;
+    const next = this.waiting[index]!;
+    const notBefore = next.urgent ? this.hardNext : Math.max(this.hardNext, this.softNext);
+    const now = this.timers.now();
+    if (now < notBefore) {
+      if (this.timer?.at !== notBefore) {
+        this.cancelTimer();
+        const handle = this.timers.setTimeout(() => {
+          this.timer = undefined;
+          this.pump();
+        }, notBefore - now);
+        this.timer = { handle, at: notBefore };
+      }
+      return;
+    }
+    this.cancelTimer();
+    this.waiting.splice(index, 1);
+    this.busy = true;
+    let released = false;
+    next.go((outcome) => {
+      if (released) return;
+      released = true;
+      this.busy = false;
+      if (outcome !== 'unsent') this.learn(outcome);
+      this.pump();
+    });
+  }
+
+  private learn(info: RateLimitInfo | undefined): void {
+    const at = this.timers.now();
+    if (!info) {
+      this.hardNext = this.softNext = this.resetAt = at;
+    } else if (info.remaining <= 0) {
+      this.hardNext = this.softNext = this.resetAt = at + info.resetAfterMs;
+    } else {
+      this.hardNext = at;
+      this.softNext = at + info.resetAfterMs / (info.remaining + 1);
+      this.resetAt = at + info.resetAfterMs;
+    }
+  }
+
+  private cancelTimer(): void {
+    if (this.timer) this.timers.clearTimeout(this.timer.handle);
+    this.timer = undefined;
+  }
+}
+
+/** The buckets of one bot, by key; those that have nothing left to remember are forgotten. */
+export class Buckets {
+  private readonly byKey = new Map<string, SharedBucket>();
+  private sweepAt = 64;
+
+  constructor(private readonly timers: Timers = realTimers) {}
+
+  get(key: string): SharedBucket {
+    let bucket = this.byKey.get(key);
+    if (!bucket) {
+      if (this.byKey.size >= this.sweepAt) this.sweep();
+      bucket = new SharedBucket(this.timers);
+      this.byKey.set(key, bucket);
+    }
+    return bucket;
+  }
+
+  get size(): number {
+    return this.byKey.size;
+  }
+
+  /** Sweeps when the map has doubled since the last sweep, so each lookup costs O(1) on average. */
+  private sweep(): void {
+    for (const [key, bucket] of this.byKey) if (bucket.idle) this.byKey.delete(key);
+    this.sweepAt = Math.max(64, this.byKey.size * 2);
+  }
+}
+
+/**
+ * The keys of the buckets an answer spends from, named after Discord's top-level resources: a
+ * channel's sends and its edits count apart, as do an interaction token's follow-ups and its edits.
+ */
+export const bucketKeys = {
+  channelSends: (channelId: string) => `POST /channels/${channelId}/messages`,
+  channelEdits: (channelId: string) => `PATCH /channels/${channelId}/messages/:id`,
+  webhookSends: (applicationId: string, token: string) => `POST /webhooks/${applicationId}/${token}`,
+  webhookEdits: (applicationId: string, token: string) => `PATCH /webhooks/${applicationId}/${token}/messages/:id`,
+};
