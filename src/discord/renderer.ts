@@ -33,6 +33,8 @@ interface Slot {
  */
 export class StreamRenderer {
   private text = '';
+  /** Whether the text has anything visible yet (kept, not re-checked: trimming the whole text per token is quadratic). */
+  private visible = false;
   /** Final content of chunks that a later chunk has sealed. */
   private readonly sealed: string[] = [];
   private tail = { start: 0, openFence: null as string | null, text: '', version: -1 };
@@ -57,7 +59,6 @@ export class StreamRenderer {
     return this.options.limit ?? MESSAGE_LIMIT;
   }
 
-
   /** Messages posted so far, in order. */
   get messages(): PostedMessage[] {
     return this.slots.flatMap((s) => (s.message ? [s.message] : []));
@@ -65,13 +66,14 @@ export class StreamRenderer {
 
   append(delta: string): void {
     if (!delta || this.finishing) return;
-    const wasBlank = this.text.trim() === '';
+    const first = !this.visible && delta.trim() !== '';
+    if (first) this.visible = true;
     this.text += delta;
     this.version++;
     const last = this.slots.at(-1);
     // The answer's first words replace a progress line: show them as soon as the bucket allows,
     // not at the even pace the progress edits were spread at.
-    if (last) last.scheduler.markDirty(wasBlank && this.text.trim() !== '');
+    if (last) last.scheduler.markDirty(first);
     else this.ensureSlots(1);
   }
 
