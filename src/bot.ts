@@ -45,8 +45,9 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
   const store = await openStore(config.databaseUrl, logger, options.storeNamespace);
   const openrouter = createOpenRouter({ apiKey: config.openRouterApiKey, baseUrl: config.openRouterBaseUrl, retryBudgetMs: config.openRouterRetryMaxMs });
   const client = new Client({
-    // Message Content (privileged) lets the bot see the images on messages people reply to.
-    intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.MessageContent],
+    // Message Content (privileged) lets the bot see the images on messages people reply to; the rest
+    // works without it (Discord delivers messages that mention the bot, and its own, in full).
+    intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, ...(config.messageContentIntent ? [GatewayIntentBits.MessageContent] : [])],
     rest: { api: config.discordApiUrl },
     // Nothing reads messages back from the cache, and with it every edit of a streamed answer
     // (echoed back as MESSAGE_UPDATE) re-parsed a cached Message.
@@ -164,7 +165,7 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
     await store.disconnect();
     if (err instanceof Error && /disallowed intents/i.test(err.message)) {
       throw new Error(
-        'Discord refused the Message Content intent. In the Developer Portal, open your application → Bot → Privileged Gateway Intents and turn on Message Content Intent.',
+        'Discord refused the Message Content intent. In the Developer Portal, open your application → Bot → Privileged Gateway Intents and turn on Message Content Intent; or set MESSAGE_CONTENT_INTENT=false to run without it (slash commands and mentions still work; only images on other people\'s messages that a mention replies to need it).',
         { cause: err },
       );
     }

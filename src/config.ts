@@ -49,6 +49,7 @@ const schema = z.object({
   MAX_ATTACHMENT_MB: positiveInt.default(20),
   SYSTEM_PROMPT: z.string().optional(),
   SHOW_REASONING: flag.default(true),
+  MESSAGE_CONTENT_INTENT: flag.default(true),
   REASONING_EFFORT: z.enum(REASONING_LEVELS, { error: `must be one of ${REASONING_LEVELS.join(', ')}` }).optional(),
   BUTTON_TTL_HOURS: positiveInt.default(24),
 });
@@ -80,6 +81,8 @@ export interface Config {
   reasoningEffort: ReasoningLevel | undefined;
   /** How long the buttons under an answer keep working (what they need is stored that long). */
   buttonTtlMs: number;
+  /** Whether to ask Discord for the privileged Message Content intent (needed for images on others' messages). */
+  messageContentIntent: boolean;
 }
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
@@ -125,6 +128,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): ConfigResult {
       showReasoning: e.SHOW_REASONING,
       reasoningEffort: e.REASONING_EFFORT,
       buttonTtlMs: e.BUTTON_TTL_HOURS * 3_600_000,
+      messageContentIntent: e.MESSAGE_CONTENT_INTENT,
     },
   };
 }

@@ -14,9 +14,9 @@ import { isObj } from './json.js';
 import { guildObject } from './payloads.js';
 import type { Dispatcher, GuildState } from './state.js';
 import type { GatewayFrame } from './types.js';
+import { INTENT_MESSAGE_CONTENT, withoutContent } from './content-intent.js';
 
 /** Gateway intent for message content (privileged). */
-const INTENT_MESSAGE_CONTENT = 1 << 15;
 const TRACE = ['["fake-gateway",{"micros":0}]'];
 
 interface Session {
@@ -281,11 +281,8 @@ export class Gateway implements Dispatcher {
   /** What a session receives: without the MessageContent intent, content/embeds/attachments/components are emptied (except DMs, mentions of the bot, and the bot's own messages). */
   private forSession(s: Session, event: string, data: unknown): unknown {
     if ((event !== 'MESSAGE_CREATE' && event !== 'MESSAGE_UPDATE') || s.intents & INTENT_MESSAGE_CONTENT || !isObj(data)) return data;
-    const botId = this.guild().botUser.id;
-    const author = isObj(data.author) ? data.author : undefined;
-    const mentions = Array.isArray(data.mentions) ? data.mentions : [];
-    if (author?.id === botId || !data.guild_id || mentions.some((u) => isObj(u) && u.id === botId)) return data;
-    return { ...data, content: '', embeds: [], attachments: [], components: [] };
+    // Gateway events carry guild_id; a DM's don't.
+    return withoutContent(data, this.guild().botUser.id, !data.guild_id);
   }
 
   private send(s: Session, t: string, d: unknown): void {
