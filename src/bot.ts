@@ -17,16 +17,19 @@ import type { Logger } from './logger.js';
 import { SHUTDOWN } from './openrouter/errors.js';
 import { createOpenRouter } from './openrouter/client.js';
 import { ModelCatalog } from './openrouter/models.js';
+import { processMetrics, serveHealth } from './ops/operations.js';
 import { placeOf } from './place.js';
 import { RunningAnswers } from './running-answers.js';
 import { SettingsStore } from './settings/store.js';
-import { openStore } from './storage.js';
+import { closeStore, openStore } from './storage.js';
 import { UserError } from './user-error.js';
 import { UserLimiter } from './user-limiter.js';
 
 export interface Bot {
   client: Client;
   context: BotContext;
+  /** Where `/healthz` and `/metrics` listen, when HEALTH_PORT is set. */
+  healthPort: number | undefined;
   /** Resolves when every interaction received so far has been handled. */
   idle(): Promise<void>;
   /**
@@ -55,9 +58,11 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
     // A second guard besides each message's own: nothing the bot sends pings anyone.
     allowedMentions: { parse: [], repliedUser: false },
   });
+  const metrics = processMetrics(client);
   const context: BotContext = {
     config,
     logger,
+    metrics,
     openrouter,
     catalog: new ModelCatalog(openrouter, logger),
     history: new ChannelHistory(store),
@@ -162,7 +167,7 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
     await syncCommands(client.rest, client.application!.id, config.discordGuildId, commands.map((c) => c.data), logger);
   } catch (err) {
     await client.destroy();
-    await store.disconnect();
+    await closeStore(store, logger);
     if (err instanceof Error && /disallowed intents/i.test(err.message)) {
       throw new Error(
         'Discord refused the Message Content intent. In the Developer Portal, open your application → Bot → Privileged Gateway Intents and turn on Message Content Intent; or set MESSAGE_CONTENT_INTENT=false to run without it (slash commands and mentions still work; only images on other people\'s messages that a mention replies to need it).',
@@ -172,6 +177,7 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
     throw err;
   }
   logger.info({ user: client.user?.tag, guilds: client.guilds.cache.size }, 'bot ready');
+  const health = config.healthPort === undefined ? undefined : await serveHealth(config.healthPort, client, store, metrics, logger);
   if (client.guilds.cache.size === 0) logger.info({ inviteUrl: inviteUrl(client.application!.id) }, 'in no server yet: invite the bot with this URL');
   // Autocomplete must answer within 3 s: have the model list ready before anyone types.
   void context.catalog.list();
@@ -183,6 +189,7 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
   return {
     client,
     context,
+    healthPort: health?.port,
     idle,
     stop() {
       // Idempotent: a second signal (or a test) waits for the same shutdown.
@@ -197,8 +204,9 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
         }
         clearTimeout(graceTimer);
         await context.history.drain();
+        await health?.close();
         await client.destroy();
-        await store.disconnect();
+        await closeStore(store, logger);
       })();
       return stopping;
     },

@@ -50,6 +50,7 @@ const schema = z.object({
   SYSTEM_PROMPT: z.string().optional(),
   SHOW_REASONING: flag.default(true),
   MESSAGE_CONTENT_INTENT: flag.default(true),
+  HEALTH_PORT: z.coerce.number({ error: 'must be a port number' }).int('must be a port number').min(0, 'must be a port number').max(65_535, 'must be a port number').optional(),
   REASONING_EFFORT: z.enum(REASONING_LEVELS, { error: `must be one of ${REASONING_LEVELS.join(', ')}` }).optional(),
   BUTTON_TTL_HOURS: positiveInt.default(24),
 });
@@ -83,6 +84,8 @@ export interface Config {
   buttonTtlMs: number;
   /** Whether to ask Discord for the privileged Message Content intent (needed for images on others' messages). */
   messageContentIntent: boolean;
+  /** Where `/healthz` and `/metrics` listen; unset: nowhere. */
+  healthPort: number | undefined;
 }
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
@@ -129,6 +132,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): ConfigResult {
       reasoningEffort: e.REASONING_EFFORT,
       buttonTtlMs: e.BUTTON_TTL_HOURS * 3_600_000,
       messageContentIntent: e.MESSAGE_CONTENT_INTENT,
+      healthPort: e.HEALTH_PORT,
     },
   };
 }

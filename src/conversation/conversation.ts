@@ -4,7 +4,8 @@ import type { Config } from '../config.js';
 import { StreamRenderer } from '../discord/renderer.js';
 import type { PostedMessage, ReplySurface } from '../discord/surface.js';
 import type { Logger } from '../logger.js';
-import { explainInterruption, explainRequestFailure } from '../openrouter/errors.js';
+import { outcomeOf, type BotMetrics } from '../ops/metrics.js';
+import { explainInterruption, explainRequestFailure, failureCode } from '../openrouter/errors.js';
 import type { ModelCatalog, ModelInfo } from '../openrouter/models.js';
 import { RequestFailed, streamChat, type StreamOutcome } from '../openrouter/stream.js';
 import { chatParameters } from '../settings/chat-parameters.js';
@@ -30,6 +31,7 @@ export interface ConversationServices {
   history: ChannelHistory;
   reasoning: ReasoningArchive;
   attachmentPolicy: AttachmentPolicy;
+  metrics: BotMetrics;
 }
 
 export interface TurnInput {
@@ -140,6 +142,7 @@ export async function runTurn(services: ConversationServices, input: TurnInput):
     } catch (error) {
       if (!(error instanceof UserError)) throw error;
       log.info({ reason: error.message }, 'request refused');
+      services.metrics.answered({ kind: mode, outcome: 'refused', totalMs: performance.now() - started });
       await show({ notice: `⚠️ ${error.message}` });
       return renderer.messages;
     }
@@ -155,6 +158,7 @@ export async function runTurn(services: ConversationServices, input: TurnInput):
     const messages = await buildMessages(services.history, { channelId: input.channelId, systemPrompt, historyMaxTokens: config.historyMaxTokens }, model, question);
     const wantsImages = model ? model.output.includes('image') : mode === 'image';
     let outcome: StreamOutcome;
+    const streamClosed = services.metrics.streamOpened();
     try {
       outcome = await streamChat(
         services.openrouter,
@@ -180,8 +184,12 @@ export async function runTurn(services: ConversationServices, input: TurnInput):
     } catch (error) {
       if (!(error instanceof RequestFailed)) throw error;
       log.warn({ err: error.cause }, 'openrouter request failed');
+      services.metrics.openrouterError(failureCode(error.cause));
+      services.metrics.answered({ kind: mode, outcome: 'failed', totalMs: performance.now() - started });
       await show({ notice: `⚠️ ${explainRequestFailure(error.cause, modelId)}` });
       return renderer.messages;
+    } finally {
+      streamClosed();
     }
 
     const notices: string[] = [];
@@ -226,6 +234,16 @@ export async function runTurn(services: ConversationServices, input: TurnInput):
 
     if (shown) await controls.shown?.(renderer.messages).catch((err: unknown) => log.warn({ err }, 'could not keep what the answer’s buttons need'));
 
+    if (outcome.interruption?.kind === 'upstream-error') services.metrics.openrouterError(outcome.interruption.code);
+    services.metrics.answered({
+      kind: mode,
+      outcome: outcomeOf(outcome.interruption),
+      ttftMs: outcome.firstTokenMs,
+      totalMs: performance.now() - started,
+      promptTokens: outcome.usage?.promptTokens,
+      completionTokens: outcome.usage?.completionTokens,
+      cost: outcome.usage?.cost,
+    });
     log.info(
       {
         ttftMs: outcome.firstTokenMs === undefined ? undefined : Math.round(outcome.firstTokenMs),

@@ -66,6 +66,11 @@ function explainForbidden(detail: ErrorDetail | undefined, said: string): string
   return `OpenRouter refused this request${said}.`;
 }
 
+/** The HTTP status of a failed request, for counting; undefined when OpenRouter wasn't reached. */
+export function failureCode(error: unknown): number | undefined {
+  return error instanceof OpenRouterError ? error.statusCode : undefined;
+}
+
 /** What to tell the user when a request to OpenRouter failed before any answer arrived. */
 export function explainRequestFailure(error: unknown, model: string): string {
   if (error instanceof OpenRouterError) {
