@@ -18,6 +18,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import type { RecordedHttp } from './recorded.js';
+import { FakeImageApi } from './openrouter-images.js';
 import { waitUntil } from './wait-until.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -46,6 +47,10 @@ export type Step =
   /** Written verbatim as one frame (e.g. a broken `data:` line). */
   | { raw: string }
   | { error: StreamErrorSpec }
+  | ControlStep;
+
+/** Pacing and failure steps every scripted response (chat or image) understands. */
+export type ControlStep =
   | { gate: Gate }
   | { delayMs: number }
   /** Waits until this many ms after the response's headers went out: pacing without timer drift. */
@@ -188,7 +193,7 @@ export function text(s: string, opts?: { chunkSize?: number }): Step[] {
 export const PNG_1X1 =
   'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
 
-const DEFAULT_ERROR_MESSAGES: Record<number, string> = {
+export const DEFAULT_ERROR_MESSAGES: Record<number, string> = {
   400: 'Bad Request',
   401: 'User not found.',
   402: 'Insufficient credits. Add more using https://openrouter.ai/settings/credits',
@@ -410,7 +415,7 @@ function estimatePromptTokens(body: any): number {
   return Math.max(1, Math.ceil(chars / 4));
 }
 
-function sse(data: unknown): string {
+export function sse(data: unknown): string {
   return `data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`;
 }
 
@@ -421,6 +426,8 @@ export class FakeOpenRouter {
   apiKey: string | undefined;
   /** When set, `GET /models` answers this status (the model list is unreachable). */
   modelsStatus: number | undefined;
+  /** The Image API (`/images`, `/images/models`): its own models, replies and records. */
+  readonly images: FakeImageApi;
 
   private server: http.Server;
   private port = 0;
@@ -434,6 +441,7 @@ export class FakeOpenRouter {
   private constructor(opts: { models?: ModelSpec[]; apiKey?: string }) {
     this.models = (opts.models ?? DEFAULT_MODELS).map((m) => structuredClone(m));
     this.apiKey = opts.apiKey;
+    this.images = new FakeImageApi(this);
     this.events.setMaxListeners(0);
     this.server = http.createServer((req, res) => {
       const p = this.handle(req, res).catch((err: unknown) => {
@@ -534,8 +542,33 @@ export class FakeOpenRouter {
 
   // -------------------------------------------------------------------------------------------
 
-  private progress(): void {
+  /** @internal Wakes every `waitFor` (the Image API module calls it too). */
+  progress(): void {
     this.events.emit('progress');
+  }
+
+  /** @internal OpenRouter checks the key before anything else; false when it answered 401. */
+  authorized(headers: Record<string, string>, out: ResponseWriter): boolean {
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(headers.authorization ?? '');
+    if (!m) {
+      out.json(401, { error: { message: 'No auth credentials found', code: 401 } });
+      return false;
+    }
+    if (this.apiKey !== undefined && m[1] !== this.apiKey) {
+      out.json(401, { error: { message: 'User not found.', code: 401 } });
+      return false;
+    }
+    return true;
+  }
+
+  /** @internal An error response in OpenRouter's shape: `{ error: { code, message, metadata? }, user_id }`. */
+  errorResponse(out: ResponseWriter, status: number, reply: Pick<Reply, 'error' | 'headers'>): void {
+    const error: Record<string, unknown> = {
+      code: status,
+      message: reply.error?.message ?? DEFAULT_ERROR_MESSAGES[status] ?? `Error ${status}`,
+    };
+    if (reply.error?.metadata) error.metadata = reply.error.metadata;
+    out.json(status, { error, user_id: 'user_fake' }, reply.headers ?? {});
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
@@ -576,6 +609,9 @@ export class FakeOpenRouter {
     if (record.method === 'POST' && url.pathname === `${API}/chat/completions`) {
       return this.handleChat(body, bodyIsJson, headers, out);
     }
+    if (url.pathname === `${API}/images` || url.pathname.startsWith(`${API}/images/`)) {
+      return this.images.handle(record, url.pathname.slice(API.length), bodyIsJson, out);
+    }
     out.json(404, { error: { code: 404, message: 'Not Found' } });
   }
 
@@ -610,12 +646,7 @@ export class FakeOpenRouter {
     headers: Record<string, string>,
     out: ResponseWriter,
   ): Promise<void> {
-    // --- authentication, as OpenRouter checks it first
-    const m = /^Bearer\s+(\S+)\s*$/i.exec(headers.authorization ?? '');
-    if (!m) return out.json(401, { error: { message: 'No auth credentials found', code: 401 } });
-    if (this.apiKey !== undefined && m[1] !== this.apiKey) {
-      return out.json(401, { error: { message: 'User not found.', code: 401 } });
-    }
+    if (!this.authorized(headers, out)) return;
     // --- cheap request validation
     const bad = (message: string): void =>
       out.json(400, { error: { message, code: 400 }, user_id: 'user_fake' });
@@ -637,14 +668,7 @@ export class FakeOpenRouter {
     const status = reply.status ?? (reply.error ? 500 : 200);
     const extraHeaders = reply.headers ?? {};
 
-    if (status !== 200) {
-      const error: Record<string, unknown> = {
-        code: status,
-        message: reply.error?.message ?? DEFAULT_ERROR_MESSAGES[status] ?? `Error ${status}`,
-      };
-      if (reply.error?.metadata) error.metadata = reply.error.metadata;
-      return out.json(status, { error, user_id: 'user_fake' }, extraHeaders);
-    }
+    if (status !== 200) return this.errorResponse(out, status, reply);
 
     const steps = reply.steps ?? [{ content: 'ok' }];
     const id = generationId();
@@ -812,8 +836,8 @@ export class FakeOpenRouter {
     out.json(200, bodyOut, { 'x-generation-id': a.id, ...a.extraHeaders });
   }
 
-  /** gate / delayMs / drop / stall. Returns false when the response is finished (closed or dropped). */
-  private async control(step: Step, out: ResponseWriter): Promise<boolean> {
+  /** @internal gate / delayMs / drop / stall. Returns false when the response is finished (closed or dropped). */
+  async control(step: ControlStep, out: ResponseWriter): Promise<boolean> {
     if ('gate' in step) {
       const gate = step.gate;
       if (!gate.isOpen) {
@@ -851,7 +875,7 @@ export class FakeOpenRouter {
 
 // ---------------------------------------------------------------------------------------------
 
-class ResponseWriter {
+export class ResponseWriter {
   closed = false;
   readonly closedPromise: Promise<void>;
   /** Resolves when the last frame written has been handed to the kernel. */
