@@ -1,13 +1,15 @@
 import type { OpenRouter } from '@openrouter/sdk';
 import { readAttachment, type AttachmentPolicy, type IncomingAttachment, type ReadAttachment } from '../attachments.js';
 import type { Config } from '../config.js';
-import { StreamRenderer } from '../discord/renderer.js';
 import type { ReplySurface } from '../discord/surface.js';
+import { fromDataUrl } from '../images.js';
 import type { Logger } from '../logger.js';
+import { RequestFailed } from '../openrouter/call.js';
 import { explainInterruption, explainRequestFailure } from '../openrouter/errors.js';
 import type { ModelCatalog, ModelInfo } from '../openrouter/models.js';
-import { RequestFailed, streamChat, type StreamOutcome } from '../openrouter/stream.js';
+import { streamChat, type ChatMessage, type StreamHandlers, type StreamOutcome } from '../openrouter/stream.js';
 import { chatParameters } from '../settings/chat-parameters.js';
+import type { PartialSettings } from '../settings/definitions.js';
 import { fillPlaceholders } from '../settings/placeholders.js';
 import { valuesOf, type EffectiveSettings } from '../settings/resolve.js';
 import { UserError } from '../user-error.js';
@@ -15,9 +17,9 @@ import { formatFooter, unsupportedNote } from './footer.js';
 import type { ChannelHistory } from './history.js';
 import { prepareImages } from './made-images.js';
 import { buildMessages } from './messages.js';
-import { Progress, PROGRESS_TICK_MS } from './progress.js';
 import type { ReasoningArchive } from './reasoning-archive.js';
-import { remember } from './remember.js';
+import { remember, type Exchange } from './remember.js';
+import { TurnReply } from './reply.js';
 import { checkCaps, checkModelAccepts, resolveModel } from './request-checks.js';
 
 export interface ConversationServices {
@@ -68,74 +70,29 @@ const DEFAULT_UPLOAD_LIMIT = 10 * 1024 * 1024;
  * to the model with the place's settings, stream the answer into Discord, and store both turns.
  */
 export async function runTurn(services: ConversationServices, input: TurnInput): Promise<void> {
-  const { config, logger } = services;
-  const started = performance.now();
+  const { config } = services;
   const mode = input.mode ?? 'chat';
   const values = valuesOf(input.settings);
   const modelId = (mode === 'image' ? values.image_model : values.model) ?? (mode === 'image' ? config.imageModel : config.chatModel);
   const showReasoning = values.show_reasoning ?? false;
-  const log = logger.child({ channel: input.channelId, user: input.author.id, model: modelId, mode });
-  // When Discord refuses an update (the reply was deleted, the token expired), nobody can see the
-  // answer any more: stop paying for it.
-  const stop = new AbortController();
-  const onCancel = () => stop.abort(input.signal?.reason);
-  if (input.signal?.aborted) onCancel();
-  input.signal?.addEventListener('abort', onCancel, { once: true });
-  const progress = new Progress({ mode, modelId, showReasoning });
-  let ticker: NodeJS.Timeout | undefined;
+  const reply = new TurnReply(services.logger, input, { mode, modelId, showReasoning });
+  const { log, renderer } = reply;
   try {
-    const renderer = new StreamRenderer(input.surface, {
-      onError: (err) => {
-        log.warn({ err }, 'discord rejected an update; stopping the answer');
-        stop.abort('reply unavailable');
-      },
-      ...(input.controls ? { controls: input.controls } : {}),
-      status: () => progress.status(),
-    });
-    // Elapsed time ticks while an image is made or a model thinks; the scheduler decides when it is shown.
-    ticker = setInterval(() => (progress.live ? renderer.refresh() : clearInterval(ticker)), PROGRESS_TICK_MS);
-    if (mode === 'image') renderer.refresh();
-    const show = (options: Parameters<StreamRenderer['finish']>[0]) => {
-      clearInterval(ticker);
-      return renderer.finish(options).then(
-        () => true,
-        (err: unknown) => {
-          log.warn({ err }, 'the answer could not be shown in Discord');
-          return false;
-        },
-      );
-    };
-
-    let model: ModelInfo | undefined;
-    let attachments: ReadAttachment[];
-    try {
+    const checked = await reply.checked(async () => {
       checkCaps(config, input);
-      model = await resolveModel(services.catalog, modelId);
+      const model = await resolveModel(services.catalog, modelId);
       if (mode === 'image' && model && !model.output.includes('image')) {
         throw new UserError(`\`${model.id}\` can’t make images. Pick one from the \`model\` option’s list.`);
       }
-      attachments = await Promise.all(input.attachments.map((att) => readAttachment(att, { ...services.attachmentPolicy, signal: stop.signal })));
+      const attachments = await readAttachments(services, input.attachments, reply.signal);
       checkModelAccepts(model, attachments);
-    } catch (error) {
-      if (!(error instanceof UserError)) throw error;
-      log.info({ reason: error.message }, 'request refused');
-      await show({ notice: `⚠️ ${error.message}` });
-      return;
-    }
+      return { model, attachments };
+    });
+    if (!checked) return;
+    const { model, attachments } = checked;
 
     const { parameters, unsupported } = chatParameters(values, model?.supportedParameters, config.maxAnswerTokens);
-    const systemPrompt = fillPlaceholders(values.system_prompt ?? config.systemPrompt, {
-      user: input.author.name,
-      channel: input.names.channel,
-      server: input.names.server,
-      now: new Date(),
-    });
-    const messages = await buildMessages(
-      services.history,
-      { channelId: input.channelId, author: input.author, prompt: input.prompt, systemPrompt, historyMaxTokens: config.historyMaxTokens },
-      model,
-      attachments,
-    );
+    const messages = await conversationMessages(services, input, values, model, attachments);
     const wantsImages = model ? model.output.includes('image') : mode === 'image';
     let outcome: StreamOutcome;
     try {
@@ -148,47 +105,27 @@ export async function runTurn(services: ConversationServices, input: TurnInput):
           ...(wantsImages ? { modalities: model && !model.output.includes('text') ? ['image'] : ['image', 'text'] } : {}),
           ...(input.aspectRatio ? { imageConfig: { aspect_ratio: input.aspectRatio } } : {}),
         },
-        {
-          onText: (delta) => {
-            progress.onAnswer();
-            renderer.append(delta);
-          },
-          onReasoning: (delta) => {
-            progress.onReasoning(delta);
-            if (progress.live) renderer.refresh();
-          },
-        },
-        { idleTimeoutMs: config.streamIdleTimeoutMs, signal: stop.signal },
+        streamingInto(reply),
+        { idleTimeoutMs: config.streamIdleTimeoutMs, signal: reply.signal },
       );
     } catch (error) {
       if (!(error instanceof RequestFailed)) throw error;
-      log.warn({ err: error.cause }, 'openrouter request failed');
-      await show({ notice: `⚠️ ${explainRequestFailure(error.cause, modelId)}` });
-      return;
+      return await reply.failed(error, explainRequestFailure(error.cause, modelId));
     }
 
     const notices: string[] = [];
     if (outcome.interruption) notices.push(explainInterruption(outcome.interruption));
-    const made = await prepareImages(outcome.images, input.uploadLimit ?? DEFAULT_UPLOAD_LIMIT);
+    const made = await prepareImages(outcome.images.map(fromDataUrl), input.uploadLimit ?? DEFAULT_UPLOAD_LIMIT);
     notices.push(...made.notes);
     if (mode === 'image' && made.files.length === 0 && !outcome.interruption) {
       notices.push('⚠️ The model didn’t return an image this time. Try rephrasing the prompt, or another model.');
     }
-    if (outcome.text !== '' || made.files.length > 0) {
-      try {
-        await remember(services.history, { channelId: input.channelId, author: input.author, prompt: input.prompt, incoming: input.attachments, attachments, outcome, made, modelId });
-      } catch (err) {
-        log.error({ err }, 'could not store the conversation');
-        notices.push('⚠️ This exchange could not be saved to the channel’s memory; the next question won’t see it.');
-      }
-    }
+    const answer = { text: outcome.text, interrupted: Boolean(outcome.interruption), model: outcome.model ?? modelId };
+    notices.push(...(await rememberExchange(services, log, { ...input, attachments, incoming: input.attachments, answer, made })));
 
-    const components = await (input.finalControls?.({ outcome, modelId, showReasoning }) ?? Promise.resolve([])).catch((err: unknown) => {
-      log.warn({ err }, 'could not prepare the answer’s buttons');
-      return [];
-    });
+    const components = await reply.buttons(input.finalControls && (() => input.finalControls!({ outcome, modelId, showReasoning })));
     const notes = [...(input.notes ?? []), unsupportedNote(unsupported)].filter((n): n is string => Boolean(n));
-    const shown = await show({
+    const shown = await reply.show({
       footer: formatFooter(outcome.model ?? modelId, outcome.usage, { thinkingMs: outcome.thinkingMs, notes }),
       files: made.files,
       components,
@@ -199,7 +136,7 @@ export async function runTurn(services: ConversationServices, input: TurnInput):
       {
         ttftMs: outcome.firstTokenMs === undefined ? undefined : Math.round(outcome.firstTokenMs),
         thinkingMs: outcome.thinkingMs === undefined ? undefined : Math.round(outcome.thinkingMs),
-        totalMs: Math.round(performance.now() - started),
+        totalMs: Math.round(performance.now() - reply.started),
         promptTokens: outcome.usage?.promptTokens,
         completionTokens: outcome.usage?.completionTokens,
         reasoningTokens: outcome.usage?.reasoningTokens,
@@ -214,8 +151,60 @@ export async function runTurn(services: ConversationServices, input: TurnInput):
       'answered',
     );
   } finally {
-    clearInterval(ticker);
-    // The shutdown signal lives as long as the bot: don't leave one listener per answer on it.
-    input.signal?.removeEventListener('abort', onCancel);
+    reply.dispose();
+  }
+}
+
+/** The attachments downloaded and checked, in order; a bad one refuses the request (UserError). */
+export function readAttachments(services: ConversationServices, incoming: IncomingAttachment[], signal: AbortSignal): Promise<ReadAttachment[]> {
+  return Promise.all(incoming.map((att) => readAttachment(att, { ...services.attachmentPolicy, signal })));
+}
+
+/** The request's messages: the place's system prompt filled in, the channel's history that fits, the new message. */
+export function conversationMessages(
+  services: ConversationServices,
+  input: Pick<TurnInput, 'channelId' | 'author' | 'prompt' | 'names'>,
+  values: PartialSettings,
+  model: ModelInfo | undefined,
+  attachments: ReadAttachment[],
+): Promise<ChatMessage[]> {
+  const { config } = services;
+  const systemPrompt = fillPlaceholders(values.system_prompt ?? config.systemPrompt, {
+    user: input.author.name,
+    channel: input.names.channel,
+    server: input.names.server,
+    now: new Date(),
+  });
+  return buildMessages(
+    services.history,
+    { channelId: input.channelId, author: input.author, prompt: input.prompt, systemPrompt, historyMaxTokens: config.historyMaxTokens },
+    model,
+    attachments,
+  );
+}
+
+/** A chat answer streaming into the reply: text into the message, reasoning into the progress line. */
+export function streamingInto(reply: TurnReply): StreamHandlers {
+  return {
+    onText: (delta) => {
+      reply.progress.onAnswer();
+      reply.renderer.append(delta);
+    },
+    onReasoning: (delta) => {
+      reply.progress.onReasoning(delta);
+      if (reply.progress.live) reply.renderer.refresh();
+    },
+  };
+}
+
+/** Stores the exchange; what to tell the user when that failed. */
+export async function rememberExchange(services: ConversationServices, log: Logger, exchange: Exchange): Promise<string[]> {
+  if (exchange.answer.text === '' && exchange.made.files.length === 0) return [];
+  try {
+    await remember(services.history, exchange);
+    return [];
+  } catch (err) {
+    log.error({ err }, 'could not store the conversation');
+    return ['⚠️ This exchange could not be saved to the channel’s memory; the next question won’t see it.'];
   }
 }

@@ -1,6 +1,5 @@
 import type { IncomingAttachment, ReadAttachment } from '../attachments.js';
 import { forMemory, sha256 } from '../images.js';
-import type { StreamOutcome } from '../openrouter/stream.js';
 import type { ChannelHistory } from './history.js';
 import type { MadeImages } from './made-images.js';
 import type { ImageRef, Turn } from './turns.js';
@@ -11,16 +10,16 @@ export interface Exchange {
   prompt: string;
   incoming: IncomingAttachment[];
   attachments: ReadAttachment[];
-  outcome: StreamOutcome;
+  /** What the model said (the Image API says nothing), whether it was cut off, and which model. */
+  answer: { text: string; interrupted: boolean; model: string };
   made: MadeImages;
-  modelId: string;
 }
 
 /**
  * Stores the exchange: both turns as text, and the images seen and made for later turns. The
  * answer's reasoning is not part of it: models are sent what was said, not what was thought.
  */
-export async function remember(history: ChannelHistory, { channelId, author, prompt, incoming, attachments, outcome, made, modelId }: Exchange): Promise<void> {
+export async function remember(history: ChannelHistory, { channelId, author, prompt, incoming, attachments, answer, made }: Exchange): Promise<void> {
   const seen: ImageRef[] = [];
   for (const [i, a] of attachments.entries()) {
     if (!a.image || !a.sha) continue;
@@ -40,8 +39,8 @@ export async function remember(history: ChannelHistory, { channelId, author, pro
   };
   const assistantTurn: Turn = {
     role: 'assistant',
-    model: outcome.model ?? modelId,
-    content: [outcome.text, ...generated.map((g) => `[generated image: ${g.name}]`), ...(outcome.interruption ? ['[answer interrupted]'] : [])]
+    model: answer.model,
+    content: [answer.text, ...generated.map((g) => `[generated image: ${g.name}]`), ...(answer.interrupted ? ['[answer interrupted]'] : [])]
       .filter(Boolean)
       .join('\n\n'),
     ...(generated.length ? { images: generated } : {}),

@@ -1,5 +1,5 @@
 import { OpenRouterError } from '@openrouter/sdk/models/errors';
-import type { Interruption } from './stream.js';
+import type { Interruption } from './call.js';
 
 interface ErrorBody {
   error?: { message?: string; metadata?: { reasons?: string[]; flagged_input?: string; provider_name?: string } };

@@ -148,6 +148,57 @@ describe('StreamRenderer', () => {
     expect(final()).toEqual(['Some text\n-# done']);
   });
 
+  it('shows the newest preview under the status line, uploads each once, and the final files replace it', async () => {
+    const edits: MessagePayload[] = [];
+    const surface: ReplySurface = {
+      async post(payload) {
+        edits.push(payload);
+        return { id: '1', edit: async (p) => void edits.push(p) };
+      },
+    };
+    const preview1 = { name: 'preview.webp', data: Buffer.from('1') };
+    const preview2 = { name: 'preview.webp', data: Buffer.from('2') };
+    let preview: typeof preview1 | undefined;
+    let tick = 0;
+    const r = new StreamRenderer(surface, { status: () => `-# working ${tick}`, preview: () => preview });
+    r.refresh();
+    await settle();
+    preview = preview1;
+    r.refresh();
+    await settle();
+    tick++;
+    r.refresh();
+    await settle();
+    preview = preview2;
+    r.refresh();
+    await settle();
+    const image = { name: 'image-1.png', data: Buffer.from('final') };
+    await r.finish({ footer: '-# m', files: [image] });
+    expect(edits.map((e) => [e.content, e.files?.map((f) => f.data.toString())])).toEqual([
+      ['-# working 0', undefined],
+      ['-# working 0', ['1']],
+      // A status tick does not upload the same preview again.
+      ['-# working 1', undefined],
+      ['-# working 1', ['2']],
+      ['-# m', ['final']],
+    ]);
+  });
+
+  it('removes a preview when the answer ends without files', async () => {
+    const edits: MessagePayload[] = [];
+    const surface: ReplySurface = {
+      async post(payload) {
+        edits.push(payload);
+        return { id: '1', edit: async (p) => void edits.push(p) };
+      },
+    };
+    const r = new StreamRenderer(surface, { status: () => '-# working', preview: () => ({ name: 'preview.webp', data: Buffer.from('p') }) });
+    r.refresh();
+    await settle();
+    await r.finish({ notice: '⏹️ Stopped.' });
+    expect(edits.at(-1)).toEqual({ content: '⏹️ Stopped.', files: [] });
+  });
+
   it('shows a notice alone when there is no text', async () => {
     const { surface, final } = recordingSurface();
     const r = new StreamRenderer(surface);
