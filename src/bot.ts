@@ -14,6 +14,7 @@ import { syncCommands } from './discord/register-commands.js';
 import type { Logger } from './logger.js';
 import { SHUTDOWN } from './openrouter/errors.js';
 import { createOpenRouter } from './openrouter/client.js';
+import { ImageModelCatalog } from './openrouter/image-models.js';
 import { ModelCatalog } from './openrouter/models.js';
 import { placeOf } from './place.js';
 import { RunningAnswers } from './running-answers.js';
@@ -57,6 +58,7 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
     logger,
     openrouter,
     catalog: new ModelCatalog(openrouter, logger),
+    imageCatalog: new ImageModelCatalog(openrouter, logger),
     history: new ChannelHistory(store),
     reasoning: new ReasoningArchive(store, config.buttonTtlMs),
     settings: new SettingsStore(store, config),

@@ -6,13 +6,13 @@ import { fromDataUrl } from '../images.js';
 import type { Logger } from '../logger.js';
 import { RequestFailed } from '../openrouter/call.js';
 import { explainInterruption, explainRequestFailure } from '../openrouter/errors.js';
+import type { ImageModelCatalog } from '../openrouter/image-models.js';
 import type { ModelCatalog, ModelInfo } from '../openrouter/models.js';
 import { streamChat, type ChatMessage, type StreamHandlers, type StreamOutcome } from '../openrouter/stream.js';
 import { chatParameters } from '../settings/chat-parameters.js';
 import type { PartialSettings } from '../settings/definitions.js';
 import { fillPlaceholders } from '../settings/placeholders.js';
 import { valuesOf, type EffectiveSettings } from '../settings/resolve.js';
-import { UserError } from '../user-error.js';
 import { formatFooter, unsupportedNote } from './footer.js';
 import type { ChannelHistory } from './history.js';
 import { prepareImages } from './made-images.js';
@@ -27,6 +27,7 @@ export interface ConversationServices {
   logger: Logger;
   openrouter: OpenRouter;
   catalog: ModelCatalog;
+  imageCatalog: ImageModelCatalog;
   history: ChannelHistory;
   reasoning: ReasoningArchive;
   attachmentPolicy: AttachmentPolicy;
@@ -41,9 +42,6 @@ export interface TurnInput {
   settings: EffectiveSettings;
   /** Filled into the system prompt's `{channel}` and `{server}`. */
   names: { channel: string; server: string | undefined };
-  /** 'image': the answer must be an image (/imagine); 'chat': text, and images when the model makes them. */
-  mode?: 'chat' | 'image';
-  aspectRatio?: string | undefined;
   /** Largest file Discord accepts here (the interaction's attachment_size_limit). */
   uploadLimit?: number | undefined;
   surface: ReplySurface;
@@ -66,24 +64,20 @@ export interface TurnResult {
 const DEFAULT_UPLOAD_LIMIT = 10 * 1024 * 1024;
 
 /**
- * One exchange in a channel: check the request, send the channel's history and the new message
+ * One exchange in a channel (/ask, a mention; /imagine is imagine/turn.ts): check the request, send the channel's history and the new message
  * to the model with the place's settings, stream the answer into Discord, and store both turns.
  */
 export async function runTurn(services: ConversationServices, input: TurnInput): Promise<void> {
   const { config } = services;
-  const mode = input.mode ?? 'chat';
   const values = valuesOf(input.settings);
-  const modelId = (mode === 'image' ? values.image_model : values.model) ?? (mode === 'image' ? config.imageModel : config.chatModel);
+  const modelId = values.model ?? config.chatModel;
   const showReasoning = values.show_reasoning ?? false;
-  const reply = new TurnReply(services.logger, input, { mode, modelId, showReasoning });
+  const reply = new TurnReply(services.logger, input, { mode: 'chat', modelId, showReasoning });
   const { log, renderer } = reply;
   try {
     const checked = await reply.checked(async () => {
       checkCaps(config, input);
       const model = await resolveModel(services.catalog, modelId);
-      if (mode === 'image' && model && !model.output.includes('image')) {
-        throw new UserError(`\`${model.id}\` can’t make images. Pick one from the \`model\` option’s list.`);
-      }
       const attachments = await readAttachments(services, input.attachments, reply.signal);
       checkModelAccepts(model, attachments);
       return { model, attachments };
@@ -93,7 +87,8 @@ export async function runTurn(services: ConversationServices, input: TurnInput):
 
     const { parameters, unsupported } = chatParameters(values, model?.supportedParameters, config.maxAnswerTokens);
     const messages = await conversationMessages(services, input, values, model, attachments);
-    const wantsImages = model ? model.output.includes('image') : mode === 'image';
+    // A model that can draw may answer with images (edits by reply): ask for them.
+    const wantsImages = model?.output.includes('image') ?? false;
     let outcome: StreamOutcome;
     try {
       outcome = await streamChat(
@@ -103,7 +98,6 @@ export async function runTurn(services: ConversationServices, input: TurnInput):
           messages,
           ...parameters,
           ...(wantsImages ? { modalities: model && !model.output.includes('text') ? ['image'] : ['image', 'text'] } : {}),
-          ...(input.aspectRatio ? { imageConfig: { aspect_ratio: input.aspectRatio } } : {}),
         },
         streamingInto(reply),
         { idleTimeoutMs: config.streamIdleTimeoutMs, signal: reply.signal },
@@ -117,9 +111,6 @@ export async function runTurn(services: ConversationServices, input: TurnInput):
     if (outcome.interruption) notices.push(explainInterruption(outcome.interruption));
     const made = await prepareImages(outcome.images.map(fromDataUrl), input.uploadLimit ?? DEFAULT_UPLOAD_LIMIT);
     notices.push(...made.notes);
-    if (mode === 'image' && made.files.length === 0 && !outcome.interruption) {
-      notices.push('⚠️ The model didn’t return an image this time. Try rephrasing the prompt, or another model.');
-    }
     const answer = { text: outcome.text, interrupted: Boolean(outcome.interruption), model: outcome.model ?? modelId };
     notices.push(...(await rememberExchange(services, log, { ...input, attachments, incoming: input.attachments, answer, made })));
 

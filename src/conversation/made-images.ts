@@ -2,6 +2,8 @@ import type { OutgoingFile } from '../discord/surface.js';
 import { dimensions, extensionFor, fitUnderLimit, isSvg, renderSvg, sniffImage, type ImageData } from '../images.js';
 
 export interface MadeImage {
+  /** Which of the images handed in this is. */
+  index: number;
   /** The file people see (for SVG, its PNG rendering). */
   file: OutgoingFile;
   /** The image as the model sent it (SVG: the rendering), for the conversation's memory. */
@@ -101,7 +103,7 @@ export async function prepareImages(images: readonly (ImageData | undefined)[], 
         const file = { name: `image-${n}.${extensionFor(fitted.mime)}`, data: fitted.bytes };
         made.files.push(file);
         const { width, height } = await dimensions(p.shown.bytes);
-        made.originals.push({ file, bytes: p.shown.bytes, mime: p.shown.mime, width, height });
+        made.originals.push({ index: p.index, file, bytes: p.shown.bytes, mime: p.shown.mime, width, height });
         if (fitted.change) made.notes.push(`ℹ️ Image ${n} was ${fitted.change}.`);
       } catch {
         made.notes.push(`⚠️ Image ${n} could not be made small enough for Discord’s upload limit, so it is missing here.`);

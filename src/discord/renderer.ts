@@ -99,7 +99,8 @@ export class StreamRenderer {
 
   /** Final text, footer and files; resolves when all of it has landed. */
   async finish({ footer, files = [], notice, components = NO_COMPONENTS }: FinishOptions = {}): Promise<void> {
-    if (notice) this.append(this.text ? `\n\n${notice}` : notice);
+    // Straight into the final text: through append() it could go out once with the status line.
+    if (notice) this.text += this.text ? `\n\n${notice}` : notice;
     this.finishing = { footer: footer ?? '', files, components };
     this.version++;
     this.sync();
