@@ -33,7 +33,8 @@ export interface ConversationServices {
   attachmentPolicy: AttachmentPolicy;
 }
 
-export interface TurnInput {
+/** What every request from Discord carries: who asks what, where, with which settings. */
+export interface RequestInput {
   channelId: string;
   author: { id: string; name: string };
   prompt: string;
@@ -44,6 +45,9 @@ export interface TurnInput {
   names: { channel: string; server: string | undefined };
   /** Largest file Discord accepts here (the interaction's attachment_size_limit). */
   uploadLimit?: number | undefined;
+}
+
+export interface TurnInput extends RequestInput {
   surface: ReplySurface;
   signal?: AbortSignal;
   /** Components shown under the answer while it streams (see the renderer). */
@@ -60,8 +64,6 @@ export interface TurnResult {
   modelId: string;
   showReasoning: boolean;
 }
-
-const DEFAULT_UPLOAD_LIMIT = 10 * 1024 * 1024;
 
 /**
  * One exchange in a channel (/ask, a mention; /imagine is imagine/turn.ts): check the request, send the channel's history and the new message
@@ -109,7 +111,7 @@ export async function runTurn(services: ConversationServices, input: TurnInput):
 
     const notices: string[] = [];
     if (outcome.interruption) notices.push(explainInterruption(outcome.interruption));
-    const made = await prepareImages(outcome.images.map(fromDataUrl), input.uploadLimit ?? DEFAULT_UPLOAD_LIMIT);
+    const made = await prepareImages(outcome.images.map(fromDataUrl), input.uploadLimit);
     notices.push(...made.notes);
     const answer = { text: outcome.text, interrupted: Boolean(outcome.interruption), model: outcome.model ?? modelId };
     notices.push(...(await rememberExchange(services, log, { ...input, attachments, incoming: input.attachments, answer, made })));

@@ -20,6 +20,8 @@ export interface MadeImages {
   notes: string[];
 }
 
+/** Discord's per-file limit where nothing says otherwise. */
+const DEFAULT_UPLOAD_LIMIT = 10 * 1024 * 1024;
 /** Discord refuses a message whose files together pass this (413), whatever each file's own limit. */
 export const REQUEST_LIMIT_BYTES = 25 * 1024 * 1024;
 /** Room left in a message for the JSON payload and the multipart framing. */
@@ -54,7 +56,7 @@ interface Pending {
  * with a PNG rendering, since Discord shows no preview of SVG. `undefined` stands for an image
  * that came back in a form the bot can't read.
  */
-export async function prepareImages(images: readonly (ImageData | undefined)[], uploadLimit: number): Promise<MadeImages> {
+export async function prepareImages(images: readonly (ImageData | undefined)[], uploadLimit = DEFAULT_UPLOAD_LIMIT): Promise<MadeImages> {
   const made: MadeImages = { files: [], originals: [], notes: [] };
   const pending: Pending[] = [];
   for (const [i, image] of images.entries()) {

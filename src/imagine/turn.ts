@@ -1,12 +1,12 @@
 import { randomInt } from 'node:crypto';
-import type { IncomingAttachment, ReadAttachment } from '../attachments.js';
-import { readAttachments, rememberExchange, type ConversationServices } from '../conversation/conversation.js';
+import type { ReadAttachment } from '../attachments.js';
+import { readAttachments, rememberExchange, type ConversationServices, type RequestInput } from '../conversation/conversation.js';
 import { prepareImages } from '../conversation/made-images.js';
 import { TurnReply, type ReplyTarget } from '../conversation/reply.js';
 import { checkCaps, checkModelAccepts } from '../conversation/request-checks.js';
 import { unsupportedNote } from '../conversation/footer.js';
 import { explainImageInterruption, explainInterruption } from '../openrouter/errors.js';
-import { valuesOf, type EffectiveSettings } from '../settings/resolve.js';
+import { valuesOf } from '../settings/resolve.js';
 import { UserError } from '../user-error.js';
 import { drawWithChat, drawWithImageApi, type Drawn } from './draw.js';
 import { chatImagePlan, imageApiPlan, type ImagineOptions } from './options.js';
@@ -14,19 +14,8 @@ import { PreviewImage } from './preview.js';
 import { imageFooter, type ImageResult } from './result.js';
 import { routeImageModel } from './route.js';
 
-export interface ImagineInput extends ReplyTarget {
-  author: { id: string; name: string };
-  prompt: string;
-  attachments: IncomingAttachment[];
-  settings: EffectiveSettings;
-  /** Filled into the system prompt on the chat path. */
-  names: { channel: string; server: string | undefined };
-  /** Largest file Discord accepts here (the interaction's attachment_size_limit). */
-  uploadLimit?: number | undefined;
-  options: ImagineOptions;
-}
+export type ImagineInput = RequestInput & ReplyTarget & { options: ImagineOptions };
 
-const DEFAULT_UPLOAD_LIMIT = 10 * 1024 * 1024;
 /** Seeds most providers take (a signed 32-bit integer). */
 const newSeed = () => randomInt(0, 2 ** 31);
 
@@ -83,7 +72,7 @@ async function finish(
   input: ImagineInput,
   drawn: Drawn & { kind: ImageResult['kind']; attachments: ReadAttachment[] },
 ): Promise<void> {
-  const made = await prepareImages(drawn.images.map((i) => i.image), input.uploadLimit ?? DEFAULT_UPLOAD_LIMIT);
+  const made = await prepareImages(drawn.images.map((i) => i.image), input.uploadLimit);
   const notices = [...drawn.notices];
   if (drawn.interruption) notices.push(drawn.kind === 'image-api' ? explainImageInterruption(drawn.interruption) : explainInterruption(drawn.interruption));
   notices.push(...made.notes);

@@ -79,7 +79,7 @@ export interface TakenBody {
  * body; undefined when the guard ended the call first. A failure before the body throws
  * `RequestFailed`.
  */
-export async function openBody(
+async function openBody(
   guard: CallGuard,
   call: (headers: Record<string, string>) => Promise<unknown>,
   { json = false }: { json?: boolean } = {},
@@ -94,6 +94,30 @@ export async function openBody(
     await taken?.body.cancel().catch(() => undefined);
     if (guard.interruption) return undefined;
     throw new RequestFailed(error);
+  }
+}
+
+/**
+ * Makes the call and reads its answer with `read`, which gives the upstream's own error (an error
+ * chunk or event) when it sent one. Whatever ended it early comes back as the interruption; the
+ * guard is disposed of either way. A failure before the answer throws `RequestFailed`.
+ */
+export async function callAndRead(
+  guard: CallGuard,
+  call: (headers: Record<string, string>) => Promise<unknown>,
+  read: (taken: TakenBody) => Promise<Interruption | undefined>,
+  options: { json?: boolean } = {},
+): Promise<Interruption | undefined> {
+  try {
+    const taken = await openBody(guard, call, options);
+    if (!taken) return guard.interruption;
+    try {
+      return (await read(taken)) ?? guard.interruption;
+    } catch (error) {
+      return guard.interruption ?? describeReadFailure(error);
+    }
+  } finally {
+    guard.dispose();
   }
 }
 

@@ -19,11 +19,16 @@ function retryAfterSeconds(error: OpenRouterError): number | undefined {
   return Number.isFinite(seconds) && seconds > 0 ? Math.ceil(seconds) : undefined;
 }
 
+/** OpenRouter's own error detail, and its message as a parenthesis for the user. */
+function detailOf(error: OpenRouterError) {
+  const detail = parseBody(error.body).error;
+  return { detail, said: detail?.message ? ` (OpenRouter said: ${detail.message.slice(0, 300)})` : '' };
+}
+
 /** What to tell the user when a request to OpenRouter failed before any answer arrived. */
 export function explainRequestFailure(error: unknown, model: string): string {
   if (error instanceof OpenRouterError) {
-    const detail = parseBody(error.body).error;
-    const said = detail?.message ? ` (OpenRouter said: ${detail.message.slice(0, 300)})` : '';
+    const { detail, said } = detailOf(error);
     switch (error.statusCode) {
       case 400:
         return `OpenRouter rejected the request${said}. Try a shorter prompt or a different attachment or model.`;
@@ -100,8 +105,7 @@ export function explainImageInterruption(interruption: Interruption): string {
 /** What to tell the user when an Image API request failed before any image arrived. */
 export function explainImageFailure(error: unknown, model: string): string {
   if (error instanceof OpenRouterError) {
-    const detail = parseBody(error.body).error;
-    const said = detail?.message ? ` (OpenRouter said: ${detail.message.slice(0, 300)})` : '';
+    const { detail, said } = detailOf(error);
     switch (error.statusCode) {
       case 400:
         return `\`${model}\` refused this request${said}. Check the options against what it takes (the \`model\` option’s list marks its kind), or pick another model.`;

@@ -1,7 +1,7 @@
 import type { OpenRouter } from '@openrouter/sdk';
 import type { ImageGenerationRequestAspectRatio } from '@openrouter/sdk/models';
 import type { ImageApiFields } from '../imagine/options.js';
-import { CallGuard, describeReadFailure, openBody, type Interruption } from './call.js';
+import { callAndRead, CallGuard, type Interruption } from './call.js';
 import { readSseData } from './sse.js';
 
 export interface ImageApiRequest extends ImageApiFields {
@@ -91,61 +91,55 @@ export async function generateImages(
   const outcome: ImageApiOutcome = { images: [], cost: undefined, partials: 0, firstImageMs: undefined, interruption: undefined };
   const { inputReferences, aspectRatio, ...fields } = request;
   const seen = () => (outcome.firstImageMs ??= now() - started);
-  let upstreamError: Interruption | undefined;
-  try {
-    const taken = await openBody(
-      guard,
-      (headers) =>
-        client.images.generate(
-          {
-            imageGenerationRequest: {
-              ...fields,
-              // Open enums: any string passes the SDK; OpenRouter checks the value.
-              ...(aspectRatio ? { aspectRatio: aspectRatio as ImageGenerationRequestAspectRatio } : {}),
-              ...(inputReferences?.length ? { inputReferences: inputReferences.map((url) => ({ type: 'image_url' as const, imageUrl: { url } })) } : {}),
-            },
+  const interruption = await callAndRead(
+    guard,
+    (headers) =>
+      client.images.generate(
+        {
+          imageGenerationRequest: {
+            ...fields,
+            // Open enums: any string passes the SDK; OpenRouter checks the value.
+            ...(aspectRatio ? { aspectRatio: aspectRatio as ImageGenerationRequestAspectRatio } : {}),
+            ...(inputReferences?.length ? { inputReferences: inputReferences.map((url) => ({ type: 'image_url' as const, imageUrl: { url } })) } : {}),
           },
-          { signal: guard.signal, retryCodes: RETRY_CODES, headers },
-        ),
-      { json: true },
-    );
-    if (!taken) return { ...outcome, interruption: guard.interruption };
-    try {
-      if (taken.format === 'json') {
-        const answer = JSON.parse(await readText(taken.body, guard.alive)) as WireResponse;
+        },
+        { signal: guard.signal, retryCodes: RETRY_CODES, headers },
+      ),
+    async ({ body, format }) => {
+      if (format === 'json') {
+        const answer = JSON.parse(await readText(body, guard.alive)) as WireResponse;
         outcome.images = (answer.data ?? []).flatMap((d) => imageOf(d) ?? []);
         if (outcome.images.length) seen();
         outcome.cost = answer.usage?.cost ?? undefined;
-      } else {
-        await readSseData(
-          taken.body,
-          (data) => {
-            const event = JSON.parse(data) as WireEvent;
-            if (event.type === 'image_generation.partial_image' && event.b64_json) {
-              seen();
-              outcome.partials++;
-              handlers.onPartial?.(Buffer.from(event.b64_json, 'base64'));
-            } else if (event.type === 'image_generation.completed') {
-              const image = imageOf(event);
-              if (image) outcome.images.push(image);
-              seen();
-              // The request's usage, on the completed event (the last one when there are several).
-              if (event.usage?.cost != null) outcome.cost = event.usage.cost;
-            } else if (event.type === 'error') {
-              upstreamError = { kind: 'upstream-error', code: event.error?.code ?? undefined, message: event.error?.message ?? 'unknown error' };
-              return 'stop';
-            }
-          },
-          guard.alive,
-        );
+        return undefined;
       }
-    } catch (error) {
-      upstreamError ??= guard.interruption ?? describeReadFailure(error);
-    }
-  } finally {
-    guard.dispose();
-  }
-  return { ...outcome, interruption: upstreamError ?? guard.interruption };
+      let upstreamError: Interruption | undefined;
+      await readSseData(
+        body,
+        (data) => {
+          const event = JSON.parse(data) as WireEvent;
+          if (event.type === 'image_generation.partial_image' && event.b64_json) {
+            seen();
+            outcome.partials++;
+            handlers.onPartial?.(Buffer.from(event.b64_json, 'base64'));
+          } else if (event.type === 'image_generation.completed') {
+            const image = imageOf(event);
+            if (image) outcome.images.push(image);
+            seen();
+            // The request's usage, on the completed event (the last one when there are several).
+            if (event.usage?.cost != null) outcome.cost = event.usage.cost;
+          } else if (event.type === 'error') {
+            upstreamError = { kind: 'upstream-error', code: event.error?.code ?? undefined, message: event.error?.message ?? 'unknown error' };
+            return 'stop';
+          }
+        },
+        guard.alive,
+      );
+      return upstreamError;
+    },
+    { json: true },
+  );
+  return { ...outcome, interruption };
 }
 
 /** The whole body as text, noting each piece as a sign of life. */

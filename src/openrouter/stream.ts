@@ -1,6 +1,6 @@
 import type { OpenRouter } from '@openrouter/sdk';
 import type { ChatRequest } from '@openrouter/sdk/models';
-import { CallGuard, describeReadFailure, openBody, type Interruption } from './call.js';
+import { callAndRead, CallGuard, type Interruption } from './call.js';
 import { readSseData } from './sse.js';
 
 export type ChatMessage = ChatRequest['messages'][number];
@@ -78,16 +78,13 @@ export async function streamChat(
   };
   const firstToken = () => (outcome.firstTokenMs ??= now() - started);
   let lastReasoningMs: number | undefined;
-  let upstreamError: Interruption | undefined;
-
-  try {
-    const taken = await openBody(guard, (headers) =>
-      client.chat.send({ chatRequest: { ...request, stream: true } }, { signal: guard.signal, retryCodes: ['408', '429', '5XX'], headers }),
-    );
-    if (!taken) return { ...outcome, interruption: guard.interruption };
-    try {
+  const interruption = await callAndRead(
+    guard,
+    (headers) => client.chat.send({ chatRequest: { ...request, stream: true } }, { signal: guard.signal, retryCodes: ['408', '429', '5XX'], headers }),
+    async ({ body }) => {
+      let upstreamError: Interruption | undefined;
       await readSseData(
-        taken.body,
+        body,
         (data) => {
           const chunk = JSON.parse(data) as WireChunk;
           outcome.generationId ??= chunk.id;
@@ -120,16 +117,13 @@ export async function streamChat(
         },
         guard.alive,
       );
-    } catch (error) {
-      upstreamError ??= guard.interruption ?? describeReadFailure(error);
-    }
-  } finally {
-    guard.dispose();
-  }
+      return upstreamError;
+    },
+  );
   const reasoned = lastReasoningMs !== undefined || (outcome.usage?.reasoningTokens ?? 0) > 0;
   // Thinking lasts until the answer's first token, or (no answer) until the last reasoning.
   if (reasoned) outcome.thinkingMs = outcome.firstTokenMs ?? lastReasoningMs ?? now() - started;
-  return { ...outcome, interruption: upstreamError ?? guard.interruption };
+  return { ...outcome, interruption };
 }
 
 /**

@@ -23,6 +23,18 @@ function recordingSurface() {
   return { surface, messages, final: () => messages.map((m) => m.contents.at(-1)!) };
 }
 
+/** Records every payload of a one-message reply, as sent. */
+function payloadSurface() {
+  const edits: MessagePayload[] = [];
+  const surface: ReplySurface = {
+    async post(payload) {
+      edits.push(payload);
+      return { id: '1', edit: async (p) => void edits.push(p) };
+    },
+  };
+  return { edits, surface };
+}
+
 const fenceCount = (s: string) => s.split('\n').filter((l) => /^\s{0,3}(```|~~~)/.test(l)).length;
 
 describe('StreamRenderer', () => {
@@ -149,13 +161,7 @@ describe('StreamRenderer', () => {
   });
 
   it('shows the newest preview under the status line, uploads each once, and the final files replace it', async () => {
-    const edits: MessagePayload[] = [];
-    const surface: ReplySurface = {
-      async post(payload) {
-        edits.push(payload);
-        return { id: '1', edit: async (p) => void edits.push(p) };
-      },
-    };
+    const { edits, surface } = payloadSurface();
     const preview1 = { name: 'preview.webp', data: Buffer.from('1') };
     const preview2 = { name: 'preview.webp', data: Buffer.from('2') };
     let preview: typeof preview1 | undefined;
@@ -185,13 +191,7 @@ describe('StreamRenderer', () => {
   });
 
   it('removes a preview when the answer ends without files', async () => {
-    const edits: MessagePayload[] = [];
-    const surface: ReplySurface = {
-      async post(payload) {
-        edits.push(payload);
-        return { id: '1', edit: async (p) => void edits.push(p) };
-      },
-    };
+    const { edits, surface } = payloadSurface();
     const r = new StreamRenderer(surface, { status: () => '-# working', preview: () => ({ name: 'preview.webp', data: Buffer.from('p') }) });
     r.refresh();
     await settle();
