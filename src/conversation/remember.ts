@@ -25,11 +25,13 @@ export async function remember(history: ChannelHistory, { channelId, author, pro
     if (!a.image || !a.sha) continue;
     seen.push(await history.saveImage(channelId, await forMemory(a.image), { name: incoming[i]!.name, origin: 'user', sha: a.sha }));
   }
-  const generated: ImageRef[] = [];
-  for (const original of made.originals) {
-    const memory = await forMemory({ bytes: original.bytes, mime: original.mime });
-    generated.push(await history.saveImage(channelId, memory, { name: original.file.name, origin: 'generated', sha: sha256(original.file.data) }));
-  }
+  // Scaling several large images down is the slow part: side by side, on sharp's threads.
+  const generated: ImageRef[] = await Promise.all(
+    made.originals.map(async (original) => {
+      const memory = await forMemory({ bytes: original.bytes, mime: original.mime });
+      return history.saveImage(channelId, memory, { name: original.file.name, origin: 'generated', sha: sha256(original.file.data) });
+    }),
+  );
   const userTurn: Turn = {
     role: 'user',
     author: author.name,

@@ -82,7 +82,8 @@ async function finish(
     notices.push(`ℹ️ The model made ${drawn.images.length} of the ${input.options.count} images asked for.`);
   }
   const answer = { text: drawn.text, interrupted: Boolean(drawn.interruption), model: drawn.model };
-  notices.push(...(await rememberExchange(services, reply.log, { ...input, attachments: drawn.attachments, incoming: input.attachments, answer, made })));
+  // Memory copies of four 2K images take longer than uploading them: the images don't wait.
+  const remembered = rememberExchange(services, reply.log, { ...input, attachments: drawn.attachments, incoming: input.attachments, answer, made });
 
   const result: ImageResult = {
     prompt: input.prompt,
@@ -101,6 +102,8 @@ async function finish(
     files: made.files,
     ...(notices.length ? { notice: notices.join('\n') } : {}),
   });
+  const unsaved = await remembered;
+  if (unsaved.length) await input.surface.post({ content: unsaved.join('\n') }).catch((err: unknown) => reply.log.warn({ err }, 'could not say that the exchange was not saved'));
   reply.log.info(
     {
       kind: result.kind,

@@ -252,6 +252,18 @@ describe('Image API failures', () => {
     await h.openrouter.waitFor(() => h.openrouter.images.records()[0]!.response.state === 'aborted', { what: 'upstream closed' });
   });
 
+  it('storage failing: the images are shown all the same, then a follow-up says they were not remembered', async () => {
+    h = await startHarness();
+    h.bot.context.history.saveImage = async () => {
+      throw new Error('disk full');
+    };
+    const i = await imagine('x', { model: 'bytedance-seed/seedream-4.5', count: 2 });
+    const followUp = await h.discord.waitFor(() => i.followups()[0], { what: 'the follow-up' });
+    expect(followUp.content).toBe('⚠️ This exchange could not be saved to the channel’s memory; the next question won’t see it.');
+    expect(i.original()!.attachments).toHaveLength(2);
+    expect(h.logs.lines().some((l) => l.msg === 'could not store the conversation' && l.level === 50)).toBe(true);
+  });
+
   it('an answer with no image says so', async () => {
     h = await startHarness();
     h.openrouter.images.reply({ steps: [] });
