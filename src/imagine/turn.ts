@@ -115,7 +115,8 @@ async function finish(
       partials: drawn.partials,
       interruption: drawn.interruption?.kind,
       shown,
-      result,
+      // What people asked for stays out of the logs, as in every answer's log line.
+      result: { ...result, prompt: undefined, promptChars: result.prompt.length },
     },
     'answered',
   );
