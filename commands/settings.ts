@@ -21,6 +21,7 @@ import {
 } from '../src/settings/definitions.js';
 import { describeSource, valuesOf, type EffectiveSettings } from '../src/settings/resolve.js';
 import type { SettingsScope, SettingsTarget } from '../src/settings/store.js';
+import { imageModelChoices, routeImageModel } from '../src/imagine/route.js';
 import { modelChoices, type SlashCommand } from '../src/slash-command.js';
 import { UserError } from '../src/user-error.js';
 
@@ -82,12 +83,17 @@ const where = (target: SettingsTarget) => (target.scope === 'server' ? 'this ser
 
 /** A model setting must name a model that exists and makes the right output; unknown when the list is unreachable. */
 async function checkModel(ctx: BotContext, name: 'model' | 'image_model', id: string): Promise<string | undefined> {
+  const unreachable = `I couldn’t check \`${id}\` against OpenRouter’s model list (unreachable right now); requests will try it as is.`;
+  if (name === 'image_model') {
+    // Chat models that draw and Image API models both qualify; /imagine picks the API by the list.
+    const [chatModels, imageModels] = await Promise.all([ctx.catalog.list(), ctx.imageCatalog.list()]);
+    return routeImageModel(id, chatModels, imageModels).model ? undefined : unreachable;
+  }
   const models = await ctx.catalog.list();
-  if (models.length === 0) return `I couldn’t check \`${id}\` against OpenRouter’s model list (unreachable right now); requests will try it as is.`;
+  if (models.length === 0) return unreachable;
   const model = models.find((m) => m.id === id);
   if (!model) throw new UserError(`There is no model \`${id}\` on OpenRouter. Pick one from the \`${name}\` option’s list.`);
-  if (name === 'image_model' && !model.output.includes('image')) throw new UserError(`\`${id}\` can’t make images; \`image_model\` needs a model that can.`);
-  if (name === 'model' && !model.output.includes('text')) throw new UserError(`\`${id}\` doesn’t write text; \`model\` needs a chat model.`);
+  if (!model.output.includes('text')) throw new UserError(`\`${id}\` doesn’t write text; \`model\` needs a chat model.`);
   return undefined;
 }
 
@@ -189,6 +195,10 @@ export const settings: SlashCommand = {
 
   async autocomplete(interaction, ctx) {
     const focused = interaction.options.getFocused(true);
-    await interaction.respond(await modelChoices(ctx, String(focused.value), focused.name === 'image_model' ? 'image' : 'text'));
+    if (focused.name === 'image_model') {
+      const [chatModels, imageModels] = await Promise.all([ctx.catalog.list(), ctx.imageCatalog.list()]);
+      return interaction.respond(imageModelChoices(chatModels, imageModels, String(focused.value)));
+    }
+    await interaction.respond(await modelChoices(ctx, String(focused.value), 'text'));
   },
 };

@@ -32,8 +32,6 @@ export interface AnswerAction {
   /** The settings it was answered with, so Regenerate asks with the same ones. */
   settings: EffectiveSettings;
   names: { channel: string; server: string | undefined };
-  mode: 'chat' | 'image';
-  aspectRatio?: string;
   uploadLimit?: number;
   canContinue: boolean;
 }
@@ -75,8 +73,6 @@ async function askAgain(interaction: ButtonInteraction, verb: 'regenerate' | 'co
     attachments: [],
     settings: action.settings,
     names: action.names,
-    mode: action.mode,
-    ...(action.aspectRatio ? { aspectRatio: action.aspectRatio } : {}),
     ...(action.uploadLimit ? { uploadLimit: action.uploadLimit } : {}),
     surface: interactionSurface(interaction, ctx.rateLimits),
     revise: { kind: verb, at: action.exchange },

@@ -16,6 +16,7 @@ import { syncCommands } from './discord/register-commands.js';
 import type { Logger } from './logger.js';
 import { SHUTDOWN } from './openrouter/errors.js';
 import { createOpenRouter } from './openrouter/client.js';
+import { ImageModelCatalog } from './openrouter/image-models.js';
 import { ModelCatalog } from './openrouter/models.js';
 import { processMetrics, serveHealth } from './ops/operations.js';
 import { placeOf } from './place.js';
@@ -65,6 +66,7 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
     metrics,
     openrouter,
     catalog: new ModelCatalog(openrouter, logger),
+    imageCatalog: new ImageModelCatalog(openrouter, logger),
     history: new ChannelHistory(store),
     reasoning: new ReasoningArchive(store, config.buttonTtlMs),
     settings: new SettingsStore(store, config),

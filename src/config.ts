@@ -33,6 +33,7 @@ const schema = z.object({
   IMAGE_MODEL: z.string().min(1).default('openai/gpt-5-image-mini'),
   LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
   STREAM_IDLE_TIMEOUT_MS: positiveInt.default(120_000),
+  IMAGE_IDLE_TIMEOUT_MS: positiveInt.default(300_000),
   SHUTDOWN_GRACE_MS: positiveInt.default(10_000),
   OPENROUTER_RETRY_MAX_MS: positiveInt.default(12_000),
   USER_RATE_LIMIT: positiveInt.default(10),
@@ -66,6 +67,8 @@ export interface Config {
   imageModel: string;
   logLevel: z.infer<typeof schema>['LOG_LEVEL'];
   streamIdleTimeoutMs: number;
+  /** Image API generations: no preview or answer arrives for minutes while a large batch is drawn. */
+  imageIdleTimeoutMs: number;
   shutdownGraceMs: number;
   openRouterRetryMaxMs: number;
   userLimits: { maxRequests: number; windowMs: number; maxConcurrent: number };
@@ -118,6 +121,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): ConfigResult {
       imageModel: e.IMAGE_MODEL,
       logLevel: e.LOG_LEVEL,
       streamIdleTimeoutMs: e.STREAM_IDLE_TIMEOUT_MS,
+      imageIdleTimeoutMs: e.IMAGE_IDLE_TIMEOUT_MS,
       shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
       openRouterRetryMaxMs: e.OPENROUTER_RETRY_MAX_MS,
       userLimits: { maxRequests: e.USER_RATE_LIMIT, windowMs: e.USER_RATE_WINDOW_S * 1000, maxConcurrent: e.USER_MAX_CONCURRENT },

@@ -3,6 +3,7 @@ import { reasoningButton } from '../components/reasoning.js';
 import { stopButton } from '../components/stop.js';
 import type { BotContext } from './context.js';
 import { runTurn, type FinalControls, type TurnInput, type TurnResult } from './conversation/conversation.js';
+import type { ReplyTarget } from './conversation/reply.js';
 import type { PostedMessage } from './discord/surface.js';
 import { explainRefusal } from './user-limiter.js';
 
@@ -19,30 +20,36 @@ export interface AnswerOptions {
 }
 
 /**
- * Streams a turn with a Stop button under it (only the asker or a moderator can press it), once
- * the asker's rate limit and concurrency cap let it start; the finished answer gets its buttons.
- * Resolves with the messages the answer took (none when it was refused).
+ * Runs work for a user once their rate limit and concurrency cap let it start, with a Stop button
+ * under it (only the asker or a moderator can press it); otherwise says when they can try again
+ * and resolves with undefined.
  */
-export async function runAnswer(ctx: BotContext, input: AnswerInput, options: AnswerOptions = {}): Promise<PostedMessage[]> {
+export async function runAdmitted<T>(ctx: BotContext, input: ReplyTarget, run: (signal: AbortSignal, controls: object[]) => Promise<T>): Promise<T | undefined> {
   const admission = ctx.limiter.admit(input.author.id);
   if (!admission.ok) {
     ctx.logger.info({ user: input.author.id, channel: input.channelId, reason: admission.reason }, 'request refused by the user limits');
     await input.surface.post({ content: explainRefusal(admission) });
-    return [];
+    return undefined;
   }
-  const run = ctx.answers.start(input.author.id);
+  const running = ctx.answers.start(input.author.id);
   try {
-    const placed = options.place ? await options.place(input) : input;
-    return await runTurn(ctx, {
-      ...placed,
-      signal: run.signal,
-      controls: stopButton(run.id),
-      finalControls: (result) => answerButtons(ctx, placed, result, options.priorMessages ?? []),
-    });
+    return await run(running.signal, stopButton(running.id));
   } finally {
-    run.done();
+    running.done();
     admission.release();
   }
+}
+
+/**
+ * Streams a turn once admitted; the finished answer gets its buttons. Resolves with the messages
+ * the answer took (none when it was refused).
+ */
+export async function runAnswer(ctx: BotContext, input: AnswerInput, options: AnswerOptions = {}): Promise<PostedMessage[]> {
+  const messages = await runAdmitted(ctx, input, async (signal, controls) => {
+    const placed = options.place ? await options.place(input) : input;
+    return runTurn(ctx, { ...placed, signal, controls, finalControls: (result) => answerButtons(ctx, placed, result, options.priorMessages ?? []) });
+  });
+  return messages ?? [];
 }
 
 /** The row under a finished answer, and, once it has landed, what its buttons need kept. */
@@ -65,8 +72,6 @@ async function answerButtons(ctx: BotContext, input: AnswerInput, { outcome, mod
         author: input.author,
         settings: input.settings,
         names: input.names,
-        mode: input.mode ?? 'chat',
-        ...(input.aspectRatio ? { aspectRatio: input.aspectRatio } : {}),
         ...(input.uploadLimit ? { uploadLimit: input.uploadLimit } : {}),
         canContinue,
       };

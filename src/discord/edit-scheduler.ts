@@ -13,6 +13,11 @@ export interface EditSchedulerOptions<P> {
   same(next: P, sent: P): boolean;
   send(payload: P): Promise<RateLimitInfo | undefined>;
   timers?: Timers;
+  /**
+   * Requests of the bucket that edits before `flush()` leave unspent, so that the final edit
+   * never has to wait for the bucket to reset (image previews must not delay the images).
+   */
+  reserve?: number;
 }
 
 /**
@@ -95,13 +100,14 @@ export class EditScheduler<P> {
       (info) => {
         this.sent = { payload };
         const at = this.timers.now();
+        const spare = info ? info.remaining - (this.options.reserve ?? 0) : 0;
         if (!info) {
           this.hardNext = this.softNext = at;
         } else if (info.remaining <= 0) {
           this.hardNext = this.softNext = at + info.resetAfterMs;
         } else {
           this.hardNext = at;
-          this.softNext = at + info.resetAfterMs / (info.remaining + 1);
+          this.softNext = at + (spare > 0 ? info.resetAfterMs / (spare + 1) : info.resetAfterMs);
         }
         this.inFlight = false;
         this.pump();

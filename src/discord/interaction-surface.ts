@@ -42,7 +42,12 @@ export function interactionSurface(interaction: RepliableInteraction, tracker: R
    */
   const patch = async (pathId: string, payload: MessagePayload): Promise<{ id: string }> => {
     if (payload.files?.length) return interaction.editReply({ ...toMessageOptions(payload), message: pathId });
-    const body = { content: payload.content, allowed_mentions: { parse: [], replied_user: false }, ...(payload.components ? { components: payload.components } : {}) };
+    const body = {
+      content: payload.content,
+      allowed_mentions: { parse: [], replied_user: false },
+      ...(payload.components ? { components: payload.components } : {}),
+      ...(payload.files ? { attachments: [] } : {}),
+    };
     return (await interaction.client.rest.patch(Routes.webhookMessage(interaction.applicationId, interaction.token, pathId), { body, auth: false })) as { id: string };
   };
   const editable = (id: string, pathId: string, bucket?: RateLimitInfo): PostedMessage => {

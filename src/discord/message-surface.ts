@@ -8,9 +8,12 @@ export function toMessageOptions(payload: MessagePayload) {
     content: payload.content,
     allowedMentions: { parse: [], repliedUser: false },
     ...(payload.components ? { components: payload.components as InteractionEditReplyOptions['components'] & object[] } : {}),
+    // Files replace the message's attachments; an empty list removes them.
     ...(payload.files?.length
       ? { files: payload.files.map((f) => new AttachmentBuilder(f.data, { name: f.name, ...(f.description ? { description: f.description } : {}) })) }
-      : {}),
+      : payload.files
+        ? { files: [], attachments: [] }
+        : {}),
   } satisfies InteractionEditReplyOptions;
 }
 

@@ -1,5 +1,8 @@
 import { HTTPClient, OpenRouter } from '@openrouter/sdk';
 
+/** How the body of an answer the bot reads itself is encoded. */
+export type BodyFormat = 'sse' | 'json';
+
 /** Per-call state the shared client's fetcher needs, found by a header the fetcher removes again. */
 export interface CallContext {
   /**
@@ -7,8 +10,14 @@ export interface CallContext {
    * on Node 20 and can be lost after a garbage collection.
    */
   signal: AbortSignal;
-  /** Takes the body of a streamed answer (the SDK is handed an empty one; see sse.ts). */
-  takeStream?: (body: ReadableStream<Uint8Array>) => void;
+  /**
+   * Takes the body of a successful streamed answer (and, with `json`, of a JSON one) for the bot
+   * to read (see sse.ts); the SDK is handed an empty event stream instead. Its schemas drop fields
+   * the bot needs (`delta.images`, and fields outside the Image API's few) and reject whole answers
+   * over one missing usage count.
+   */
+  takeBody?: (body: ReadableStream<Uint8Array>, format: BodyFormat) => void;
+  json?: boolean;
   /**
    * Told as each attempt (the first, and every retry) goes out and when it is answered or fails:
    * the SDK's waits between retries are not silence from the model.
@@ -56,10 +65,14 @@ export function createOpenRouter({ apiKey, baseUrl, retryBudgetMs, fetch: doFetc
       } finally {
         context?.attempt?.answered();
       }
-      const isStream = response.headers.get('content-type')?.includes('text/event-stream');
-      if (!context?.takeStream || !isStream || !response.body) return response;
-      context.takeStream(response.body);
-      return new Response('', { status: response.status, statusText: response.statusText, headers: response.headers });
+      const type = response.headers.get('content-type') ?? '';
+      const format: BodyFormat | undefined = type.includes('text/event-stream') ? 'sse' : context?.json && type.includes('application/json') ? 'json' : undefined;
+      // Error answers stay with the SDK: its error classes are what errors.ts explains.
+      if (!context?.takeBody || !format || !response.ok || !response.body) return response;
+      context.takeBody(response.body, format);
+      const headers = new Headers(response.headers);
+      headers.set('content-type', 'text/event-stream');
+      return new Response('', { status: response.status, statusText: response.statusText, headers });
     },
   });
   return new OpenRouter({

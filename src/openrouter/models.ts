@@ -1,5 +1,6 @@
 import type { OpenRouter } from '@openrouter/sdk';
 import type { Logger } from '../logger.js';
+import { Catalogue, rankModels } from './catalogue.js';
 
 export interface ModelInfo {
   id: string;
@@ -12,75 +13,28 @@ export interface ModelInfo {
   supportedParameters: string[];
 }
 
-const REFRESH_MS = 10 * 60_000;
-
-/**
- * OpenRouter's model list, fetched lazily and refreshed every few minutes. When OpenRouter cannot
- * be reached the last good list is kept; with none, callers get an empty list and fall back to
- * not knowing (the request itself then tells whether the model exists).
- */
-export class ModelCatalog {
-  private models: ModelInfo[] = [];
-  private fetchedAt = -Infinity;
-  private pending: Promise<void> | undefined;
-
-  constructor(
-    private readonly client: OpenRouter,
-    private readonly logger: Logger,
-    private readonly now: () => number = Date.now,
-  ) {}
-
-  async list(): Promise<ModelInfo[]> {
-    if (this.now() - this.fetchedAt > REFRESH_MS) {
-      this.pending ??= this.refresh().finally(() => (this.pending = undefined));
-      await this.pending;
-    }
-    return this.models;
-  }
-
-  async get(id: string): Promise<ModelInfo | undefined> {
-    return (await this.list()).find((m) => m.id === id);
+/** OpenRouter's chat model list (`GET /models`, every output modality), for autocomplete and capabilities. */
+export class ModelCatalog extends Catalogue<ModelInfo> {
+  constructor(client: OpenRouter, logger: Logger, now?: () => number) {
+    super(() => fetchModels(client), logger, 'the OpenRouter model list', now);
   }
 
   /** Up to `limit` models matching what the user typed, best matches first. */
   async search(query: string, { limit = 25, output }: { limit?: number; output?: string } = {}): Promise<ModelInfo[]> {
-    const q = query.trim().toLowerCase();
     const candidates = (await this.list()).filter((m) => !output || m.output.includes(output));
-    if (!q) return candidates.slice(0, limit);
-    const score = (m: ModelInfo) => {
-      const id = m.id.toLowerCase();
-      const name = m.name.toLowerCase();
-      if (id === q) return 0;
-      if (id.startsWith(q) || id.split('/')[1]?.startsWith(q)) return 1;
-      if (id.includes(q)) return 2;
-      if (name.includes(q)) return 3;
-      return Infinity;
-    };
-    return candidates
-      .map((m) => ({ m, s: score(m) }))
-      .filter((x) => x.s !== Infinity)
-      .sort((a, b) => a.s - b.s || a.m.id.localeCompare(b.m.id))
-      .slice(0, limit)
-      .map((x) => x.m);
+    return rankModels(candidates, query, limit);
   }
+}
 
-  private async refresh(): Promise<void> {
-    try {
-      const page = await this.client.models.list({ outputModalities: 'all' });
-      this.models = page.result.data.map((m) => ({
-        id: m.id,
-        name: m.name,
-        contextLength: m.contextLength ?? undefined,
-        maxCompletionTokens: m.topProvider.maxCompletionTokens ?? undefined,
-        input: [...m.architecture.inputModalities],
-        output: [...m.architecture.outputModalities],
-        supportedParameters: [...m.supportedParameters],
-      }));
-      this.fetchedAt = this.now();
-    } catch (err) {
-      // Try again on the next call, but not in a tight loop while OpenRouter is down.
-      this.fetchedAt = this.now() - REFRESH_MS + 30_000;
-      this.logger.warn({ err }, 'could not fetch the OpenRouter model list');
-    }
-  }
+async function fetchModels(client: OpenRouter): Promise<ModelInfo[]> {
+  const page = await client.models.list({ outputModalities: 'all' });
+  return page.result.data.map((m) => ({
+    id: m.id,
+    name: m.name,
+    contextLength: m.contextLength ?? undefined,
+    maxCompletionTokens: m.topProvider.maxCompletionTokens ?? undefined,
+    input: [...m.architecture.inputModalities],
+    output: [...m.architecture.outputModalities],
+    supportedParameters: [...m.supportedParameters],
+  }));
 }

@@ -1,5 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { Interruption } from '../openrouter/stream.js';
+import type { Interruption } from '../openrouter/call.js';
 import { STOPPED_BY_USER } from '../running-answers.js';
 
 /** How an answer ended, as operators count them. */

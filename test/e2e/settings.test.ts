@@ -186,7 +186,9 @@ describe('/settings', () => {
     expect(option('model')).toMatchObject({ autocomplete: true });
     expect(set.map((o) => o.name)).toEqual(['model', 'image_model', 'system_prompt', 'temperature', 'top_p', 'frequency_penalty', 'presence_penalty', 'seed', 'stop', 'max_tokens', 'reasoning', 'show_reasoning', 'threads', 'scope']);
     const choices = await h.discord.autocomplete({ channelId: h.discord.defaultChannelId, name: 'settings', options: [{ name: 'set', type: 1, options: [{ name: 'image_model', type: 3, value: 'gpt', focused: true }] }] });
-    expect(choices.choices.map((c) => c.value)).toEqual(['openai/gpt-5-image', 'openai/gpt-5-image-mini', 'openai/gpt-5.4-image-2']);
+    // Both kinds of image model, each marked with the API it goes through.
+    expect(choices.choices.map((c) => c.value)).toEqual(['openai/gpt-5-image', 'openai/gpt-5-image-mini', 'openai/gpt-5.4-image-2', 'openai/gpt-image-1']);
+    expect(choices.choices.map((c) => c.name.split(' · ')[1])).toEqual(['chat', 'chat', 'chat', 'image API']);
   });
 });
 

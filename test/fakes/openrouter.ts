@@ -20,6 +20,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import type { RecordedHttp } from './recorded.js';
+import { FakeImageApi } from './openrouter-images.js';
 import { waitUntil } from './wait-until.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -48,6 +49,10 @@ export type Step =
   /** Written verbatim as one frame (e.g. a broken `data:` line). */
   | { raw: string }
   | { error: StreamErrorSpec }
+  | ControlStep;
+
+/** Pacing and failure steps every scripted response (chat or image) understands. */
+export type ControlStep =
   | { gate: Gate }
   | { delayMs: number }
   /** Waits until this many ms after the response's headers went out: pacing without timer drift. */
@@ -190,7 +195,7 @@ export function text(s: string, opts?: { chunkSize?: number }): Step[] {
 export const PNG_1X1 =
   'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
 
-const DEFAULT_ERROR_MESSAGES: Record<number, string> = {
+export const DEFAULT_ERROR_MESSAGES: Record<number, string> = {
   400: 'Bad Request',
   401: 'User not found.',
   402: 'Insufficient credits. Add more using https://openrouter.ai/settings/credits',
@@ -460,7 +465,7 @@ function estimatePromptTokens(body: any): number {
   return Math.max(1, Math.ceil(chars / 4));
 }
 
-function sse(data: unknown): string {
+export function sse(data: unknown): string {
   return `data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`;
 }
 
@@ -473,6 +478,8 @@ export class FakeOpenRouter {
   modelsStatus: number | undefined;
   /** Merged over what `GET /key` answers for the calling key. */
   keyInfo: Record<string, unknown> = {};
+  /** The Image API (`/images`, `/images/models`): its own models, replies and records. */
+  readonly images: FakeImageApi;
 
   private server: http.Server;
   private port = 0;
@@ -486,6 +493,7 @@ export class FakeOpenRouter {
   private constructor(opts: { models?: ModelSpec[]; apiKey?: string }) {
     this.models = (opts.models ?? DEFAULT_MODELS).map((m) => structuredClone(m));
     this.apiKey = opts.apiKey;
+    this.images = new FakeImageApi(this);
     this.events.setMaxListeners(0);
     this.server = http.createServer((req, res) => {
       const p = this.handle(req, res).catch((err: unknown) => {
@@ -586,8 +594,19 @@ export class FakeOpenRouter {
 
   // -------------------------------------------------------------------------------------------
 
-  private progress(): void {
+  /** @internal Wakes every `waitFor` (the Image API module calls it too). */
+  progress(): void {
     this.events.emit('progress');
+  }
+
+  /** @internal An error response in OpenRouter's shape: `{ error: { code, message, metadata? }, user_id }`. */
+  errorResponse(out: ResponseWriter, status: number, reply: Pick<Reply, 'error' | 'headers'>): void {
+    const error: Record<string, unknown> = {
+      code: status,
+      message: reply.error?.message ?? DEFAULT_ERROR_MESSAGES[status] ?? `Error ${status}`,
+    };
+    if (reply.error?.metadata) error.metadata = reply.error.metadata;
+    out.json(status, { error, user_id: 'user_fake' }, reply.headers ?? {});
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
@@ -631,6 +650,9 @@ export class FakeOpenRouter {
     if (record.method === 'GET' && url.pathname === `${API}/key`) {
       return this.handleKey(headers, out);
     }
+    if (url.pathname === `${API}/images` || url.pathname.startsWith(`${API}/images/`)) {
+      return this.images.handle(record, url.pathname.slice(API.length), bodyIsJson, out);
+    }
     out.json(404, { error: { code: 404, message: 'Not Found' } });
   }
 
@@ -659,8 +681,8 @@ export class FakeOpenRouter {
     out.json(200, { data: page.map(expandModel), links: { next }, total_count: matched.length });
   }
 
-  /** The caller's key, or undefined after answering 401 as OpenRouter does. */
-  private authenticate(headers: Record<string, string>, out: ResponseWriter): string | undefined {
+  /** @internal The caller's key, or undefined after answering 401 as OpenRouter does (it checks the key first). */
+  authenticate(headers: Record<string, string>, out: ResponseWriter): string | undefined {
     const m = /^Bearer\s+(\S+)\s*$/i.exec(headers.authorization ?? '');
     const refusal = !m ? 'No auth credentials found' : this.apiKey !== undefined && m[1] !== this.apiKey ? 'User not found.' : undefined;
     if (refusal) {
@@ -732,14 +754,7 @@ export class FakeOpenRouter {
     const status = reply.status ?? (reply.error ? 500 : 200);
     const extraHeaders = reply.headers ?? {};
 
-    if (status !== 200) {
-      const error: Record<string, unknown> = {
-        code: status,
-        message: reply.error?.message ?? DEFAULT_ERROR_MESSAGES[status] ?? `Error ${status}`,
-      };
-      if (reply.error?.metadata) error.metadata = reply.error.metadata;
-      return out.json(status, { error, user_id: 'user_fake' }, extraHeaders);
-    }
+    if (status !== 200) return this.errorResponse(out, status, reply);
 
     const steps = reply.steps ?? [{ content: 'ok' }];
     const id = generationId();
@@ -907,8 +922,8 @@ export class FakeOpenRouter {
     out.json(200, bodyOut, { 'x-generation-id': a.id, ...a.extraHeaders });
   }
 
-  /** gate / delayMs / drop / stall. Returns false when the response is finished (closed or dropped). */
-  private async control(step: Step, out: ResponseWriter): Promise<boolean> {
+  /** @internal gate / delayMs / drop / stall. Returns false when the response is finished (closed or dropped). */
+  async control(step: ControlStep, out: ResponseWriter): Promise<boolean> {
     if ('gate' in step) {
       const gate = step.gate;
       if (!gate.isOpen) {
@@ -946,7 +961,7 @@ export class FakeOpenRouter {
 
 // ---------------------------------------------------------------------------------------------
 
-class ResponseWriter {
+export class ResponseWriter {
   closed = false;
   readonly closedPromise: Promise<void>;
   /** Resolves when the last frame written has been handed to the kernel. */

@@ -40,6 +40,7 @@ describe('parseConfig', () => {
       chatModel: 'openai/gpt-5-image-mini',
       logLevel: 'info',
       streamIdleTimeoutMs: 120_000,
+      imageIdleTimeoutMs: 300_000,
       discordGuildId: undefined,
     });
   });

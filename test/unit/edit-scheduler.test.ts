@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { EditScheduler, type RateLimitInfo } from '../../src/discord/edit-scheduler.js';
 import { deferred, ManualTimers, settle } from '../helpers/manual-timers.js';
 
-function setup() {
+function setup(reserve?: number) {
   const timers = new ManualTimers();
   let text = '';
   const sends: { payload: string; at: number; done: ReturnType<typeof deferred<RateLimitInfo | undefined>> }[] = [];
@@ -15,6 +15,7 @@ function setup() {
       return done.promise;
     },
     timers,
+    ...(reserve ? { reserve } : {}),
   });
   const set = (t: string) => {
     text = t;
@@ -49,6 +50,34 @@ describe('EditScheduler', () => {
     expect(sends).toHaveLength(1);
     timers.advance(1);
     expect(sends.map((s) => s.payload)).toEqual(['a', 'ab']);
+    expect(sends[1]!.at).toBe(1000);
+  });
+
+  it('leaves the reserve of the bucket to the final edit: it goes out at once, however busy streaming was', async () => {
+    const { timers, scheduler, sends, set } = setup(1);
+    set('preview 1');
+    sends[0]!.done.resolve({ remaining: 1, resetAfterMs: 5000 });
+    await settle();
+    // Streaming may not take the last request: the next preview waits for the reset.
+    set('preview 2');
+    timers.advance(4999);
+    expect(sends).toHaveLength(1);
+    const flushed = scheduler.flush();
+    expect(sends.map((s) => s.payload)).toEqual(['preview 1', 'preview 2']);
+    expect(sends[1]!.at).toBe(4999);
+    sends[1]!.done.resolve({ remaining: 0, resetAfterMs: 1 });
+    await flushed;
+  });
+
+  it('spreads only what is above the reserve', async () => {
+    const { timers, sends, set } = setup(1);
+    set('a');
+    sends[0]!.done.resolve({ remaining: 4, resetAfterMs: 4000 });
+    await settle();
+    set('ab');
+    timers.advance(999);
+    expect(sends).toHaveLength(1);
+    timers.advance(1);
     expect(sends[1]!.at).toBe(1000);
   });
 

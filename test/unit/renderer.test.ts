@@ -24,6 +24,18 @@ function recordingSurface() {
   return { surface, messages, final: () => messages.map((m) => m.contents.at(-1)!) };
 }
 
+/** Records every payload of a one-message reply, as sent. */
+function payloadSurface() {
+  const edits: MessagePayload[] = [];
+  const surface: ReplySurface = {
+    async post(payload) {
+      edits.push(payload);
+      return { id: '1', channelId: 'c', edit: async (p) => void edits.push(p) };
+    },
+  };
+  return { edits, surface };
+}
+
 const fenceCount = (s: string) => s.split('\n').filter((l) => /^\s{0,3}(```|~~~)/.test(l)).length;
 
 describe('StreamRenderer', () => {
@@ -147,6 +159,45 @@ describe('StreamRenderer', () => {
     expect(messages[0]!.contents.at(-1)).toBe('Some text\n-# working… 2 s');
     await r.finish({ footer: '-# done' });
     expect(final()).toEqual(['Some text\n-# done']);
+  });
+
+  it('shows the newest preview under the status line, uploads each once, and the final files replace it', async () => {
+    const { edits, surface } = payloadSurface();
+    const preview1 = { name: 'preview.webp', data: Buffer.from('1') };
+    const preview2 = { name: 'preview.webp', data: Buffer.from('2') };
+    let preview: typeof preview1 | undefined;
+    let tick = 0;
+    const r = new StreamRenderer(surface, { status: () => `-# working ${tick}`, preview: () => preview });
+    r.refresh();
+    await settle();
+    preview = preview1;
+    r.refresh();
+    await settle();
+    tick++;
+    r.refresh();
+    await settle();
+    preview = preview2;
+    r.refresh();
+    await settle();
+    const image = { name: 'image-1.png', data: Buffer.from('final') };
+    await r.finish({ footer: '-# m', files: [image] });
+    expect(edits.map((e) => [e.content, e.files?.map((f) => f.data.toString())])).toEqual([
+      ['-# working 0', undefined],
+      ['-# working 0', ['1']],
+      // A status tick does not upload the same preview again.
+      ['-# working 1', undefined],
+      ['-# working 1', ['2']],
+      ['-# m', ['final']],
+    ]);
+  });
+
+  it('removes a preview when the answer ends without files', async () => {
+    const { edits, surface } = payloadSurface();
+    const r = new StreamRenderer(surface, { status: () => '-# working', preview: () => ({ name: 'preview.webp', data: Buffer.from('p') }) });
+    r.refresh();
+    await settle();
+    await r.finish({ notice: '⏹️ Stopped.' });
+    expect(edits.at(-1)).toEqual({ content: '⏹️ Stopped.', files: [] });
   });
 
   it('shows a notice alone when there is no text', async () => {
