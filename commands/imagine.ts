@@ -3,9 +3,8 @@ import type { ImageModelInfo } from '../src/openrouter/image-models.js';
 import type { ModelInfo } from '../src/openrouter/models.js';
 import { aspectRatiosFor, MAX_COUNT, parseAspectRatio, QUALITIES, RESOLUTIONS, type ImagineOptions, type Quality, type Resolution } from '../src/imagine/options.js';
 import { imageModelChoices, routeImageModel } from '../src/imagine/route.js';
-import { runImagine } from '../src/imagine/turn.js';
 import { placeOf } from '../src/place.js';
-import { runAdmitted } from '../src/run-answer.js';
+import { runImage } from '../src/run-image.js';
 import { commandTurn, requestOverrides, type SlashCommand } from '../src/slash-command.js';
 
 /** Seeds most providers take: an unsigned 32-bit integer. */
@@ -49,7 +48,7 @@ export const imagine: SlashCommand = {
     };
     const overrides = requestOverrides(interaction, { model: 'image_model' }, ctx.config.maxAnswerTokens);
     const turn = await commandTurn(interaction, ctx, 'image', overrides);
-    await runAdmitted(ctx, turn, (signal, controls) => runImagine(ctx, { ...turn, signal, controls, options }));
+    await runImage(ctx, { ...turn, options });
   },
 
   async autocomplete(interaction, ctx) {

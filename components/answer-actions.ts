@@ -1,4 +1,4 @@
-import { ButtonStyle, ComponentType, DiscordAPIError, MessageFlags, Routes, type ButtonInteraction } from 'discord.js';
+import { ButtonStyle, ComponentType, MessageFlags, Routes, type ButtonInteraction } from 'discord.js';
 import type { BotContext } from '../src/context.js';
 import { NOTHING_TO_REDO } from '../src/conversation/conversation.js';
 import type { ExchangeAddress } from '../src/conversation/history.js';
@@ -7,17 +7,12 @@ import { mayActOn, NOT_YOURS } from '../src/preconditions/asker-or-moderator.js'
 import { runAnswer, type AnswerInput } from '../src/run-answer.js';
 import type { EffectiveSettings } from '../src/settings/resolve.js';
 import { customId, type ButtonHandler } from './component.js';
+import { messageLink, removeAnswer, type MessageRef } from './remove-answer.js';
 
 const PREFIX = 'answer';
 const VERBS = ['regenerate', 'continue', 'delete'] as const;
 type Verb = (typeof VERBS)[number];
 const UUID = /^[0-9a-f-]{36}$/;
-const UNKNOWN_MESSAGE = 10008;
-
-export interface MessageRef {
-  channelId: string;
-  id: string;
-}
 
 /** What the buttons under an answer need: enough to ask its question again, and where it all is. */
 export interface AnswerAction {
@@ -56,7 +51,6 @@ export function answerActionRow(actionId: string, { canContinue, extra }: { canC
 const privately = (interaction: ButtonInteraction, content: string) =>
   interaction.reply({ content, flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } }).then(() => undefined);
 
-const link = (guildId: string | null, m: MessageRef) => `https://discord.com/channels/${guildId ?? '@me'}/${m.channelId}/${m.id}`;
 
 /**
  * Asks the stored question again (Regenerate) or for the rest of the answer (Continue), as a new
@@ -80,7 +74,7 @@ async function askAgain(interaction: ButtonInteraction, verb: 'regenerate' | 'co
   const messages = await runAnswer(ctx, input, { priorMessages: action.messages });
   // Refused by the user limits: nothing happened, the button may be pressed again later.
   if (messages.length === 0) return 'ready';
-  const pointer = verb === 'regenerate' ? `-# 🔄 Regenerated: [the new answer](${link(action.guildId, messages[0]!)})` : `-# ⏩ Continued in [the next message](${link(action.guildId, messages[0]!)})`;
+  const pointer = verb === 'regenerate' ? `-# 🔄 Regenerated: [the new answer](${messageLink(action.guildId, messages[0]!)})` : `-# ⏩ Continued in [the next message](${messageLink(action.guildId, messages[0]!)})`;
   const old = interaction.message;
   const content = old.content.length + 1 + pointer.length <= 2000 ? `${old.content}\n${pointer}` : old.content;
   await ctx.rateLimits
@@ -94,12 +88,7 @@ async function askAgain(interaction: ButtonInteraction, verb: 'regenerate' | 'co
 /** Removes the answer's messages and its exchange from the conversation. */
 async function remove(interaction: ButtonInteraction, action: AnswerAction, ctx: BotContext): Promise<'used'> {
   await interaction.deferUpdate();
-  for (const m of action.messages) {
-    await interaction.client.rest.delete(Routes.channelMessage(m.channelId, m.id)).catch((err: unknown) => {
-      if (!(err instanceof DiscordAPIError && err.code === UNKNOWN_MESSAGE)) throw err;
-    });
-  }
-  await ctx.history.remove(action.channelId, action.exchange);
+  await removeAnswer(interaction.client, ctx, action);
   return 'used';
 }
 

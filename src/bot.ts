@@ -1,7 +1,7 @@
-import { Client, Events, GatewayIntentBits, MessageFlags, Options, type ButtonInteraction, type Interaction } from 'discord.js';
+import { Client, Events, GatewayIntentBits, MessageFlags, Options, type Interaction } from 'discord.js';
 import { refusal } from './access.js';
-import { buttons } from '../components/index.js';
-import { splitCustomId } from '../components/component.js';
+import { components } from '../components/index.js';
+import { splitCustomId, type ComponentInteraction } from '../components/component.js';
 import { commands } from '../commands/index.js';
 import { DISCORD_CDN_HOSTS } from './attachments.js';
 import { inviteUrl } from './discord/invite.js';
@@ -84,7 +84,7 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
   const running = new Set<Promise<void>>();
   let accepting = true;
   const byName = new Map(commands.map((c) => [c.data.name, c]));
-  const byPrefix = new Map(buttons.map((b) => [b.prefix, b]));
+  const byPrefix = new Map(components.map((c) => [`${c.kind}:${c.prefix}`, c]));
 
   const track = (work: Promise<void>) => {
     const task = work.finally(() => running.delete(task));
@@ -106,7 +106,7 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
   });
 
   async function handle(interaction: Interaction): Promise<void> {
-    if (interaction.isButton()) return pressButton(interaction);
+    if (interaction.isButton() || interaction.isModalSubmit()) return answerComponent(interaction);
     if (!interaction.isChatInputCommand() && !interaction.isAutocomplete()) return;
     const command = byName.get(interaction.commandName);
     if (!command) return;
@@ -141,15 +141,15 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
     }
   }
 
-  async function pressButton(interaction: ButtonInteraction): Promise<void> {
+  async function answerComponent(interaction: ComponentInteraction): Promise<void> {
     const { prefix, data } = splitCustomId(interaction.customId);
-    const handler = byPrefix.get(prefix);
+    const handler = byPrefix.get(`${interaction.isButton() ? 'button' : 'modal'}:${prefix}`);
     try {
       if (handler && (await handler.handle(interaction, data, context)) !== 'declined') return;
-      logger.warn({ customId: interaction.customId.slice(0, 100), user: interaction.user.id }, 'a button press nobody handles');
+      logger.warn({ customId: interaction.customId.slice(0, 100), user: interaction.user.id }, 'a button or modal nobody handles');
       await interaction.reply({ content: 'This button no longer does anything.', flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
     } catch (err) {
-      logger.warn({ err, button: prefix }, 'could not answer a button press');
+      logger.warn({ err, button: prefix }, 'could not answer a button or modal');
       if (!interaction.replied && !interaction.deferred) {
         await interaction
           .reply({ content: '⚠️ Something went wrong on the bot’s side. It has been logged; try again in a moment.', flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } })

@@ -1,4 +1,6 @@
-import { answerActionRow, type AnswerAction, type MessageRef } from '../components/answer-actions.js';
+import { answerActionRow, type AnswerAction } from '../components/answer-actions.js';
+import { imageActionRows, type ImageAction } from '../components/image-actions.js';
+import type { MessageRef } from '../components/remove-answer.js';
 import { reasoningButton } from '../components/reasoning.js';
 import { stopButton } from '../components/stop.js';
 import type { BotContext } from './context.js';
@@ -52,22 +54,46 @@ export async function runAnswer(ctx: BotContext, input: AnswerInput, options: An
   return messages ?? [];
 }
 
-/** The row under a finished answer, and, once it has landed, what its buttons need kept. */
-async function answerButtons(ctx: BotContext, input: AnswerInput, { outcome, modelId, showReasoning, exchange }: TurnResult, prior: MessageRef[]): Promise<FinalControls> {
+/**
+ * The rows under a finished answer (and under the images of one that drew), and, once it has
+ * landed, what their buttons need kept.
+ */
+async function answerButtons(ctx: BotContext, input: AnswerInput, { outcome, modelId, showReasoning, exchange, images }: TurnResult, prior: MessageRef[]): Promise<FinalControls> {
   const reasoning = showReasoning && outcome.reasoning.trim() ? await ctx.reasoning.save({ text: outcome.reasoning, model: outcome.model ?? modelId, thinkingMs: outcome.thinkingMs }) : undefined;
   const extra = reasoning ? [reasoningButton(reasoning)] : [];
   // Without a stored exchange there is nothing for Regenerate, Continue or Delete to work on.
   if (!exchange) return { components: extra.length ? [{ type: 1, components: extra }] : [] };
   const actionId = ctx.actions.newId();
+  const imageActionId = ctx.actions.newId();
   const canContinue = outcome.finishReason === 'length';
   return {
-    components: [answerActionRow(actionId, { canContinue, extra })],
-    shown: (messages) => {
+    components: [answerActionRow(actionId, { canContinue, extra }), ...(images.length ? imageActionRows(imageActionId, { images: images.length, underAnswer: true }) : [])],
+    shown: async (messages) => {
+      const refs = [...prior, ...messages.map((m) => ({ channelId: m.channelId, id: m.id }))];
+      if (images.length) {
+        const drew: ImageAction = {
+          guildId: input.guildId,
+          channelId: input.channelId,
+          exchange,
+          messages: refs,
+          prompt: input.prompt,
+          author: input.author,
+          settings: { ...input.settings, image_model: { value: outcome.model ?? modelId, source: { kind: 'request' } } },
+          names: input.names,
+          ...(input.uploadLimit ? { uploadLimit: input.uploadLimit } : {}),
+          attachments: [],
+          options: { count: images.length },
+          kind: 'chat',
+          images: images.map((file) => ({ file })),
+          seed: undefined,
+        };
+        await ctx.actions.save(imageActionId, input.author.id, drew);
+      }
       const action: AnswerAction = {
         guildId: input.guildId,
         channelId: input.channelId,
         exchange,
-        messages: [...prior, ...messages.map((m) => ({ channelId: m.channelId, id: m.id }))],
+        messages: refs,
         prompt: input.prompt,
         author: input.author,
         settings: input.settings,

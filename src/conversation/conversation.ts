@@ -72,6 +72,8 @@ export interface TurnResult {
   showReasoning: boolean;
   /** Where the exchange is stored; undefined when it could not be. */
   exchange: ExchangeAddress | undefined;
+  /** The names of the image files the answer carries (a model that draws). */
+  images: string[];
 }
 
 export interface FinalControls {
@@ -145,7 +147,7 @@ export async function runTurn(services: ConversationServices, input: TurnInput):
     const remembered = await rememberExchange(services, log, { ...input, attachments, incoming: input.attachments, answer, made, revision });
     notices.push(...remembered.notices);
 
-    const controls = await reply.buttons(input.finalControls && (() => input.finalControls!({ outcome, modelId, showReasoning, exchange: remembered.exchange })));
+    const controls = await reply.buttons(input.finalControls && (() => input.finalControls!({ outcome, modelId, showReasoning, exchange: remembered.exchange, images: made.files.map((f) => f.name) })));
     const notes = [...(input.notes ?? []), unsupportedNote(unsupported)].filter((n): n is string => Boolean(n));
     const shown = await reply.show({
       footer: formatFooter(outcome.model ?? modelId, outcome.usage, { thinkingMs: outcome.thinkingMs, notes }),

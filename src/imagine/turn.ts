@@ -1,6 +1,7 @@
 import { randomInt } from 'node:crypto';
 import type { ReadAttachment } from '../attachments.js';
-import { readAttachments, rememberExchange, type ConversationServices, type RequestInput } from '../conversation/conversation.js';
+import { readAttachments, rememberExchange, type ConversationServices, type FinalControls, type RequestInput } from '../conversation/conversation.js';
+import type { PostedMessage } from '../discord/surface.js';
 import { prepareImages } from '../conversation/made-images.js';
 import { TurnReply, type ReplyTarget } from '../conversation/reply.js';
 import { checkCaps, checkModelAccepts } from '../conversation/request-checks.js';
@@ -15,7 +16,12 @@ import { PreviewImage } from './preview.js';
 import { imageFooter, type ImageResult } from './result.js';
 import { routeImageModel } from './route.js';
 
-export type ImagineInput = RequestInput & ReplyTarget & { options: ImagineOptions };
+export type ImagineInput = RequestInput &
+  ReplyTarget & {
+    options: ImagineOptions;
+    /** The buttons under the images, given what was made. */
+    finalControls?: (result: ImageResult) => Promise<FinalControls>;
+  };
 
 /** Seeds most providers take (a signed 32-bit integer). */
 const newSeed = () => randomInt(0, 2 ** 31);
@@ -24,8 +30,9 @@ const newSeed = () => randomInt(0, 2 ** 31);
  * One /imagine: check the request against the chosen model before anything is spent, make the
  * images on chat completions or the Image API (whichever the model belongs to), show them in one
  * message with their seed, size and cost, and remember them in the channel's conversation.
+ * Resolves with the messages the reply took.
  */
-export async function runImagine(services: ConversationServices, input: ImagineInput): Promise<void> {
+export async function runImagine(services: ConversationServices, input: ImagineInput): Promise<PostedMessage[]> {
   const { config } = services;
   const values = valuesOf(input.settings);
   const modelId = values.image_model ?? config.imageModel;
@@ -54,12 +61,13 @@ export async function runImagine(services: ConversationServices, input: ImagineI
       const plan = imageApiPlan(options, route.model, values.seed, newSeed);
       return { kind: route.kind, attachments, draw: () => drawWithImageApi(services, reply, { prompt: input.prompt, modelId, attachments }, route.model, plan, preview) };
     });
-    if (!checked) return;
+    if (!checked) return reply.renderer.messages;
     if (input.options.count > 1) reply.progress.setDetail(`${input.options.count} images`);
     const drawn = await checked.draw();
-    if (!drawn) return;
+    if (!drawn) return reply.renderer.messages;
     preview.close();
     await finish(services, reply, input, { ...drawn, kind: checked.kind, attachments: checked.attachments });
+    return reply.renderer.messages;
   } finally {
     preview.close();
     reply.dispose();
@@ -96,14 +104,20 @@ async function finish(
     cost: drawn.cost,
     channelId: input.channelId,
     messageId: reply.renderer.messages.at(-1)?.id,
+    exchange: undefined,
   };
   const notes = [unsupportedNote(drawn.ignored)].filter((n): n is string => Boolean(n));
+  const controls = made.files.length ? await reply.buttons(input.finalControls && (() => input.finalControls!(result))) : { components: [] };
   const shown = await reply.show({
     footer: imageFooter(result, notes),
     files: made.files,
+    components: controls.components,
     ...(notices.length ? { notice: notices.join('\n') } : {}),
   });
-  const unsaved = (await remembered).notices;
+  const { notices: unsaved, exchange } = await remembered;
+  result.exchange = exchange;
+  result.messageId = reply.renderer.messages.at(-1)?.id;
+  if (shown) await controls.shown?.(reply.renderer.messages).catch((err: unknown) => reply.log.warn({ err }, 'could not keep what the images’ buttons need'));
   services.metrics.answered({ kind: 'image', outcome: outcomeOf(drawn.interruption), ttftMs: drawn.firstImageMs, totalMs: performance.now() - reply.started, cost: result.cost });
   if (unsaved.length) await input.surface.post({ content: unsaved.join('\n') }).catch((err: unknown) => reply.log.warn({ err }, 'could not say that the exchange was not saved'));
   reply.log.info(
