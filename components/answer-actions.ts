@@ -5,9 +5,8 @@ import type { ExchangeAddress } from '../src/conversation/history.js';
 import { interactionSurface } from '../src/discord/interaction-surface.js';
 import { mayActOn, NOT_YOURS } from '../src/preconditions/asker-or-moderator.js';
 import { runAnswer, type AnswerInput } from '../src/run-answer.js';
-import type { EffectiveSettings } from '../src/settings/resolve.js';
 import { customId, type ButtonHandler } from './component.js';
-import { messageLink, removeAnswer, type MessageRef } from './remove-answer.js';
+import { askedAgain, messageLink, removeAnswer, type AnsweredRequest } from './answered.js';
 
 const PREFIX = 'answer';
 const VERBS = ['regenerate', 'continue', 'delete'] as const;
@@ -15,19 +14,8 @@ type Verb = (typeof VERBS)[number];
 const UUID = /^[0-9a-f-]{36}$/;
 
 /** What the buttons under an answer need: enough to ask its question again, and where it all is. */
-export interface AnswerAction {
-  guildId: string | null;
-  /** The conversation's channel (a thread answered in is its own). */
-  channelId: string;
+export interface AnswerAction extends AnsweredRequest {
   exchange: ExchangeAddress;
-  /** The bot's messages of this answer, earlier versions and parts included. */
-  messages: MessageRef[];
-  prompt: string;
-  author: { id: string; name: string };
-  /** The settings it was answered with, so Regenerate asks with the same ones. */
-  settings: EffectiveSettings;
-  names: { channel: string; server: string | undefined };
-  uploadLimit?: number;
   canContinue: boolean;
 }
 
@@ -59,18 +47,7 @@ const privately = (interaction: ButtonInteraction, content: string) =>
  */
 async function askAgain(interaction: ButtonInteraction, verb: 'regenerate' | 'continue', action: AnswerAction, ctx: BotContext): Promise<'used' | 'ready'> {
   await interaction.deferReply();
-  const input: AnswerInput = {
-    guildId: action.guildId,
-    channelId: action.channelId,
-    author: action.author,
-    prompt: action.prompt,
-    attachments: [],
-    settings: action.settings,
-    names: action.names,
-    ...(action.uploadLimit ? { uploadLimit: action.uploadLimit } : {}),
-    surface: interactionSurface(interaction, ctx.rateLimits),
-    revise: { kind: verb, at: action.exchange },
-  };
+  const input: AnswerInput = { ...askedAgain(action), attachments: [], surface: interactionSurface(interaction, ctx.rateLimits), revise: { kind: verb, at: action.exchange } };
   const messages = await runAnswer(ctx, input, { priorMessages: action.messages });
   // Refused by the user limits: nothing happened, the button may be pressed again later.
   if (messages.length === 0) return 'ready';

@@ -13,15 +13,13 @@ import {
 } from 'discord.js';
 import type { IncomingAttachment } from '../src/attachments.js';
 import type { BotContext } from '../src/context.js';
-import type { ExchangeAddress } from '../src/conversation/history.js';
 import { interactionSurface } from '../src/discord/interaction-surface.js';
 import type { ImagineOptions } from '../src/imagine/options.js';
 import { mayActOn, NOT_YOURS } from '../src/preconditions/asker-or-moderator.js';
 import { runImage } from '../src/run-image.js';
-import type { EffectiveSettings } from '../src/settings/resolve.js';
 import { UserError } from '../src/user-error.js';
 import { customId, type ButtonHandler, type ModalHandler } from './component.js';
-import { removeAnswer, type MessageRef } from './remove-answer.js';
+import { askedAgain, removeAnswer, type AnsweredRequest } from './answered.js';
 
 const PREFIX = 'image';
 const EDIT_MODAL = 'image-edit';
@@ -30,17 +28,8 @@ const UUID = /^[0-9a-f-]{36}$/;
 const EDIT_MAX_CHARS = 1_000;
 
 /** What the buttons under images need: the request again, and where its images are. */
-export interface ImageAction {
-  guildId: string | null;
-  channelId: string;
-  exchange: ExchangeAddress | undefined;
-  messages: MessageRef[];
-  prompt: string;
-  author: { id: string; name: string };
-  /** The settings they were made with, `image_model` being the model that made them. */
-  settings: EffectiveSettings;
-  names: { channel: string; server: string | undefined };
-  uploadLimit?: number;
+/** `settings.image_model` is the model that made them. */
+export interface ImageAction extends AnsweredRequest {
   /** The images the request started from (Discord's links to them last about a day). */
   attachments: IncomingAttachment[];
   options: ImagineOptions;
@@ -96,16 +85,7 @@ async function imageOf(interaction: ButtonInteraction | ModalSubmitInteraction, 
 /** A new take on the images, as a new message with its own buttons. */
 async function drawAgain(interaction: ButtonInteraction | ModalSubmitInteraction, action: ImageAction, ctx: BotContext, request: { prompt: string; attachments: IncomingAttachment[]; options: ImagineOptions }): Promise<'ready'> {
   await interaction.deferReply();
-  await runImage(ctx, {
-    guildId: action.guildId,
-    channelId: action.channelId,
-    author: action.author,
-    settings: action.settings,
-    names: action.names,
-    ...(action.uploadLimit ? { uploadLimit: action.uploadLimit } : {}),
-    surface: interactionSurface(interaction, ctx.rateLimits),
-    ...request,
-  });
+  await runImage(ctx, { ...askedAgain(action), surface: interactionSurface(interaction, ctx.rateLimits), ...request });
   // These buttons may make yet another take later.
   return 'ready';
 }

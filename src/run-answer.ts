@@ -1,6 +1,6 @@
 import { answerActionRow, type AnswerAction } from '../components/answer-actions.js';
 import { imageActionRows, type ImageAction } from '../components/image-actions.js';
-import type { MessageRef } from '../components/remove-answer.js';
+import { answered, type MessageRef } from '../components/answered.js';
 import { reasoningButton } from '../components/reasoning.js';
 import { stopButton } from '../components/stop.js';
 import type { BotContext } from './context.js';
@@ -72,15 +72,9 @@ async function answerButtons(ctx: BotContext, input: AnswerInput, { outcome, mod
       const refs = [...prior, ...messages.map((m) => ({ channelId: m.channelId, id: m.id }))];
       if (images.length) {
         const drew: ImageAction = {
-          guildId: input.guildId,
-          channelId: input.channelId,
-          exchange,
-          messages: refs,
-          prompt: input.prompt,
-          author: input.author,
+          ...answered(input, exchange, refs),
+          // The model that drew them, whatever the channel's setting says later.
           settings: { ...input.settings, image_model: { value: outcome.model ?? modelId, source: { kind: 'request' } } },
-          names: input.names,
-          ...(input.uploadLimit ? { uploadLimit: input.uploadLimit } : {}),
           attachments: [],
           options: { count: images.length },
           kind: 'chat',
@@ -89,18 +83,7 @@ async function answerButtons(ctx: BotContext, input: AnswerInput, { outcome, mod
         };
         await ctx.actions.save(imageActionId, input.author.id, drew);
       }
-      const action: AnswerAction = {
-        guildId: input.guildId,
-        channelId: input.channelId,
-        exchange,
-        messages: refs,
-        prompt: input.prompt,
-        author: input.author,
-        settings: input.settings,
-        names: input.names,
-        ...(input.uploadLimit ? { uploadLimit: input.uploadLimit } : {}),
-        canContinue,
-      };
+      const action: AnswerAction = { ...answered(input, exchange, refs), exchange, canContinue };
       return ctx.actions.save(actionId, input.author.id, action);
     },
   };

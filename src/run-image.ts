@@ -1,5 +1,5 @@
 import { imageActionRows, type ImageAction } from '../components/image-actions.js';
-import type { MessageRef } from '../components/remove-answer.js';
+import { answered, type MessageRef } from '../components/answered.js';
 import type { IncomingAttachment } from './attachments.js';
 import type { BotContext } from './context.js';
 import type { FinalControls, RequestInput } from './conversation/conversation.js';
@@ -36,16 +36,9 @@ async function imageButtons(ctx: BotContext, input: ImageRequest, result: ImageR
     components: imageActionRows(actionId, { images: result.images.length, underAnswer: false }),
     shown: (messages) => {
       const action: ImageAction = {
-        guildId: input.guildId,
-        channelId: input.channelId,
-        exchange: result.exchange,
-        messages: [...prior, ...messages.map((m) => ({ channelId: m.channelId, id: m.id }))],
-        prompt: input.prompt,
-        author: input.author,
+        ...answered(input, result.exchange, [...prior, ...messages.map((m) => ({ channelId: m.channelId, id: m.id }))]),
         // The model that made these, whatever the channel's setting says later.
         settings: { ...input.settings, image_model: { value: result.model, source: { kind: 'request' } } },
-        names: input.names,
-        ...(input.uploadLimit ? { uploadLimit: input.uploadLimit } : {}),
         attachments: input.attachments.map(storable),
         options: result.options,
         kind: result.kind,
