@@ -6,6 +6,7 @@ import { REASONING_LEVELS, type ReasoningLevel } from './settings/definitions.js
 const snowflake = z.string().regex(/^\d{17,20}$/, 'must be a Discord ID (17–20 digits)');
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
 const positiveInt = z.coerce.number({ error: 'must be a number' }).int('must be a whole number').positive('must be positive');
+const dollars = z.coerce.number({ error: 'must be an amount in US dollars, like 2.50' }).nonnegative('must be 0 or more').max(1_000_000, 'must be at most 1000000');
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -50,6 +51,11 @@ const schema = z.object({
   SHOW_REASONING: flag.default(true),
   REASONING_EFFORT: z.enum(REASONING_LEVELS, { error: `must be one of ${REASONING_LEVELS.join(', ')}` }).optional(),
   BUTTON_TTL_HOURS: positiveInt.default(24),
+  BUDGET_USER_DAILY_USD: dollars.optional(),
+  BUDGET_SERVER_DAILY_USD: dollars.optional(),
+  BUDGET_SERVER_MONTHLY_USD: dollars.optional(),
+  KEY_WARN_REMAINING_USD: dollars.default(1),
+  KEY_POLL_INTERVAL_S: positiveInt.default(300),
 });
 
 export interface Config {
@@ -79,6 +85,20 @@ export interface Config {
   reasoningEffort: ReasoningLevel | undefined;
   /** How long the buttons under an answer keep working (what they need is stored that long). */
   buttonTtlMs: number;
+  /** The operator's budgets in US dollars; undefined: unlimited. */
+  budgets: Budgets;
+  /** Warn when the key's own limit has less than this left (US dollars). */
+  keyWarnRemainingUsd: number;
+  keyPollIntervalMs: number;
+}
+
+export interface Budgets {
+  /** Per user per UTC day, across every server and DM. */
+  userDaily: number | undefined;
+  /** Per server per UTC day. */
+  serverDaily: number | undefined;
+  /** Per server per UTC month. */
+  serverMonthly: number | undefined;
 }
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
@@ -124,6 +144,9 @@ export function parseConfig(env: NodeJS.ProcessEnv): ConfigResult {
       showReasoning: e.SHOW_REASONING,
       reasoningEffort: e.REASONING_EFFORT,
       buttonTtlMs: e.BUTTON_TTL_HOURS * 3_600_000,
+      budgets: { userDaily: e.BUDGET_USER_DAILY_USD, serverDaily: e.BUDGET_SERVER_DAILY_USD, serverMonthly: e.BUDGET_SERVER_MONTHLY_USD },
+      keyWarnRemainingUsd: e.KEY_WARN_REMAINING_USD,
+      keyPollIntervalMs: e.KEY_POLL_INTERVAL_S * 1000,
     },
   };
 }

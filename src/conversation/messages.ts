@@ -8,7 +8,8 @@ import { estimateTokens, historyBudget, trimToBudget } from './turns.js';
 
 /** How many of the conversation's newest images go with each request as inputs. */
 export const RECENT_IMAGE_INPUTS = 2;
-const IMAGE_TOKENS_ESTIMATE = 1_000;
+/** What an input image is counted as, for budgets of tokens and of dollars alike. */
+export const IMAGE_TOKENS_ESTIMATE = 1_000;
 
 export interface MessagesInput {
   channelId: string;
