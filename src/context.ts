@@ -1,4 +1,8 @@
+import type { Clock } from './clock.js';
 import type { ConversationServices } from './conversation/conversation.js';
+import type { Ledger } from './costs/ledger.js';
+import type { KeyWatch } from './openrouter/key-watch.js';
+import type { Precondition } from './preconditions.js';
 import type { RateLimitTracker } from './discord/rate-limits.js';
 import type { RunningAnswers } from './running-answers.js';
 import type { SettingsStore } from './settings/store.js';
@@ -13,4 +17,11 @@ export interface BotContext extends ConversationServices {
   limiter: UserLimiter;
   /** Channel and server settings. */
   settings: SettingsStore;
+  /** What every request cost, in totals per user, server, channel and model per day. */
+  ledger: Ledger;
+  /** The OpenRouter key's own limit. */
+  keyWatch: KeyWatch;
+  /** Every request passes these before anything is spent (see run-answer.ts). */
+  preconditions: readonly Precondition[];
+  clock: Clock;
 }

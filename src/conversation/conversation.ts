@@ -7,6 +7,7 @@ import type { Logger } from '../logger.js';
 import { explainInterruption, explainRequestFailure } from '../openrouter/errors.js';
 import type { ModelCatalog, ModelInfo } from '../openrouter/models.js';
 import { RequestFailed, streamChat, type StreamOutcome } from '../openrouter/stream.js';
+import { openRouterUser } from '../openrouter/user-tag.js';
 import { chatParameters } from '../settings/chat-parameters.js';
 import { fillPlaceholders } from '../settings/placeholders.js';
 import { valuesOf, type EffectiveSettings } from '../settings/resolve.js';
@@ -14,7 +15,7 @@ import { UserError } from '../user-error.js';
 import { formatFooter, unsupportedNote } from './footer.js';
 import type { ChannelHistory } from './history.js';
 import { prepareImages } from './made-images.js';
-import { buildMessages } from './messages.js';
+import { buildMessages, estimatePromptTokens } from './messages.js';
 import { Progress, PROGRESS_TICK_MS } from './progress.js';
 import type { ReasoningArchive } from './reasoning-archive.js';
 import { remember } from './remember.js';
@@ -54,11 +55,19 @@ export interface TurnInput {
   notes?: string[];
 }
 
-/** What a finished turn hands to whoever builds its buttons. */
+/** What a finished turn hands to whoever builds its buttons, and to the ledger. */
 export interface TurnResult {
   outcome: StreamOutcome;
   modelId: string;
   showReasoning: boolean;
+  /** The bot's own count of the prompt it sent. */
+  promptTokens: number;
+}
+
+/** The model a turn asks: the request's or place's setting for its mode, else the bot's default. */
+export function turnModel(settings: EffectiveSettings, mode: 'chat' | 'image', config: Config): string {
+  const values = valuesOf(settings);
+  return (mode === 'image' ? values.image_model : values.model) ?? (mode === 'image' ? config.imageModel : config.chatModel);
 }
 
 const DEFAULT_UPLOAD_LIMIT = 10 * 1024 * 1024;
@@ -66,13 +75,14 @@ const DEFAULT_UPLOAD_LIMIT = 10 * 1024 * 1024;
 /**
  * One exchange in a channel: check the request, send the channel's history and the new message
  * to the model with the place's settings, stream the answer into Discord, and store both turns.
+ * Resolves with what came back when the request reached OpenRouter's stream (so it may be billed).
  */
-export async function runTurn(services: ConversationServices, input: TurnInput): Promise<void> {
+export async function runTurn(services: ConversationServices, input: TurnInput): Promise<TurnResult | undefined> {
   const { config, logger } = services;
   const started = performance.now();
   const mode = input.mode ?? 'chat';
   const values = valuesOf(input.settings);
-  const modelId = (mode === 'image' ? values.image_model : values.model) ?? (mode === 'image' ? config.imageModel : config.chatModel);
+  const modelId = turnModel(input.settings, mode, config);
   const showReasoning = values.show_reasoning ?? false;
   const log = logger.child({ channel: input.channelId, user: input.author.id, model: modelId, mode });
   // When Discord refuses an update (the reply was deleted, the token expired), nobody can see the
@@ -120,7 +130,7 @@ export async function runTurn(services: ConversationServices, input: TurnInput):
       if (!(error instanceof UserError)) throw error;
       log.info({ reason: error.message }, 'request refused');
       await show({ notice: `⚠️ ${error.message}` });
-      return;
+      return undefined;
     }
 
     const { parameters, unsupported } = chatParameters(values, model?.supportedParameters, config.maxAnswerTokens);
@@ -144,6 +154,7 @@ export async function runTurn(services: ConversationServices, input: TurnInput):
         {
           model: modelId,
           messages,
+          user: openRouterUser(input.author.id),
           ...parameters,
           ...(wantsImages ? { modalities: model && !model.output.includes('text') ? ['image'] : ['image', 'text'] } : {}),
           ...(input.aspectRatio ? { imageConfig: { aspect_ratio: input.aspectRatio } } : {}),
@@ -164,7 +175,7 @@ export async function runTurn(services: ConversationServices, input: TurnInput):
       if (!(error instanceof RequestFailed)) throw error;
       log.warn({ err: error.cause }, 'openrouter request failed');
       await show({ notice: `⚠️ ${explainRequestFailure(error.cause, modelId)}` });
-      return;
+      return undefined;
     }
 
     const notices: string[] = [];
@@ -183,7 +194,8 @@ export async function runTurn(services: ConversationServices, input: TurnInput):
       }
     }
 
-    const components = await (input.finalControls?.({ outcome, modelId, showReasoning }) ?? Promise.resolve([])).catch((err: unknown) => {
+    const result: TurnResult = { outcome, modelId, showReasoning, promptTokens: estimatePromptTokens(messages) };
+    const components = await (input.finalControls?.(result) ?? Promise.resolve([])).catch((err: unknown) => {
       log.warn({ err }, 'could not prepare the answer’s buttons');
       return [];
     });
@@ -213,6 +225,7 @@ export async function runTurn(services: ConversationServices, input: TurnInput):
       },
       'answered',
     );
+    return result;
   } finally {
     clearInterval(ticker);
     // The shutdown signal lives as long as the bot: don't leave one listener per answer on it.

@@ -48,6 +48,19 @@ export async function buildMessages(history: ChannelHistory, input: MessagesInpu
   ];
 }
 
+/** The bot's own count of a request's prompt tokens, for when OpenRouter never reports them. */
+export function estimatePromptTokens(messages: readonly ChatMessage[]): number {
+  let tokens = 0;
+  for (const message of messages) {
+    const content: unknown = message.content;
+    if (typeof content === 'string') tokens += estimateTokens(content);
+    else if (Array.isArray(content)) {
+      for (const part of content as { type: string; text?: string }[]) tokens += part.type === 'text' ? estimateTokens(part.text ?? '') : IMAGE_TOKENS_ESTIMATE;
+    }
+  }
+  return tokens;
+}
+
 /**
  * The conversation's newest images, as inputs with a label saying where each came from, so that
  * "make it winter" can refer to the image made a turn ago. Images already attached to this message

@@ -1,4 +1,8 @@
-import type { Pricing } from '../openrouter/models.js';
+import { classify, type IncomingAttachment } from '../attachments.js';
+import type { Config } from '../config.js';
+import type { ModelInfo, Pricing } from '../openrouter/models.js';
+import { chatParameters } from '../settings/chat-parameters.js';
+import { valuesOf, type EffectiveSettings } from '../settings/resolve.js';
 import { estimateTokens } from '../conversation/turns.js';
 import { IMAGE_TOKENS_ESTIMATE, RECENT_IMAGE_INPUTS } from '../conversation/messages.js';
 
@@ -39,4 +43,22 @@ export function requestBound(input: BoundInput): RequestBound {
 /** US dollars for that many tokens and images at the model's prices. */
 export function costAt(pricing: Pricing, tokens: { promptTokens: number; completionTokens: number; images?: number }): number {
   return pricing.request + pricing.prompt * tokens.promptTokens + pricing.completion * tokens.completionTokens + pricing.image * (tokens.images ?? 0);
+}
+
+/**
+ * The most a chat request can cost at the model's prices (US dollars), or undefined when the
+ * price is unknown (the model list unreachable, or a router priced per the model it picks).
+ */
+export function worstCost(config: Config, model: ModelInfo | undefined, input: { prompt: string; attachments: readonly IncomingAttachment[]; settings: EffectiveSettings }): number | undefined {
+  if (!model?.pricing) return undefined;
+  const values = valuesOf(input.settings);
+  const asked = chatParameters(values, model.supportedParameters, config.maxAnswerTokens).parameters.maxCompletionTokens;
+  const bound = requestBound({
+    prompt: input.prompt,
+    systemPrompt: values.system_prompt ?? config.systemPrompt,
+    attachments: input.attachments.map((a) => ({ size: a.size, image: classify(a) === 'image' })),
+    historyMaxTokens: config.historyMaxTokens,
+    maxCompletionTokens: Math.min(asked, model.maxCompletionTokens ?? asked),
+  });
+  return costAt(model.pricing, bound);
 }

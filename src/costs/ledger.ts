@@ -52,7 +52,8 @@ export const emptyTotals = (): Totals => ({ requests: 0, promptTokens: 0, comple
 
 /** What settling a request changes, in one atomic step. */
 export interface Settlement {
-  record: SpendRecord;
+  /** Undefined: the request was never billed, only its reservation goes. */
+  record: SpendRecord | undefined;
   /** Counters the record adds to; `models`: its per-model breakdown too. */
   add: { key: CounterKey; models: boolean }[];
   /** The request's reservation, released in the same step. */
@@ -121,6 +122,8 @@ export interface LimitedCounter {
   limit: Nanos;
 }
 
+const holds = (r: Reservation | undefined): r is Reservation => r !== undefined && r.amount > 0 && r.keys.length > 0;
+
 /**
  * The ledger: reserve a request's worst cost against the budgets that apply, then settle it to
  * what it really cost, recording it in every total it belongs to, in one atomic step.
@@ -138,7 +141,12 @@ export class Ledger {
 
   /** Records a request's real cost and releases its reservation (if any) in the same step. */
   settle(record: SpendRecord, reservation: Reservation | undefined): Promise<void> {
-    return this.backend.settle({ record, add: countersOf(record), release: reservation && reservation.amount > 0 ? reservation : undefined });
+    return this.backend.settle({ record, add: countersOf(record), release: holds(reservation) ? reservation : undefined });
+  }
+
+  /** Gives back the reservation of a request that was never billed. */
+  async release(reservation: Reservation): Promise<void> {
+    if (holds(reservation)) await this.backend.settle({ record: undefined, add: [], release: reservation });
   }
 
   read(keys: readonly CounterKey[]): Promise<Totals[]> {

@@ -1,3 +1,5 @@
+import { formatCost } from '../conversation/footer.js';
+
 /**
  * Money is counted in whole nano-dollars (1e-9 USD) wherever it is added up: counters stay exact
  * integers on both backends, so a total is the sum of its parts to the last digit. OpenRouter's
@@ -18,4 +20,10 @@ export function toNanosUp(usd: number): Nanos {
 
 export function toUsd(nanos: Nanos): number {
   return nanos / NANOS_PER_USD;
+}
+
+/** Whole cents as cents ($0.05, $12.00); anything finer as the footer shows costs. */
+export function formatUsd(usd: number): string {
+  const cents = usd * 100;
+  return Math.abs(cents - Math.round(cents)) < 1e-6 ? `$${usd.toFixed(2)}` : formatCost(usd);
 }

@@ -21,7 +21,7 @@ for i = 1, n do
 end
 return 0`;
 
-/** ARGV: counters, then per counter its expiry, its field count and field/delta pairs; then the log entry and its expiry. */
+/** ARGV: counters, then per counter its expiry, its field count and field/delta pairs; then the log entry and its expiry (when KEYS has the log). */
 const SETTLE = `
 local n = tonumber(ARGV[1])
 local a = 2
@@ -35,8 +35,10 @@ for i = 1, n do
   end
   redis.call('PEXPIREAT', KEYS[i], expires)
 end
-redis.call('RPUSH', KEYS[n + 1], ARGV[a])
-redis.call('PEXPIREAT', KEYS[n + 1], ARGV[a + 1])
+if KEYS[n + 1] then
+  redis.call('RPUSH', KEYS[n + 1], ARGV[a])
+  redis.call('PEXPIREAT', KEYS[n + 1], ARGV[a + 1])
+end
 return 1`;
 
 const TOTAL_FIELDS = { requests: 'requests', promptTokens: 'prompt', completionTokens: 'completion', cost: 'cost', reserved: 'reserved', estimated: 'estimated' } as const;
@@ -78,17 +80,18 @@ export class RedisUsage implements UsageBackend {
       return entry.deltas;
     };
     const bump = (deltas: Map<string, number>, field: string, by: number) => by !== 0 && deltas.set(field, (deltas.get(field) ?? 0) + by);
-    for (const { key, models } of add) {
+    for (const { key, models } of record ? add : []) {
       const d = of(key);
+      const r = record!;
       bump(d, 'requests', 1);
-      bump(d, 'prompt', record.promptTokens);
-      bump(d, 'completion', record.completionTokens);
-      bump(d, 'cost', record.cost);
-      bump(d, 'estimated', record.estimated ? 1 : 0);
+      bump(d, 'prompt', r.promptTokens);
+      bump(d, 'completion', r.completionTokens);
+      bump(d, 'cost', r.cost);
+      bump(d, 'estimated', r.estimated ? 1 : 0);
       if (models) {
-        bump(d, `model:${record.model}:requests`, 1);
-        bump(d, `model:${record.model}:tokens`, record.promptTokens + record.completionTokens);
-        bump(d, `model:${record.model}:cost`, record.cost);
+        bump(d, `model:${r.model}:requests`, 1);
+        bump(d, `model:${r.model}:tokens`, r.promptTokens + r.completionTokens);
+        bump(d, `model:${r.model}:cost`, r.cost);
       }
     }
     for (const key of release?.keys ?? []) bump(of(key), 'reserved', -release!.amount);
@@ -98,9 +101,13 @@ export class RedisUsage implements UsageBackend {
       args.push(String(expiryOf(key.period)), String(deltas.size));
       for (const [field, by] of deltas) args.push(field, String(by));
     }
-    const day = dayKey(record.at);
-    args.push(JSON.stringify(record), String(dayExpiry(day)));
-    await this.redis.eval(SETTLE, { keys: [...entries.map(([name]) => name), `${this.namespace}:usage:log:${day}`], arguments: args });
+    const keys = entries.map(([name]) => name);
+    if (record) {
+      const day = dayKey(record.at);
+      keys.push(`${this.namespace}:usage:log:${day}`);
+      args.push(JSON.stringify(record), String(dayExpiry(day)));
+    }
+    await this.redis.eval(SETTLE, { keys, arguments: args });
   }
 
   async read(keys: readonly CounterKey[]): Promise<Totals[]> {

@@ -89,12 +89,12 @@ export class SqliteUsage implements UsageBackend {
       return r;
     };
     for (const { key, models } of add) {
-      for (const r of models ? [row(key, ''), row(key, record.model)] : [row(key, '')]) {
+      for (const r of models ? [row(key, ''), row(key, record!.model)] : [row(key, '')]) {
         r.requests += 1;
-        r.prompt += record.promptTokens;
-        r.completion += record.completionTokens;
-        r.cost += record.cost;
-        r.estimated += record.estimated ? 1 : 0;
+        r.prompt += record!.promptTokens;
+        r.completion += record!.completionTokens;
+        r.cost += record!.cost;
+        r.estimated += record!.estimated ? 1 : 0;
       }
     }
     for (const key of release?.keys ?? []) row(key, '').reserved -= release!.amount;
@@ -108,6 +108,7 @@ export class SqliteUsage implements UsageBackend {
          reserved = reserved + excluded.reserved, estimated = estimated + excluded.estimated`,
       ...list.flatMap((r) => [r.key.period, r.key.dim, r.key.id, r.model, r.requests, r.prompt, r.completion, r.cost, r.reserved, r.estimated, expiryOf(r.key.period)]),
     );
+    if (!record) return;
     await this.query(
       'INSERT INTO usage_log (at, user_id, guild_id, channel_id, model, kind, prompt_tokens, completion_tokens, cost, estimated, generation_id, expires) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
       record.at, record.userId, record.guildId, record.channelId, record.model, record.kind, record.promptTokens, record.completionTokens, record.cost,

@@ -48,6 +48,7 @@ export async function answerMention(message: Message, ctx: BotContext): Promise<
     prompt,
     attachments,
     settings: await ctx.settings.effective(place),
+    place,
     names: namesOf(message),
     uploadLimit: uploadLimitOf(message.guild),
     surface: messageSurface(message, ctx.rateLimits),

@@ -673,6 +673,15 @@ export class FakeDiscord {
     return user;
   }
 
+  /** Adds a role without permissions, held by `userIds` (guild members). Dispatches GUILD_ROLE_CREATE to connected clients. */
+  addRole(name: string, userIds: string[] = []): string {
+    const role = this.role(this.snowflake(), name, 0n, this.roles.length);
+    this.roles.push(role);
+    for (const userId of userIds) this.members.get(userId)?.roles.push(role.id as string);
+    if (this.sessions.length > 0) this.dispatch('GUILD_ROLE_CREATE', { guild_id: this.guildId, role });
+    return role.id as string;
+  }
+
   /** Creates a channel in the guild; dispatches CHANNEL_CREATE (threads: THREAD_CREATE) to connected clients. */
   /** A direct-message channel between the bot and a user (no guild). Known to the client only through interactions. */
   createDmChannel(user: ApiUser = this.user): string {

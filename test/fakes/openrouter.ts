@@ -18,6 +18,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import type { RecordedHttp } from './recorded.js';
+import { FakeAccount } from './openrouter-account.js';
 import { waitUntil } from './wait-until.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -421,6 +422,8 @@ export class FakeOpenRouter {
   apiKey: string | undefined;
   /** When set, `GET /models` answers this status (the model list is unreachable). */
   modelsStatus: number | undefined;
+  /** What requests cost, `/key` with the key's limit, and `/generation`. */
+  readonly account = new FakeAccount();
 
   private server: http.Server;
   private port = 0;
@@ -538,6 +541,20 @@ export class FakeOpenRouter {
     this.events.emit('progress');
   }
 
+  /** @internal OpenRouter checks the key before anything else; false when it answered 401. */
+  authorized(headers: Record<string, string>, out: ResponseWriter): boolean {
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(headers.authorization ?? '');
+    if (!m) {
+      out.json(401, { error: { message: 'No auth credentials found', code: 401 } });
+      return false;
+    }
+    if (this.apiKey !== undefined && m[1] !== this.apiKey) {
+      out.json(401, { error: { message: 'User not found.', code: 401 } });
+      return false;
+    }
+    return true;
+  }
+
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const raw = await readBody(req);
     const url = new URL(req.url ?? '/', 'http://fake');
@@ -576,6 +593,10 @@ export class FakeOpenRouter {
     if (record.method === 'POST' && url.pathname === `${API}/chat/completions`) {
       return this.handleChat(body, bodyIsJson, headers, out);
     }
+    if (url.pathname === `${API}/key` || url.pathname === `${API}/generation`) {
+      if (this.authorized(headers, out)) this.account.handle(record, url.pathname.slice(API.length), out);
+      return;
+    }
     out.json(404, { error: { code: 404, message: 'Not Found' } });
   }
 
@@ -610,12 +631,7 @@ export class FakeOpenRouter {
     headers: Record<string, string>,
     out: ResponseWriter,
   ): Promise<void> {
-    // --- authentication, as OpenRouter checks it first
-    const m = /^Bearer\s+(\S+)\s*$/i.exec(headers.authorization ?? '');
-    if (!m) return out.json(401, { error: { message: 'No auth credentials found', code: 401 } });
-    if (this.apiKey !== undefined && m[1] !== this.apiKey) {
-      return out.json(401, { error: { message: 'User not found.', code: 401 } });
-    }
+    if (!this.authorized(headers, out)) return;
     // --- cheap request validation
     const bad = (message: string): void =>
       out.json(400, { error: { message, code: 400 }, user_id: 'user_fake' });
@@ -628,6 +644,9 @@ export class FakeOpenRouter {
     const requested: unknown = body.model ?? (Array.isArray(body.models) ? body.models[0] : undefined);
     if (typeof requested !== 'string' || !requested) return bad('No model specified');
     if (!this.models.some((x) => x.id === requested)) return bad(`${requested} is not a valid model ID`);
+    if (this.account.spent()) {
+      return out.json(402, { error: { code: 402, message: 'Key limit exceeded: this key has used its credit limit.' }, user_id: 'user_fake' });
+    }
 
     // --- the scripted answer
     const source = this.queue.shift() ?? this.defaultReply;
@@ -650,13 +669,16 @@ export class FakeOpenRouter {
     const id = generationId();
     const created = Math.floor(Date.now() / 1000);
     const finishReason = reply.finishReason ?? 'stop';
-    const usage = reply.usage === null ? undefined : this.computeUsage(body, model, steps, reply.usage);
+    // Billed whether or not the answer tells the client (`usage: null`).
+    const billed = this.computeUsage(body, model, steps, reply.usage ?? undefined);
+    const usage = reply.usage === null ? undefined : billed;
 
     if (body.stream === true) {
       await this.stream({ out, steps, id, created, model, provider, finishReason, usage, reply, extraHeaders });
     } else {
       await this.nonStream({ out, steps, id, created, model, provider, finishReason, usage, extraHeaders });
     }
+    this.account.charge(out.record, { id, model, provider, usage: billed, finishReason });
   }
 
   private computeUsage(body: any, model: string, steps: Step[], over: Partial<WireUsage> | undefined): WireUsage {
