@@ -6,6 +6,8 @@ import { Ledger, countersOf, userCounter, type SpendRecord } from '../src/costs/
 import { toNanos } from '../src/costs/money.js';
 import { openUsage } from '../src/costs/open-usage.js';
 import { RETENTION_DAYS } from '../src/costs/periods.js';
+import KeyvRedis from '@keyv/redis';
+import KeyvSqlite from '@keyv/sqlite';
 import { openStore, type Store } from '../src/storage.js';
 import { captureLogs } from './helpers/logs.js';
 import { REDIS_URL, redisAvailable } from './helpers/redis.js';
@@ -54,11 +56,20 @@ for (const backend of backends) {
         stores.push(store);
         ledgers.push(new Ledger(await openUsage(store, now)));
       }
-      return { namespace, ledgers, ledger: ledgers[0]!, close: () => Promise.all(stores.map((s) => s.disconnect())) };
+      return { namespace, store: stores[0]!, ledgers, ledger: ledgers[0]!, close: () => Promise.all(stores.map((s) => s.disconnect())) };
     };
 
-    it('adds a request to its user, member, server, channel and model totals, with a breakdown by model', async () => {
-      const { ledger, close } = await open();
+    /** Each request's own record, as kept for the day. */
+    async function logOf(store: Store, namespace: string): Promise<{ kind: string; cost: number; model: string }[]> {
+      if (backend.name === 'SQLite') return (await (store.store as KeyvSqlite).query('SELECT kind, cost, model FROM usage_log ORDER BY rowid')) as never;
+      const client = (await (store.store as KeyvRedis<unknown>).getClient()) as unknown as { lRange(key: string, from: number, to: number): Promise<string[]> };
+      const days = [...new Set([T0, OTHER_DAY].map((t) => new Date(t).toISOString().slice(0, 10)))];
+      const entries = (await Promise.all(days.map((d) => client.lRange(`${namespace}:usage:log:${d}`, 0, -1)))).flat();
+      return entries.map((e) => JSON.parse(e) as SpendRecord);
+    }
+
+    it('adds a request to its user, member, server, channel and model totals, with a breakdown by model, and keeps its record', async () => {
+      const { namespace, store, ledger, close } = await open();
       await ledger.settle(record(), undefined);
       await ledger.settle(record({ model: 'google/gemini-3-pro-image-preview', kind: 'image', cost: toNanos(0.04), estimated: true }), undefined);
       await ledger.settle(record({ userId: 'u2', at: OTHER_DAY }), undefined);
@@ -73,6 +84,9 @@ for (const backend of backends) {
       expect(channel!.requests).toBe(2);
       expect(model!.requests).toBe(1);
       expect(model!.models.size).toBe(0);
+      const log = await logOf(store, namespace);
+      expect(log.filter((r) => r.kind === 'image').map((r) => [r.model, r.cost])).toEqual([['google/gemini-3-pro-image-preview', toNanos(0.04)]]);
+      expect(log).toHaveLength(3);
       await close();
     });
 

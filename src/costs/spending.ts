@@ -59,6 +59,7 @@ async function settle(services: SpendingServices, facts: RequestFacts, reservati
     const record = await recordOf(services, facts, billed);
     await services.ledger.settle(record, reservation);
     services.keyWatch.noteSpend(toUsd(record.cost));
+    services.logger.debug({ user: record.userId, channel: record.channelId, kind: record.kind, model: record.model, costUsd: toUsd(record.cost), estimated: record.estimated, generation: record.generationId }, 'cost recorded');
     if (record.estimated) services.logger.warn({ generation: billed.generationId, model: billed.model, costUsd: toUsd(record.cost) }, 'OpenRouter never reported this request’s cost: recorded an estimate');
   } catch (err) {
     services.logger.error({ err, user: facts.userId, channel: facts.channelId }, 'could not record a request’s cost');

@@ -101,6 +101,18 @@ describe('budgets', () => {
     expect(content).toContain('`budget_user_daily`: $0.01 · this server');
     expect(content).toContain('`budget_server_monthly`: unlimited');
     expect(content).toContain(`\`budget_role_daily\`: <@&${roleId}> $0.05 · this server`);
+
+    // Without its role budget, alice is back on the server's per-user budget.
+    const reset = await h.discord.slash({
+      channelId: h.discord.defaultChannelId,
+      name: 'settings',
+      options: [{ name: 'reset', type: 1, options: [{ name: 'setting', type: 3, value: 'budget_role_daily' }, { name: 'scope', type: 3, value: 'server' }] }],
+      memberPermissions: MANAGE_GUILD,
+    });
+    expect(await h.discord.waitFor(() => reset.original()?.content || undefined, { what: '/settings reset' })).toBe(
+      `✅ Reset for this server: \`budget_role_daily\` for <@&${roleId}>. It comes from the next level again (see \`/settings show\`).`,
+    );
+    expect(await ask(0.015, { user: alice })).toMatch(/^💸 You’ve used \$0\.06 of your \$0\.01 daily budget in this server\./);
   });
 });
 

@@ -3,7 +3,7 @@ import { userCounter } from '../../src/costs/ledger.js';
 import { toNanos } from '../../src/costs/money.js';
 import { openRouterUser } from '../../src/openrouter/user-tag.js';
 import type { FakeInteraction } from '../fakes/discord.js';
-import { Gate, text } from '../fakes/openrouter.js';
+import { Gate, replies, text } from '../fakes/openrouter.js';
 import { askOptions, startHarness, TestClock, type Harness } from '../helpers/harness.js';
 import { FOOTER } from '../helpers/replies.js';
 
@@ -38,6 +38,17 @@ describe('the ledger', () => {
     expect(body.user).toMatch(/^discord-[0-9a-f]{32}$/);
     expect(JSON.stringify(body)).not.toContain(h.discord.user.id);
     expect(openRouterUser('123456789012345678')).not.toBe(openRouterUser('123456789012345679'));
+  });
+
+  it('records /imagine’s cost the same way, as kind image', async () => {
+    h = await startHarness();
+    h.openrouter.reply({ ...replies.image(), usage: { cost: 0.04 } });
+    const i = await h.discord.slash({ channelId: h.discord.defaultChannelId, name: 'imagine', options: [{ name: 'prompt', type: 3, value: 'a cat' }] });
+    await h.discord.waitFor(() => FOOTER.test(i.original()?.content ?? '') || undefined, { what: 'the image' });
+    await h.bot.idle();
+    expect(h.logs.lines().find((l) => l.msg === 'cost recorded')).toMatchObject({ kind: 'image', costUsd: 0.04, estimated: false, model: 'openai/gpt-5-image-mini' });
+    const [totals] = await h.bot.context.ledger.read([today()]);
+    expect(totals!.cost).toBe(toNanos(0.04));
   });
 
   it('looks up a stream’s cost with /generation when the stream ends without usage, retrying until OpenRouter has it', async () => {
