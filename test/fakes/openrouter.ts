@@ -7,6 +7,8 @@
  * - `GET /api/v1/models`: the model list in the full shape `@openrouter/sdk` validates, filtered
  *   by `output_modalities` (default `text`, comma list = any of, `all`), `input_modalities`,
  *   `supported_parameters`, paged by `offset` / `limit`.
+ * - `GET /api/v1/key`, `GET /api/v1/generation?id=` and what each request costs: see
+ *   `openrouter-account.ts` (`account`); a key whose limit is spent gets 402 on chat requests.
  * - Errors: `{ error: { code, message, metadata? }, user_id }` with the HTTP status = code.
  *
  * Every request is recorded (`requests`), with what was written back (`requests[i].response`).
