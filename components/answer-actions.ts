@@ -51,7 +51,7 @@ async function askAgain(interaction: ButtonInteraction, verb: 'regenerate' | 'co
   const messages = await runAnswer(ctx, input, { priorMessages: action.messages });
   // Refused by the user limits: nothing happened, the button may be pressed again later.
   if (messages.length === 0) return 'ready';
-  const pointer = verb === 'regenerate' ? `-# 🔄 Regenerated: [the new answer](${messageLink(action.guildId, messages[0]!)})` : `-# ⏩ Continued in [the next message](${messageLink(action.guildId, messages[0]!)})`;
+  const pointer = verb === 'regenerate' ? `-# 🔄 Regenerated: [the new answer](${messageLink(action.place.guildId, messages[0]!)})` : `-# ⏩ Continued in [the next message](${messageLink(action.place.guildId, messages[0]!)})`;
   const old = interaction.message;
   const content = old.content.length + 1 + pointer.length <= 2000 ? `${old.content}\n${pointer}` : old.content;
   await ctx.rateLimits

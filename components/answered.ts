@@ -1,6 +1,7 @@
 import { DiscordAPIError, Routes, type Client } from 'discord.js';
 import type { BotContext } from '../src/context.js';
 import type { ExchangeAddress } from '../src/conversation/history.js';
+import type { Place } from '../src/place.js';
 import type { EffectiveSettings } from '../src/settings/resolve.js';
 
 export interface MessageRef {
@@ -10,7 +11,8 @@ export interface MessageRef {
 
 /** What the buttons under any answer keep: what was asked, by whom, where, with which settings, and where it all is. */
 export interface AnsweredRequest {
-  guildId: string | null;
+  /** Where it was asked (server, channel, the asker's roles): for budgets and links. */
+  place: Place;
   /** The conversation's channel (a thread answered in is its own). */
   channelId: string;
   exchange: ExchangeAddress | undefined;
@@ -23,18 +25,18 @@ export interface AnsweredRequest {
   uploadLimit?: number;
 }
 
-type Asked = Pick<AnsweredRequest, 'guildId' | 'channelId' | 'prompt' | 'author' | 'settings' | 'names'> & { uploadLimit?: number | undefined };
+type Asked = Pick<AnsweredRequest, 'place' | 'channelId' | 'prompt' | 'author' | 'settings' | 'names'> & { uploadLimit?: number | undefined };
 
 /** The record of a request that was answered in `messages`. */
 export function answered(input: Asked, exchange: ExchangeAddress | undefined, messages: MessageRef[]): AnsweredRequest {
-  const { guildId, channelId, prompt, author, settings, names, uploadLimit } = input;
-  return { guildId, channelId, exchange, messages, prompt, author, settings, names, ...(uploadLimit ? { uploadLimit } : {}) };
+  const { place, channelId, prompt, author, settings, names, uploadLimit } = input;
+  return { place: { ...place }, channelId, exchange, messages, prompt, author, settings, names, ...(uploadLimit ? { uploadLimit } : {}) };
 }
 
 /** The request again, for a button's new answer to it. */
 export function askedAgain(record: AnsweredRequest): Asked {
-  const { guildId, channelId, prompt, author, settings, names, uploadLimit } = record;
-  return { guildId, channelId, prompt, author, settings, names, ...(uploadLimit ? { uploadLimit } : {}) };
+  const { place, channelId, prompt, author, settings, names, uploadLimit } = record;
+  return { place, channelId, prompt, author, settings, names, ...(uploadLimit ? { uploadLimit } : {}) };
 }
 
 const UNKNOWN_MESSAGE = 10008;

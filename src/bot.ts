@@ -24,7 +24,13 @@ import { RunningAnswers } from './running-answers.js';
 import { SettingsStore } from './settings/store.js';
 import { closeStore, openStore } from './storage.js';
 import { UserError } from './user-error.js';
-import { UserLimiter } from './user-limiter.js';
+import { userLimits, UserLimiter } from './user-limiter.js';
+import { systemClock, type Clock } from './clock.js';
+import { Ledger } from './costs/ledger.js';
+import { openUsage } from './costs/open-usage.js';
+import { budgets } from './costs/spending.js';
+import { realTimers } from './discord/timers.js';
+import { KeyWatch, keyLimit } from './openrouter/key-watch.js';
 
 export interface Bot {
   client: Client;
@@ -43,10 +49,15 @@ export interface Bot {
 export interface BotOptions {
   /** Keyv namespace (tests isolate runs sharing one Redis). */
   storeNamespace?: string;
+  /** Wall-clock time and pauses (tests move to tomorrow and skip waits). */
+  clock?: Clock;
 }
 
 export async function startBot(config: Config, logger: Logger, options: BotOptions = {}): Promise<Bot> {
   const store = await openStore(config.databaseUrl, logger, options.storeNamespace);
+  const clock = options.clock ?? systemClock;
+  const now = () => clock.now();
+  const ledger = new Ledger(await openUsage(store, now));
   const openrouter = createOpenRouter({ apiKey: config.openRouterApiKey, baseUrl: config.openRouterBaseUrl, retryBudgetMs: config.openRouterRetryMaxMs });
   const client = new Client({
     // Message Content (privileged) lets the bot see the images on messages people reply to; the rest
@@ -60,20 +71,29 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
     allowedMentions: { parse: [], repliedUser: false },
   });
   const metrics = processMetrics(client);
+  const catalog = new ModelCatalog(openrouter, logger);
+  const settings = new SettingsStore(store, config);
+  const limiter = new UserLimiter(config.userLimits);
+  const keyWatch = new KeyWatch(openrouter, logger, { warnBelowUsd: config.keyWarnRemainingUsd, intervalMs: config.keyPollIntervalMs }, realTimers, now);
   const context: BotContext = {
     config,
     logger,
     metrics,
     openrouter,
-    catalog: new ModelCatalog(openrouter, logger),
+    catalog,
     imageCatalog: new ImageModelCatalog(openrouter, logger),
     history: new ChannelHistory(store),
     reasoning: new ReasoningArchive(store, config.buttonTtlMs),
-    settings: new SettingsStore(store, config),
+    settings,
     actions: new ActionStore(store, config.buttonTtlMs),
     rateLimits: new RateLimitTracker(client.rest),
     answers: new RunningAnswers(),
-    limiter: new UserLimiter(config.userLimits),
+    limiter,
+    ledger,
+    keyWatch,
+    // Cheapest first: a refusal by a later one gives back what the earlier ones hold.
+    preconditions: [keyLimit(keyWatch), userLimits(limiter), budgets({ config, logger, openrouter, catalog, settings, ledger, keyWatch, wait: (ms) => clock.wait(ms) })],
+    clock,
     attachmentPolicy: {
       maxBytes: config.maxAttachmentBytes,
       // The API host serves attachments too when it is not Discord's own (a proxy, or a test fake).
@@ -164,10 +184,13 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
 
   const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
   try {
+    // Before any request: a key that is already spent refuses the first one too.
+    await keyWatch.start();
     await client.login(config.discordToken);
     await ready;
     await syncCommands(client.rest, client.application!.id, config.discordGuildId, commands.map((c) => c.data), logger);
   } catch (err) {
+    keyWatch.stop();
     await client.destroy();
     await closeStore(store, logger);
     if (err instanceof Error && /disallowed intents/i.test(err.message)) {
@@ -205,6 +228,7 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
           await idle();
         }
         clearTimeout(graceTimer);
+        keyWatch.stop();
         await context.history.drain();
         await health?.close();
         await client.destroy();

@@ -7,6 +7,7 @@ import { REASONING_LEVELS, type ReasoningLevel } from './settings/definitions.js
 const snowflake = z.string().regex(/^\d{17,20}$/, 'must be a Discord ID (17–20 digits)');
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
 const positiveInt = z.coerce.number({ error: 'must be a number' }).int('must be a whole number').positive('must be positive');
+const dollars = z.coerce.number({ error: 'must be an amount in US dollars, like 2.50' }).nonnegative('must be 0 or more').max(1_000_000, 'must be at most 1000000');
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -54,6 +55,11 @@ const schema = z.object({
   HEALTH_PORT: z.coerce.number({ error: 'must be a port number' }).int('must be a port number').min(0, 'must be a port number').max(65_535, 'must be a port number').optional(),
   REASONING_EFFORT: z.enum(REASONING_LEVELS, { error: `must be one of ${REASONING_LEVELS.join(', ')}` }).optional(),
   BUTTON_TTL_HOURS: positiveInt.default(24),
+  BUDGET_USER_DAILY_USD: dollars.optional(),
+  BUDGET_SERVER_DAILY_USD: dollars.optional(),
+  BUDGET_SERVER_MONTHLY_USD: dollars.optional(),
+  KEY_WARN_REMAINING_USD: dollars.default(1),
+  KEY_POLL_INTERVAL_S: positiveInt.default(300),
 });
 
 export interface Config {
@@ -89,6 +95,20 @@ export interface Config {
   messageContentIntent: boolean;
   /** Where `/healthz` and `/metrics` listen; unset: nowhere. */
   healthPort: number | undefined;
+  /** The operator's budgets in US dollars; undefined: unlimited. */
+  budgets: Budgets;
+  /** Warn when the key's own limit has less than this left (US dollars). */
+  keyWarnRemainingUsd: number;
+  keyPollIntervalMs: number;
+}
+
+export interface Budgets {
+  /** Per user per UTC day, across every server and DM. */
+  userDaily: number | undefined;
+  /** Per server per UTC day. */
+  serverDaily: number | undefined;
+  /** Per server per UTC month. */
+  serverMonthly: number | undefined;
 }
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
@@ -137,6 +157,9 @@ export function parseConfig(env: NodeJS.ProcessEnv): ConfigResult {
       buttonTtlMs: e.BUTTON_TTL_HOURS * 3_600_000,
       messageContentIntent: e.MESSAGE_CONTENT_INTENT,
       healthPort: e.HEALTH_PORT,
+      budgets: { userDaily: e.BUDGET_USER_DAILY_USD, serverDaily: e.BUDGET_SERVER_DAILY_USD, serverMonthly: e.BUDGET_SERVER_MONTHLY_USD },
+      keyWarnRemainingUsd: e.KEY_WARN_REMAINING_USD,
+      keyPollIntervalMs: e.KEY_POLL_INTERVAL_S * 1000,
     },
   };
 }

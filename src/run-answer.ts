@@ -1,17 +1,19 @@
+import { answered, type MessageRef } from '../components/answered.js';
 import { answerActionRow, type AnswerAction } from '../components/answer-actions.js';
 import { imageActionRows, type ImageAction } from '../components/image-actions.js';
-import { answered, type MessageRef } from '../components/answered.js';
 import { reasoningButton } from '../components/reasoning.js';
 import { stopButton } from '../components/stop.js';
 import type { BotContext } from './context.js';
-import { runTurn, type FinalControls, type TurnInput, type TurnResult } from './conversation/conversation.js';
+import { runTurn, turnModel, type FinalControls, type RequestInput, type TurnInput, type TurnResult } from './conversation/conversation.js';
 import type { ReplyTarget } from './conversation/reply.js';
+import { worstCost } from './costs/estimate.js';
 import type { PostedMessage } from './discord/surface.js';
-import { explainRefusal } from './user-limiter.js';
+import type { Place } from './place.js';
+import { admit, type Billed } from './preconditions.js';
 
 export type AnswerInput = Omit<TurnInput, 'signal' | 'controls' | 'finalControls'> & {
-  /** The server the answer is in (null in a DM): for links to its messages. */
-  guildId: string | null;
+  /** Where it was asked: whose budgets and roles apply, and where links to its messages point. */
+  place: Place;
 };
 
 export interface AnswerOptions {
@@ -21,24 +23,41 @@ export interface AnswerOptions {
   priorMessages?: MessageRef[];
 }
 
+/** A request about to run: who asks what, where, and of which kind. */
+export type Admissible = RequestInput & ReplyTarget & { place: Place; kind: 'chat' | 'image' };
+
 /**
- * Runs work for a user once their rate limit and concurrency cap let it start, with a Stop button
- * under it (only the asker or a moderator can press it); otherwise says when they can try again
- * and resolves with undefined.
+ * Runs work for a user once every precondition lets it start (the key's limit, the asker's rate
+ * limit and concurrency cap, the budgets), with a Stop button under it (only the asker or a
+ * moderator can press it); otherwise says why and resolves with undefined. What the work was
+ * billed for goes into the ledger.
  */
-export async function runAdmitted<T>(ctx: BotContext, input: ReplyTarget, run: (signal: AbortSignal, controls: object[]) => Promise<T>): Promise<T | undefined> {
-  const admission = ctx.limiter.admit(input.author.id);
+export async function runAdmitted<T>(ctx: BotContext, input: Admissible, run: (signal: AbortSignal, controls: object[]) => Promise<{ value: T; billed: Billed | undefined }>): Promise<T | undefined> {
+  const model = turnModel(input.settings, input.kind, ctx.config);
+  const admission = await admit(ctx.preconditions, {
+    userId: input.author.id,
+    guildId: input.place.guildId,
+    channelId: input.channelId,
+    roleIds: input.place.roleIds,
+    kind: input.kind,
+    model,
+    worstCost: worstCost(ctx.config, await ctx.catalog.get(model), input),
+    at: ctx.clock.now(),
+  });
   if (!admission.ok) {
-    ctx.logger.info({ user: input.author.id, channel: input.channelId, reason: admission.reason }, 'request refused by the user limits');
-    await input.surface.post({ content: explainRefusal(admission) });
+    ctx.logger.info(admission.details, admission.log);
+    await input.surface.post({ content: admission.message });
     return undefined;
   }
   const running = ctx.answers.start(input.author.id);
+  let billed: Billed | undefined;
   try {
-    return await run(running.signal, stopButton(running.id));
+    const done = await run(running.signal, stopButton(running.id));
+    billed = done.billed;
+    return done.value;
   } finally {
     running.done();
-    admission.release();
+    await admission.finish(billed);
   }
 }
 
@@ -47,9 +66,10 @@ export async function runAdmitted<T>(ctx: BotContext, input: ReplyTarget, run: (
  * the answer took (none when it was refused).
  */
 export async function runAnswer(ctx: BotContext, input: AnswerInput, options: AnswerOptions = {}): Promise<PostedMessage[]> {
-  const messages = await runAdmitted(ctx, input, async (signal, controls) => {
+  const messages = await runAdmitted(ctx, { ...input, kind: 'chat' }, async (signal, controls) => {
     const placed = options.place ? await options.place(input) : input;
-    return runTurn(ctx, { ...placed, signal, controls, finalControls: (result) => answerButtons(ctx, placed, result, options.priorMessages ?? []) });
+    const end = await runTurn(ctx, { ...placed, signal, controls, finalControls: (result) => answerButtons(ctx, placed, result, options.priorMessages ?? []) });
+    return { value: end.messages, billed: end.billed };
   });
   return messages ?? [];
 }

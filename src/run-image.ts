@@ -9,9 +9,10 @@ import { runImagine } from './imagine/turn.js';
 import type { ImagineOptions } from './imagine/options.js';
 import { runAdmitted } from './run-answer.js';
 import type { PostedMessage } from './discord/surface.js';
+import type { Place } from './place.js';
 
 export type ImageRequest = RequestInput & {
-  guildId: string | null;
+  place: Place;
   surface: ReplySurface;
   options: ImagineOptions;
 };
@@ -24,9 +25,10 @@ const storable = (a: IncomingAttachment): IncomingAttachment => ({ name: a.name,
  * get their buttons. Resolves with the messages the reply took (none when it was refused).
  */
 export async function runImage(ctx: BotContext, input: ImageRequest, priorMessages: MessageRef[] = []): Promise<PostedMessage[]> {
-  const messages = await runAdmitted(ctx, input, (signal, controls) =>
-    runImagine(ctx, { ...input, signal, controls, finalControls: (result) => imageButtons(ctx, input, result, priorMessages) }),
-  );
+  const messages = await runAdmitted(ctx, { ...input, kind: 'image' }, async (signal, controls) => {
+    const end = await runImagine(ctx, { ...input, signal, controls, finalControls: (result) => imageButtons(ctx, input, result, priorMessages) });
+    return { value: end.messages, billed: end.billed };
+  });
   return messages ?? [];
 }
 

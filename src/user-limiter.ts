@@ -1,3 +1,5 @@
+import type { Precondition } from './preconditions.js';
+
 export type Admission = { ok: true; release: () => void } | { ok: false; reason: 'rate'; retryAfterMs: number } | { ok: false; reason: 'concurrent'; running: number };
 
 export interface UserLimits {
@@ -65,4 +67,17 @@ export function explainRefusal(refusal: Exclude<Admission, { ok: true }>): strin
     return `⏳ You’ve asked a lot in a short time. Try again in ${Math.max(1, Math.ceil(refusal.retryAfterMs / 1000))} s.`;
   }
   return `⏳ You already have ${refusal.running} answer${refusal.running === 1 ? '' : 's'} in progress. Wait for it to finish (or press its Stop button), then ask again.`;
+}
+
+/** The user limits as a precondition: the slot is held until the answer ends. */
+export function userLimits(limiter: UserLimiter): Precondition {
+  return {
+    check({ userId, channelId }) {
+      const admission = limiter.admit(userId);
+      if (!admission.ok) {
+        return { ok: false, message: explainRefusal(admission), log: 'request refused by the user limits', details: { user: userId, channel: channelId, reason: admission.reason } };
+      }
+      return { ok: true, ticket: { finish: async () => admission.release() } };
+    },
+  };
 }

@@ -10,6 +10,7 @@ import { explainInterruption, explainRequestFailure } from '../openrouter/errors
 import type { ImageModelCatalog } from '../openrouter/image-models.js';
 import type { ModelCatalog, ModelInfo } from '../openrouter/models.js';
 import { streamChat, type ChatMessage, type StreamHandlers, type StreamOutcome } from '../openrouter/stream.js';
+import { openRouterUser } from '../openrouter/user-tag.js';
 import { chatParameters } from '../settings/chat-parameters.js';
 import type { PartialSettings } from '../settings/definitions.js';
 import { fillPlaceholders } from '../settings/placeholders.js';
@@ -18,13 +19,14 @@ import { UserError } from '../user-error.js';
 import { formatFooter, unsupportedNote } from './footer.js';
 import type { ChannelHistory, ExchangeAddress } from './history.js';
 import { prepareImages } from './made-images.js';
-import { buildMessages } from './messages.js';
+import { buildMessages, estimatePromptTokens, IMAGE_TOKENS_ESTIMATE } from './messages.js';
 import { newQuestion, revisedQuestion, type Question, type Revision } from './question.js';
 import type { ReasoningArchive } from './reasoning-archive.js';
 import { remember, type Exchange } from './remember.js';
 import { TurnReply } from './reply.js';
 import { checkCaps, checkModelAccepts, resolveModel } from './request-checks.js';
-import type { Turn } from './turns.js';
+import { estimateTokens, type Turn } from './turns.js';
+import type { Billed } from '../preconditions.js';
 
 export interface ConversationServices {
   config: Config;
@@ -76,6 +78,18 @@ export interface TurnResult {
   images: string[];
 }
 
+/** The model a request asks: the request's or place's setting for its kind, else the bot's default. */
+export function turnModel(settings: EffectiveSettings, kind: 'chat' | 'image', config: Config): string {
+  const values = valuesOf(settings);
+  return (kind === 'image' ? values.image_model : values.model) ?? (kind === 'image' ? config.imageModel : config.chatModel);
+}
+
+/** What a finished turn ends with: the messages it took, and, when it reached OpenRouter, what to bill. */
+export interface TurnEnd {
+  messages: PostedMessage[];
+  billed: Billed | undefined;
+}
+
 export interface FinalControls {
   components: object[];
   /** Called once the answer has landed, with every message it took. */
@@ -89,12 +103,12 @@ export const NOTHING_TO_REDO = 'There’s nothing to redo: this answer is no lon
  * One exchange in a channel (/ask, a mention, a Regenerate or Continue; /imagine is
  * imagine/turn.ts): check the request, send the channel's history and the new message to the
  * model with the place's settings, stream the answer into Discord, and store both turns. Resolves
- * with the messages the answer took.
+ * with the messages the answer took, and what to bill when the request reached OpenRouter.
  */
-export async function runTurn(services: ConversationServices, input: TurnInput): Promise<PostedMessage[]> {
+export async function runTurn(services: ConversationServices, input: TurnInput): Promise<TurnEnd> {
   const { config } = services;
   const values = valuesOf(input.settings);
-  const modelId = values.model ?? config.chatModel;
+  const modelId = turnModel(input.settings, 'chat', config);
   const showReasoning = values.show_reasoning ?? false;
   const reply = new TurnReply(services, input, { mode: 'chat', modelId, showReasoning });
   const { log, renderer } = reply;
@@ -108,7 +122,7 @@ export async function runTurn(services: ConversationServices, input: TurnInput):
       checkModelAccepts(model, attachments);
       return { model, attachments, stored };
     });
-    if (!checked) return renderer.messages;
+    if (!checked) return { messages: renderer.messages, billed: undefined };
     const { model, attachments, stored } = checked;
 
     const { parameters, unsupported } = chatParameters(values, model?.supportedParameters, config.maxAnswerTokens);
@@ -124,6 +138,7 @@ export async function runTurn(services: ConversationServices, input: TurnInput):
         {
           model: modelId,
           messages,
+          user: openRouterUser(input.author.id),
           ...parameters,
           ...(wantsImages ? { modalities: model && !model.output.includes('text') ? ['image'] : ['image', 'text'] } : {}),
         },
@@ -133,7 +148,7 @@ export async function runTurn(services: ConversationServices, input: TurnInput):
     } catch (error) {
       if (!(error instanceof RequestFailed)) throw error;
       await reply.failed(error, explainRequestFailure(error.cause, modelId));
-      return renderer.messages;
+      return { messages: renderer.messages, billed: undefined };
     } finally {
       streamClosed();
     }
@@ -186,7 +201,15 @@ export async function runTurn(services: ConversationServices, input: TurnInput):
       },
       'answered',
     );
-    return renderer.messages;
+    return {
+      messages: renderer.messages,
+      billed: {
+        model: outcome.model ?? modelId,
+        usage: outcome.usage,
+        generationId: outcome.generationId,
+        estimate: { promptTokens: estimatePromptTokens(messages), completionTokens: estimateTokens(outcome.text + outcome.reasoning) + outcome.images.length * IMAGE_TOKENS_ESTIMATE },
+      },
+    };
   } finally {
     reply.dispose();
   }

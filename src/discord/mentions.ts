@@ -49,12 +49,12 @@ export async function answerMention(message: Message, ctx: BotContext): Promise<
   }
   if (message.channel.isSendable()) await message.channel.sendTyping().catch(() => undefined);
   await runAnswer(ctx, {
-    guildId: message.guildId,
     channelId: message.channelId,
     author: { id: message.author.id, name: message.member?.displayName ?? message.author.displayName },
     prompt,
     attachments,
     settings: await ctx.settings.effective(place),
+    place,
     names: namesOf(message),
     uploadLimit: uploadLimitOf(message.guild),
     surface: messageSurface(message, ctx.rateLimits),

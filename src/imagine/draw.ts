@@ -13,6 +13,7 @@ import type { PartialSettings } from '../settings/definitions.js';
 import type { ChatImagePlan, ImageApiPlan } from './options.js';
 import type { PreviewImage } from './preview.js';
 import { newQuestion } from '../conversation/question.js';
+import { openRouterUser } from '../openrouter/user-tag.js';
 
 /** What came back from either API, before it is fitted for Discord. */
 export interface Drawn {
@@ -59,7 +60,7 @@ export async function drawWithChat(services: ConversationServices, reply: TurnRe
     plan.seeds.map((seed, i) =>
       streamChat(
         services.openrouter,
-        { model: job.modelId, messages, ...parameters, ...(seed !== undefined ? { seed } : {}), modalities, ...(plan.imageConfig ? { imageConfig: plan.imageConfig } : {}) },
+        { model: job.modelId, messages, user: openRouterUser(job.author.id), ...parameters, ...(seed !== undefined ? { seed } : {}), modalities, ...(plan.imageConfig ? { imageConfig: plan.imageConfig } : {}) },
         i === 0 ? streamingInto(reply) : { onText: () => undefined },
         { idleTimeoutMs: config.streamIdleTimeoutMs, signal: reply.signal },
       ).finally(() => {
@@ -102,7 +103,7 @@ export async function drawWithChat(services: ConversationServices, reply: TurnRe
 export async function drawWithImageApi(
   services: ConversationServices,
   reply: TurnReply,
-  job: { prompt: string; modelId: string; attachments: ReadAttachment[] },
+  job: { prompt: string; modelId: string; attachments: ReadAttachment[]; userId: string },
   model: ImageModelInfo | undefined,
   plan: ImageApiPlan,
   preview: PreviewImage,
@@ -114,6 +115,7 @@ export async function drawWithImageApi(
       {
         model: job.modelId,
         prompt: job.prompt,
+        user: openRouterUser(job.userId),
         ...plan.fields,
         inputReferences: job.attachments.flatMap((a) => (a.image ? [toDataUrl(a.image)] : [])),
         // Where no endpoint streams, OpenRouter would answer in one piece anyway.

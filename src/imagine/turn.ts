@@ -1,7 +1,8 @@
 import { randomInt } from 'node:crypto';
 import type { ReadAttachment } from '../attachments.js';
-import { readAttachments, rememberExchange, type ConversationServices, type FinalControls, type RequestInput } from '../conversation/conversation.js';
-import type { PostedMessage } from '../discord/surface.js';
+import { readAttachments, rememberExchange, type ConversationServices, type FinalControls, type RequestInput, type TurnEnd } from '../conversation/conversation.js';
+import { IMAGE_TOKENS_ESTIMATE } from '../conversation/messages.js';
+import type { Billed } from '../preconditions.js';
 import { prepareImages } from '../conversation/made-images.js';
 import { TurnReply, type ReplyTarget } from '../conversation/reply.js';
 import { checkCaps, checkModelAccepts } from '../conversation/request-checks.js';
@@ -32,7 +33,7 @@ const newSeed = () => randomInt(0, 2 ** 31);
  * message with their seed, size and cost, and remember them in the channel's conversation.
  * Resolves with the messages the reply took.
  */
-export async function runImagine(services: ConversationServices, input: ImagineInput): Promise<PostedMessage[]> {
+export async function runImagine(services: ConversationServices, input: ImagineInput): Promise<TurnEnd> {
   const { config } = services;
   const values = valuesOf(input.settings);
   const modelId = values.image_model ?? config.imageModel;
@@ -59,19 +60,32 @@ export async function runImagine(services: ConversationServices, input: ImagineI
       }
       if (attachments.some((a) => a.kind !== 'image')) throw new UserError('Image models take images to start from, not other files. Attach a PNG, JPEG, WebP or GIF.');
       const plan = imageApiPlan(options, route.model, values.seed, newSeed);
-      return { kind: route.kind, attachments, draw: () => drawWithImageApi(services, reply, { prompt: input.prompt, modelId, attachments }, route.model, plan, preview) };
+      return { kind: route.kind, attachments, draw: () => drawWithImageApi(services, reply, { prompt: input.prompt, modelId, attachments, userId: input.author.id }, route.model, plan, preview) };
     });
-    if (!checked) return reply.renderer.messages;
+    if (!checked) return { messages: reply.renderer.messages, billed: undefined };
     if (input.options.count > 1) reply.progress.setDetail(`${input.options.count} images`);
     const drawn = await checked.draw();
-    if (!drawn) return reply.renderer.messages;
+    if (!drawn) return { messages: reply.renderer.messages, billed: undefined };
     preview.close();
     await finish(services, reply, input, { ...drawn, kind: checked.kind, attachments: checked.attachments });
-    return reply.renderer.messages;
+    return { messages: reply.renderer.messages, billed: billedFor(drawn) };
   } finally {
     preview.close();
     reply.dispose();
   }
+}
+
+/**
+ * What the images cost, as OpenRouter reported it (the Image API's `usage.cost`, or the chat
+ * requests' together); without a reported cost, an estimate from the images made.
+ */
+function billedFor(drawn: Drawn): Billed {
+  return {
+    model: drawn.model,
+    usage: drawn.cost === undefined ? undefined : { promptTokens: 0, completionTokens: 0, totalTokens: 0, cost: drawn.cost },
+    generationId: undefined,
+    estimate: { promptTokens: 0, completionTokens: drawn.images.length * IMAGE_TOKENS_ESTIMATE },
+  };
 }
 
 /** The images shown, remembered and logged. */

@@ -11,6 +11,8 @@ export interface ImageApiRequest extends ImageApiFields {
   inputReferences?: string[];
   /** Ask for partial images (only where the model's endpoints stream). */
   stream: boolean;
+  /** The asker, hashed (see user-tag.ts): OpenRouter attributes abuse to them, not to the whole key. */
+  user?: string;
 }
 
 export interface GeneratedImage {

@@ -11,6 +11,30 @@ export interface ModelInfo {
   output: string[];
   /** Request parameters the model takes (`temperature`, `reasoning`, …). */
   supportedParameters: string[];
+  /** US dollars; undefined when OpenRouter doesn't say (a router whose price depends on the model it picks). */
+  pricing: Pricing | undefined;
+}
+
+export interface Pricing {
+  /** Per prompt token. */
+  prompt: number;
+  /** Per completion token, at the dearest rate one can be billed at (text, reasoning or image output). */
+  completion: number;
+  /** Per request. */
+  request: number;
+  /** Per input image. */
+  image: number;
+}
+
+type WirePricing = { prompt: string; completion: string; request?: string | undefined; image?: string | undefined; imageOutput?: string | undefined; internalReasoning?: string | undefined };
+
+/** OpenRouter's decimal strings as numbers; "-1" (variable) or garbage: unknown. */
+export function pricingOf(wire: WirePricing): Pricing | undefined {
+  const n = (s: string | undefined) => (s === undefined ? 0 : Number(s));
+  const values = [n(wire.prompt), n(wire.completion), n(wire.request), n(wire.image), n(wire.imageOutput), n(wire.internalReasoning)];
+  if (values.some((v) => !Number.isFinite(v) || v < 0)) return undefined;
+  const [prompt, completion, request, image, imageOutput, reasoning] = values as [number, number, number, number, number, number];
+  return { prompt, completion: Math.max(completion, imageOutput, reasoning), request, image };
 }
 
 /** OpenRouter's chat model list (`GET /models`, every output modality), for autocomplete and capabilities. */
@@ -36,5 +60,6 @@ async function fetchModels(client: OpenRouter): Promise<ModelInfo[]> {
     input: [...m.architecture.inputModalities],
     output: [...m.architecture.outputModalities],
     supportedParameters: [...m.supportedParameters],
+    pricing: pricingOf(m.pricing),
   }));
 }

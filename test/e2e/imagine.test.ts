@@ -9,6 +9,7 @@ import { Gate, replies, type Reply } from '../fakes/openrouter.js';
 import { makeImage, type ImageReply } from '../fakes/openrouter-images.js';
 import { OPENROUTER_KEY, startHarness, type Harness } from '../helpers/harness.js';
 import { FOOTER_OR_NOTICE } from '../helpers/replies.js';
+import { openRouterUser } from '../../src/openrouter/user-tag.js';
 
 let h: Harness;
 afterEach(async () => {
@@ -37,7 +38,7 @@ describe('/imagine on the Image API', () => {
     const i = await imagine('a fox in the snow', { model: 'bytedance-seed/seedream-4.5', count: 3, seed: 1234, resolution: '2K', aspect_ratio: '16:9' });
     const message = await finalOf(i);
     expect(h.openrouter.images.requests()).toEqual([
-      { model: 'bytedance-seed/seedream-4.5', prompt: 'a fox in the snow', n: 3, seed: 1234, resolution: '2K', aspect_ratio: '16:9', stream: false },
+      { model: 'bytedance-seed/seedream-4.5', prompt: 'a fox in the snow', user: openRouterUser(h.discord.user.id), n: 3, seed: 1234, resolution: '2K', aspect_ratio: '16:9', stream: false },
     ]);
     expect(h.openrouter.chatRequests()).toHaveLength(0);
     const attached = files(i);
@@ -67,7 +68,7 @@ describe('/imagine on the Image API', () => {
     const i = await imagine('a logo', { model: 'openai/gpt-image-1', quality: 'high', transparent: true, aspect_ratio: '3:2' });
     const message = await finalOf(i);
     expect(h.openrouter.images.requests()).toEqual([
-      { model: 'openai/gpt-image-1', prompt: 'a logo', quality: 'high', background: 'transparent', output_format: 'png', aspect_ratio: '3:2', stream: true },
+      { model: 'openai/gpt-image-1', prompt: 'a logo', user: openRouterUser(h.discord.user.id), quality: 'high', background: 'transparent', output_format: 'png', aspect_ratio: '3:2', stream: true },
     ]);
     expect(await sharp(files(i)[0]!.data).metadata()).toMatchObject({ format: 'png', hasAlpha: true, width: 1024, height: 683 });
     expect(message!.content).toMatch(/^-# openai\/gpt-image-1 · 1024×683 · \$0\.00004$/);

@@ -7,8 +7,8 @@
  * - `GET /api/v1/models`: the model list in the full shape `@openrouter/sdk` validates, filtered
  *   by `output_modalities` (default `text`, comma list = any of, `all`), `input_modalities`,
  *   `supported_parameters`, paged by `offset` / `limit`.
- * - `GET /api/v1/key`: the calling key's limits and usage, in the shape the SDK validates
- *   (`keyInfo` overrides fields, e.g. a spending `limit` and `limit_remaining`).
+ * - `GET /api/v1/key`, `GET /api/v1/generation?id=` and what each request costs: see
+ *   `openrouter-account.ts` (`account`); a key whose limit is spent gets 402 on chat requests.
  * - Errors: `{ error: { code, message, metadata? }, user_id }` with the HTTP status = code.
  *
  * Every request is recorded (`requests`), with what was written back (`requests[i].response`).
@@ -20,6 +20,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import type { RecordedHttp } from './recorded.js';
+import { FakeAccount } from './openrouter-account.js';
 import { FakeImageApi } from './openrouter-images.js';
 import { waitUntil } from './wait-until.js';
 
@@ -476,8 +477,8 @@ export class FakeOpenRouter {
   apiKey: string | undefined;
   /** When set, `GET /models` answers this status (the model list is unreachable). */
   modelsStatus: number | undefined;
-  /** Merged over what `GET /key` answers for the calling key. */
-  keyInfo: Record<string, unknown> = {};
+  /** What requests cost, `/key` with the key's limit, and `/generation`. */
+  readonly account = new FakeAccount();
   /** The Image API (`/images`, `/images/models`): its own models, replies and records. */
   readonly images: FakeImageApi;
 
@@ -647,8 +648,9 @@ export class FakeOpenRouter {
     if (record.method === 'POST' && url.pathname === `${API}/chat/completions`) {
       return this.handleChat(body, bodyIsJson, headers, out);
     }
-    if (record.method === 'GET' && url.pathname === `${API}/key`) {
-      return this.handleKey(headers, out);
+    if (url.pathname === `${API}/key` || url.pathname === `${API}/generation`) {
+      if (this.authenticate(headers, out) !== undefined) this.account.handle(record, url.pathname.slice(API.length), out);
+      return;
     }
     if (url.pathname === `${API}/images` || url.pathname.startsWith(`${API}/images/`)) {
       return this.images.handle(record, url.pathname.slice(API.length), bodyIsJson, out);
@@ -692,39 +694,6 @@ export class FakeOpenRouter {
     return m![1]!;
   }
 
-  private handleKey(headers: Record<string, string>, out: ResponseWriter): void {
-    const key = this.authenticate(headers, out);
-    if (key === undefined) return;
-    out.json(200, {
-      data: {
-        label: `${key.slice(0, 12)}...${key.slice(-3)}`,
-        limit: null,
-        limit_reset: null,
-        limit_remaining: null,
-        include_byok_in_limit: false,
-        usage: 0,
-        usage_daily: 0,
-        usage_weekly: 0,
-        usage_monthly: 0,
-        byok_usage: 0,
-        byok_usage_daily: 0,
-        byok_usage_weekly: 0,
-        byok_usage_monthly: 0,
-        is_free_tier: false,
-        is_provisioning_key: false,
-        is_management_key: false,
-        allowed_data_regions: ['global'],
-        creator_user_id: 'user_fake',
-        organization_id: null,
-        workspace_id: null,
-        expires_at: null,
-        free_model_daily_requests: { used: 0, limit: 1000, remaining: 1000 },
-        rate_limit: { requests: -1, interval: '10s', note: 'This field is deprecated and safe to ignore.' },
-        ...this.keyInfo,
-      },
-    });
-  }
-
   private async handleChat(
     body: any,
     bodyIsJson: boolean,
@@ -745,6 +714,9 @@ export class FakeOpenRouter {
     const requested: unknown = body.model ?? (Array.isArray(body.models) ? body.models[0] : undefined);
     if (typeof requested !== 'string' || !requested) return bad('No model specified');
     if (!this.models.some((x) => x.id === requested)) return bad(`${requested} is not a valid model ID`);
+    if (this.account.spent()) {
+      return out.json(402, { error: { code: 402, message: 'Key limit exceeded: this key has used its credit limit.' }, user_id: 'user_fake' });
+    }
 
     // --- the scripted answer
     const source = this.queue.shift() ?? this.defaultReply;
@@ -760,13 +732,16 @@ export class FakeOpenRouter {
     const id = generationId();
     const created = Math.floor(Date.now() / 1000);
     const finishReason = reply.finishReason ?? 'stop';
-    const usage = reply.usage === null ? undefined : this.computeUsage(body, model, steps, reply.usage);
+    // Billed whether or not the answer tells the client (`usage: null`).
+    const billed = this.computeUsage(body, model, steps, reply.usage ?? undefined);
+    const usage = reply.usage === null ? undefined : billed;
 
     if (body.stream === true) {
       await this.stream({ out, steps, id, created, model, provider, finishReason, usage, reply, extraHeaders });
     } else {
       await this.nonStream({ out, steps, id, created, model, provider, finishReason, usage, extraHeaders });
     }
+    this.account.charge(out.record, { id, model, provider, usage: billed, finishReason });
   }
 
   private computeUsage(body: any, model: string, steps: Step[], over: Partial<WireUsage> | undefined): WireUsage {

@@ -27,6 +27,7 @@ const flux: ImageModelInfo = {
 const chatModel = (supportedParameters: string[]): ModelInfo => ({
   id: 'openai/gpt-5-image-mini',
   name: 'GPT-5 Image Mini',
+  pricing: undefined,
   contextLength: 400_000,
   maxCompletionTokens: 128_000,
   input: ['text', 'image'],

@@ -3,7 +3,7 @@ import { imageModelChoices, routeImageModel } from '../../src/imagine/route.js';
 import type { ImageModelInfo } from '../../src/openrouter/image-models.js';
 import type { ModelInfo } from '../../src/openrouter/models.js';
 
-const chat = (id: string, output: string[]): ModelInfo => ({ id, name: id, contextLength: undefined, maxCompletionTokens: undefined, input: ['text'], output, supportedParameters: [] });
+const chat = (id: string, output: string[]): ModelInfo => ({ id, name: id, contextLength: undefined, maxCompletionTokens: undefined, input: ['text'], output, pricing: undefined, supportedParameters: [] });
 const image = (id: string): ImageModelInfo => ({ id, name: `Image ${id}`, input: ['text'], parameters: {}, streams: false });
 
 const chatModels = [chat('openai/gpt-5-image-mini', ['image', 'text']), chat('google/gemini-image', ['image', 'text']), chat('black-forest-labs/flux.2-pro', ['image']), chat('old/image-only', ['image']), chat('openai/gpt-5', ['text'])];

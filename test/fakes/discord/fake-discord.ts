@@ -153,6 +153,11 @@ export class FakeDiscord {
     return this.guild.createDmChannel(user);
   }
 
+  /** Adds a role without permissions, held by `userIds` (guild members). Dispatches GUILD_ROLE_CREATE to connected clients. */
+  addRole(name: string, userIds: string[] = []): string {
+    return this.guild.addRole(name, userIds);
+  }
+
   /** Creates a channel in the guild; dispatches CHANNEL_CREATE (threads: THREAD_CREATE) to connected clients. */
   createChannel(opts: ChannelSpec = {}): string {
     return this.guild.createChannel(opts);

@@ -121,6 +121,15 @@ export class GuildState {
     return id;
   }
 
+  /** Adds a role without permissions, held by `userIds` (guild members). Dispatches GUILD_ROLE_CREATE to connected clients. */
+  addRole(name: string, userIds: string[] = []): string {
+    const role = this.role(this.core.snowflake(), name, 0n, this.roles.length);
+    this.roles.push(role);
+    for (const userId of userIds) this.members.get(userId)?.roles.push(role.id as string);
+    if (this.events.hasSessions) this.events.dispatch('GUILD_ROLE_CREATE', { guild_id: this.guildId, role });
+    return role.id as string;
+  }
+
   /** Creates a channel in the guild; dispatches CHANNEL_CREATE (threads: THREAD_CREATE) to connected clients. */
   createChannel(opts: ChannelSpec = {}): string {
     const id = this.core.snowflake();
