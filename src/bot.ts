@@ -31,6 +31,7 @@ import { openUsage } from './costs/open-usage.js';
 import { budgets } from './costs/spending.js';
 import { realTimers } from './discord/timers.js';
 import { KeyWatch, keyLimit } from './openrouter/key-watch.js';
+import { ImagePricing } from './openrouter/image-pricing.js';
 
 export interface Bot {
   client: Client;
@@ -86,6 +87,7 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
     reasoning: new ReasoningArchive(store, config.buttonTtlMs),
     settings,
     actions: new ActionStore(store, config.buttonTtlMs),
+    imagePricing: new ImagePricing(openrouter, logger),
     rateLimits: new RateLimitTracker(client.rest),
     answers: new RunningAnswers(),
     limiter,

@@ -2,6 +2,7 @@ import type { ActionStore } from './actions/action-store.js';
 import type { Clock } from './clock.js';
 import type { ConversationServices } from './conversation/conversation.js';
 import type { Ledger } from './costs/ledger.js';
+import type { ImagePricing } from './openrouter/image-pricing.js';
 import type { KeyWatch } from './openrouter/key-watch.js';
 import type { Precondition } from './preconditions.js';
 import type { RateLimitTracker } from './discord/rate-limits.js';
@@ -20,6 +21,8 @@ export interface BotContext extends ConversationServices {
   settings: SettingsStore;
   /** What the buttons under answers need, kept for their lifetime. */
   actions: ActionStore;
+  /** What Image API models cost, per endpoint (for the budgets' reservations). */
+  imagePricing: ImagePricing;
   /** What every request cost, in totals per user, server, channel and model per day. */
   ledger: Ledger;
   /** The OpenRouter key's own limit. */

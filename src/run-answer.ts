@@ -6,7 +6,10 @@ import { stopButton } from '../components/stop.js';
 import type { BotContext } from './context.js';
 import { runTurn, turnModel, type FinalControls, type RequestInput, type TurnInput, type TurnResult } from './conversation/conversation.js';
 import type { ReplyTarget } from './conversation/reply.js';
-import { worstCost } from './costs/estimate.js';
+import { imageWorstCost, worstCost } from './costs/estimate.js';
+import { estimateTokens } from './conversation/turns.js';
+import type { ImagineOptions } from './imagine/options.js';
+import { routeImageModel } from './imagine/route.js';
 import type { PostedMessage } from './discord/surface.js';
 import type { Place } from './place.js';
 import { admit, type Billed } from './preconditions.js';
@@ -23,8 +26,35 @@ export interface AnswerOptions {
   priorMessages?: MessageRef[];
 }
 
-/** A request about to run: who asks what, where, and of which kind. */
-export type Admissible = RequestInput & ReplyTarget & { place: Place; kind: 'chat' | 'image' };
+/** A request about to run: who asks what, where, and of which kind (images: with their options). */
+export type Admissible = RequestInput & ReplyTarget & { place: Place; kind: 'chat' | 'image'; options?: ImagineOptions };
+
+/**
+ * The most the request can cost, for the budgets to reserve: a chat request at the model's token
+ * prices (one per image on the chat path), an Image API request at its dearest endpoint's prices.
+ */
+async function worstCostOf(ctx: BotContext, input: Admissible, model: string): Promise<number | undefined> {
+  const chatModel = await ctx.catalog.get(model);
+  if (input.kind === 'chat') return worstCost(ctx.config, chatModel, input);
+  const count = input.options?.count ?? 1;
+  let route;
+  try {
+    route = routeImageModel(model, await ctx.catalog.list(), await ctx.imageCatalog.list());
+  } catch {
+    // Not an image model: the request refuses itself before anything is spent.
+    return undefined;
+  }
+  if (route.kind === 'chat') {
+    const one = worstCost(ctx.config, chatModel, input);
+    return one === undefined ? undefined : one * count;
+  }
+  return imageWorstCost(await ctx.imagePricing.endpoints(model), {
+    count,
+    resolution: input.options?.resolution,
+    references: input.attachments.length,
+    promptTokens: estimateTokens(input.prompt),
+  });
+}
 
 /**
  * Runs work for a user once every precondition lets it start (the key's limit, the asker's rate
@@ -41,7 +71,7 @@ export async function runAdmitted<T>(ctx: BotContext, input: Admissible, run: (s
     roleIds: input.place.roleIds,
     kind: input.kind,
     model,
-    worstCost: worstCost(ctx.config, await ctx.catalog.get(model), input),
+    worstCost: await worstCostOf(ctx, input, model),
     at: ctx.clock.now(),
   });
   if (!admission.ok) {

@@ -1,5 +1,6 @@
 import { classify, type IncomingAttachment } from '../attachments.js';
 import type { Config } from '../config.js';
+import type { ImagePrice } from '../openrouter/image-pricing.js';
 import type { ModelInfo, Pricing } from '../openrouter/models.js';
 import { chatParameters } from '../settings/chat-parameters.js';
 import { valuesOf, type EffectiveSettings } from '../settings/resolve.js';
@@ -61,4 +62,46 @@ export function worstCost(config: Config, model: ModelInfo | undefined, input: {
     maxCompletionTokens: Math.min(asked, model.maxCompletionTokens ?? asked),
   });
   return costAt(model.pricing, bound);
+}
+
+/** Megapixels of the largest image a resolution tier can mean (its long side, squared). */
+const MEGAPIXELS: Record<string, number> = { '512': 0.262_144, '1K': 1.048_576, '2K': 4.194_304, '4K': 16.777_216 };
+
+export interface ImageBound {
+  /** Images asked for. */
+  count: number;
+  /** The size tier asked for; unset: the providers' default (1K). */
+  resolution?: string | undefined;
+  /** Images sent to start from. */
+  references: number;
+  promptTokens: number;
+}
+
+/**
+ * The most an Image API request can cost (US dollars) on its dearest endpoint, or undefined when
+ * a price is in a unit this bot can't bound (or there are none).
+ */
+export function imageWorstCost(endpoints: readonly { prices: readonly ImagePrice[] }[], bound: ImageBound): number | undefined {
+  const megapixels = MEGAPIXELS[bound.resolution ?? '1K'] ?? MEGAPIXELS['4K']!;
+  const per = (p: ImagePrice): number | undefined => {
+    const output = p.billable === 'output_image';
+    const input = p.billable === 'input_image' || p.billable === 'input_reference';
+    if (p.unit === 'request') return p.costUsd;
+    if (p.unit === 'image') return output ? p.costUsd * bound.count : input ? p.costUsd * bound.references : 0;
+    if (p.unit === 'megapixel') return output ? p.costUsd * megapixels * bound.count : input ? p.costUsd * MEGAPIXELS['4K']! * bound.references : 0;
+    if (p.unit === 'token') return p.costUsd * bound.promptTokens;
+    return undefined;
+  };
+  let worst: number | undefined;
+  for (const endpoint of endpoints) {
+    // Variants of one billable (sizes, qualities) are alternatives: the dearest counts.
+    const dearest = new Map<string, number>();
+    for (const price of endpoint.prices) {
+      const cost = per(price);
+      if (cost === undefined) return undefined;
+      dearest.set(`${price.billable}/${price.unit}`, Math.max(dearest.get(`${price.billable}/${price.unit}`) ?? 0, cost));
+    }
+    if (dearest.size) worst = Math.max(worst ?? 0, [...dearest.values()].reduce((a, b) => a + b, 0));
+  }
+  return worst;
 }

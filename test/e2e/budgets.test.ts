@@ -148,3 +148,31 @@ for (const backend of ['SQLite', 'Redis'] as const) {
     });
   });
 }
+
+describe('budgets for the Image API', () => {
+  it('reserve what an Image API request can cost, so a burst at the edge overspends by one request at most', async () => {
+    h = await startHarness({ env: { BUDGET_USER_DAILY_USD: '0.1', USER_MAX_CONCURRENT: '20', USER_RATE_LIMIT: '100' } });
+    const imagine = (count: number) =>
+      h.discord.slash({ channelId: h.discord.defaultChannelId, name: 'imagine', options: [{ name: 'prompt', type: 3, value: 'a kite' }, { name: 'model', type: 3, value: 'bytedance-seed/seedream-4.5' }, { name: 'count', type: 4, value: count }] });
+    const imageSettled = (i: FakeInteraction) => h.discord.waitFor(() => (/^-# bytedance|^💸/m.test(i.original()?.content ?? '') ? i.original()!.content : undefined), { what: 'images or a refusal', timeoutMs: 15_000 });
+    // $0.04 an image at Seedream's one endpoint: $0.08 of the $0.10 spent.
+    expect(await imageSettled(await imagine(2))).toMatch(/\$0\.0800$/);
+    await h.bot.idle();
+    const gate = new Gate('images in flight');
+    h.openrouter.images.setDefault({ steps: [{ gate }, { image: await solidPng() }] });
+    const burst = await Promise.all(Array.from({ length: 5 }, () => imagine(1)));
+    const refused = () => burst.filter((i) => i.original()?.content.startsWith('💸')).length;
+    await h.discord.waitFor(() => h.openrouter.images.requests().length - 1 + refused() === 5, { what: 'every request admitted or refused' });
+    // $0.08 spent + one $0.04 reservation reaches the limit: the other four are refused before anything is sent.
+    expect(h.openrouter.images.requests()).toHaveLength(2);
+    expect(refused()).toBe(4);
+    gate.open();
+    await Promise.all(burst.map(imageSettled));
+    await h.bot.idle();
+    const [after] = await h.bot.context.ledger.read([userCounter({ userId: h.discord.user.id, guildId: null, channelId: '' }, Date.now())]);
+    expect(after).toMatchObject({ requests: 2, reserved: 0, cost: toNanos(0.12) });
+  });
+});
+
+const solidPng = async () => (await import('sharp')).default({ create: { width: 8, height: 8, channels: 3, background: 'teal' } }).png().toBuffer();
+

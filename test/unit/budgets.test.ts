@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig, type Config } from '../../src/config.js';
 import { budgetsFor, describeBudget, explainBudget, NO_SERVER_BUDGETS } from '../../src/costs/budgets.js';
-import { costAt, requestBound, worstCost } from '../../src/costs/estimate.js';
+import { costAt, imageWorstCost, requestBound, worstCost } from '../../src/costs/estimate.js';
 import { emptyTotals } from '../../src/costs/ledger.js';
 import { toNanos } from '../../src/costs/money.js';
 import { pricingOf, type ModelInfo } from '../../src/openrouter/models.js';
@@ -111,5 +111,26 @@ describe('budget settings', () => {
     expect(config({ BUDGET_USER_DAILY_USD: '0.5', BUDGET_SERVER_MONTHLY_USD: '0' }).budgets).toEqual({ userDaily: 0.5, serverDaily: undefined, serverMonthly: 0 });
     const bad = parseConfig({ DISCORD_TOKEN: 't', OPENROUTER_API_KEY: 'k', BUDGET_USER_DAILY_USD: 'lots', BUDGET_SERVER_DAILY_USD: '-1' });
     expect(!bad.ok && bad.problems).toEqual(['BUDGET_USER_DAILY_USD: must be an amount in US dollars, like 2.50', 'BUDGET_SERVER_DAILY_USD: must be 0 or more']);
+  });
+});
+
+describe('imageWorstCost', () => {
+  const per = (costUsd: number, unit = 'image', billable = 'output_image', variant?: string) => ({ billable, unit, costUsd, ...(variant ? { variant } : {}) });
+
+  it('prices the images asked for on the dearest endpoint, the dearest variant of each line', () => {
+    const endpoints = [{ prices: [per(0.04)] }, { prices: [per(0.03, 'image', 'output_image', '1k'), per(0.05, 'image', 'output_image', '2k'), per(0.002, 'request', 'input_text')] }];
+    expect(imageWorstCost(endpoints, { count: 3, references: 0, promptTokens: 10 })).toBeCloseTo(0.152);
+  });
+
+  it('counts megapixels at the size asked for (1K when none), and input images at their largest', () => {
+    const endpoints = [{ prices: [per(0.03, 'megapixel'), per(0.01, 'image', 'input_image')] }];
+    expect(imageWorstCost(endpoints, { count: 2, resolution: '2K', references: 1, promptTokens: 0 })).toBeCloseTo(0.03 * 4.194304 * 2 + 0.01);
+    expect(imageWorstCost([{ prices: [per(0.03, 'megapixel')] }], { count: 1, references: 0, promptTokens: 0 })).toBeCloseTo(0.03 * 1.048576);
+    expect(imageWorstCost([{ prices: [per(1e-6, 'token', 'input_text')] }], { count: 1, references: 0, promptTokens: 1000 })).toBeCloseTo(0.001);
+  });
+
+  it('knows nothing without prices, or with a unit it can’t bound', () => {
+    expect(imageWorstCost([], { count: 1, references: 0, promptTokens: 0 })).toBeUndefined();
+    expect(imageWorstCost([{ prices: [per(0.1, 'second')] }], { count: 1, references: 0, promptTokens: 0 })).toBeUndefined();
   });
 });
