@@ -89,6 +89,15 @@ export function expectApiError(err: unknown, status: number, code: number, messa
  * as each process of a sharded bot has.
  */
 export async function connectShards(fake: FakeDiscord, opts: { shards?: number[]; shardCount?: number } = {}): Promise<Client> {
+  const client = shardClient(fake, opts);
+  const ready = once(client, Events.ClientReady);
+  await client.login(fake.token);
+  await ready;
+  return client;
+}
+
+/** The Client connectShards logs in, not logged in yet (to see a login fail); destroyed at cleanup. */
+export function shardClient(fake: FakeDiscord, opts: { shards?: number[]; shardCount?: number } = {}): Client {
   const client = new Client({
     intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.DirectMessages, GatewayIntentBits.MessageContent],
     rest: { api: fake.apiUrl },
@@ -96,9 +105,6 @@ export async function connectShards(fake: FakeDiscord, opts: { shards?: number[]
     ...(opts.shardCount ? { shardCount: opts.shardCount } : {}),
   });
   onCleanup(() => client.destroy());
-  const ready = once(client, Events.ClientReady);
-  await client.login(fake.token);
-  await ready;
   return client;
 }
 
