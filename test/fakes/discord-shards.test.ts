@@ -56,6 +56,13 @@ function recorder<T>(listen: (fn: (value: T) => void) => void, what: string): { 
   };
 }
 
+/** The shards an event about `id` went to, once it went somewhere (REST routes dispatch just after they answer). */
+const dispatchedTo = (fake: FakeDiscord, event: string, id: string): Promise<string[]> =>
+  fake.waitFor(() => {
+    const shards = fake.shardsThatGot(event, (d) => d.id === id);
+    return shards.length ? shards : undefined;
+  }, { what: `${event} for ${id}` });
+
 const messagesSeen = (client: Client) => recorder<string>((fn) => client.on(Events.MessageCreate, (m: Message) => fn(m.content)), 'messageCreate');
 const channelsCreated = (client: Client) => recorder<string>((fn) => client.on(Events.ChannelCreate, (ch) => fn(ch.id)), 'channelCreate');
 
@@ -168,9 +175,11 @@ describe('fake Discord: guilds on shards', () => {
     const sent = await channel.send('from the bot');
     await seen1.until('from the bot');
     expect(fake.shardsThatGot('MESSAGE_CREATE', (d) => d.id === sent.id)).toEqual(['1/2']);
+    const thread = await sent.startThread({ name: 'a thread' });
+    expect(fake.channel(thread.id)?.guild_id).toBe(g1.guildId);
+    expect(await dispatchedTo(fake, 'THREAD_CREATE', thread.id)).toEqual(['1/2']);
     await sent.delete();
-    const deleted = await fake.waitFor(() => fake.shardsThatGot('MESSAGE_DELETE', (d) => d.id === sent.id).join() || undefined, { what: 'MESSAGE_DELETE' });
-    expect(deleted).toBe('1/2');
+    expect(await dispatchedTo(fake, 'MESSAGE_DELETE', sent.id)).toEqual(['1/2']);
     // A member joining a guild is announced on its shard.
     const bob = fake.addUser({ username: 'bob', guildId: g0.guildId });
     expect(fake.shardsThatGot('GUILD_MEMBER_ADD', (d) => (d.user as { id: string }).id === bob.id)).toEqual(['0/2']);
@@ -223,8 +232,7 @@ describe('fake Discord: guilds on shards', () => {
     expect(sent[0]!.data).not.toHaveProperty('guild_id');
     expect(sent[0]!.data).not.toHaveProperty('member');
     // The bot's answer in the DM came back on shard 0 too.
-    const answer = await fake.waitFor(() => fake.shardsThatGot('MESSAGE_CREATE', (d) => d.id === i.original()!.id).join() || undefined, { what: "the answer's MESSAGE_CREATE" });
-    expect(answer).toBe('0/2');
+    expect(await dispatchedTo(fake, 'MESSAGE_CREATE', i.original()!.id)).toEqual(['0/2']);
   });
 
   it('registers guild commands per guild, and an interaction names the command of its guild', async () => {
