@@ -131,6 +131,6 @@ export class ChannelMessages {
       fe.add('message_reference', 'MESSAGE_REFERENCE_UNKNOWN_MESSAGE', 'Unknown message');
       return { reply: fe.reply() };
     }
-    return { ref: { type: typeof ref.type === 'number' ? ref.type : 0, message_id: target.id, channel_id: target.channel_id, guild_id: this.guild.guildId } };
+    return { ref: { type: typeof ref.type === 'number' ? ref.type : 0, message_id: target.id, channel_id: target.channel_id, ...(target.guild_id ? { guild_id: target.guild_id } : {}) } };
   }
 }
