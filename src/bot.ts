@@ -24,7 +24,8 @@ import { RunningAnswers } from './running-answers.js';
 import { SettingsStore } from './settings/store.js';
 import { closeStore, openStore } from './storage.js';
 import { UserError } from './user-error.js';
-import { userLimits, UserLimiter } from './user-limiter.js';
+import { openUserLimiter } from './shared-user-limiter.js';
+import { userLimits } from './user-limiter.js';
 import { systemClock, type Clock } from './clock.js';
 import { Ledger } from './costs/ledger.js';
 import { openUsage } from './costs/open-usage.js';
@@ -74,7 +75,7 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
   const metrics = processMetrics(client);
   const catalog = new ModelCatalog(openrouter, logger);
   const settings = new SettingsStore(store, config);
-  const limiter = new UserLimiter(config.userLimits);
+  const limiter = await openUserLimiter(store, config.userLimits);
   const keyWatch = new KeyWatch(openrouter, logger, { warnBelowUsd: config.keyWarnRemainingUsd, intervalMs: config.keyPollIntervalMs }, realTimers, now);
   const context: BotContext = {
     config,
@@ -90,7 +91,6 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
     imagePricing: new ImagePricing(openrouter, logger),
     rateLimits: new RateLimitTracker(client.rest),
     answers: new RunningAnswers(),
-    limiter,
     ledger,
     keyWatch,
     // Cheapest first: a refusal by a later one gives back what the earlier ones hold.

@@ -8,15 +8,12 @@ import type { Precondition } from './preconditions.js';
 import type { RateLimitTracker } from './discord/rate-limits.js';
 import type { RunningAnswers } from './running-answers.js';
 import type { SettingsStore } from './settings/store.js';
-import type { UserLimiter } from './user-limiter.js';
 
 /** The services every command, button and mention handler gets. */
 export interface BotContext extends ConversationServices {
   rateLimits: RateLimitTracker;
   /** Answers being streamed: stopped by their Stop button, or all at shutdown. */
   answers: RunningAnswers;
-  /** Per-user rate limit and concurrency cap. */
-  limiter: UserLimiter;
   /** Channel and server settings. */
   settings: SettingsStore;
   /** What the buttons under answers need, kept for their lifetime. */

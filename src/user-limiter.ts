@@ -1,6 +1,7 @@
 import type { Precondition } from './preconditions.js';
+import type { AdmitsUsers } from './shared-user-limiter.js';
 
-export type Admission = { ok: true; release: () => void } | { ok: false; reason: 'rate'; retryAfterMs: number } | { ok: false; reason: 'concurrent'; running: number };
+export type Admission = { ok: true; release: () => void | Promise<void> } | { ok: false; reason: 'rate'; retryAfterMs: number } | { ok: false; reason: 'concurrent'; running: number };
 
 export interface UserLimits {
   /** Requests a user may start per window. */
@@ -70,14 +71,14 @@ export function explainRefusal(refusal: Exclude<Admission, { ok: true }>): strin
 }
 
 /** The user limits as a precondition: the slot is held until the answer ends. */
-export function userLimits(limiter: UserLimiter): Precondition {
+export function userLimits(limiter: AdmitsUsers): Precondition {
   return {
-    check({ userId, channelId }) {
-      const admission = limiter.admit(userId);
+    async check({ userId, channelId }) {
+      const admission = await limiter.admit(userId);
       if (!admission.ok) {
         return { ok: false, message: explainRefusal(admission), log: 'request refused by the user limits', details: { user: userId, channel: channelId, reason: admission.reason } };
       }
-      return { ok: true, ticket: { finish: async () => admission.release() } };
+      return { ok: true, ticket: { finish: async () => await admission.release() } };
     },
   };
 }
