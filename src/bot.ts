@@ -56,7 +56,7 @@ export interface BotOptions {
 }
 
 export async function startBot(config: Config, logger: Logger, options: BotOptions = {}): Promise<Bot> {
-  const store = await openStore(config.databaseUrl, logger, options.storeNamespace);
+  const store = await openStore(config.databaseUrl, logger, options.storeNamespace ?? config.storeNamespace);
   const clock = options.clock ?? systemClock;
   const now = () => clock.now();
   const ledger = new Ledger(await openUsage(store, now));
@@ -190,7 +190,9 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
     await keyWatch.start();
     await client.login(config.discordToken);
     await ready;
-    await syncCommands(client.rest, client.application!.id, config.discordGuildId, commands.map((c) => c.data), logger);
+    // One process registers the commands for the whole bot: the one that runs shard 0 (or, unsharded, this one).
+    const shards = client.options.shards;
+    if (!Array.isArray(shards) || shards.includes(0)) await syncCommands(client.rest, client.application!.id, config.discordGuildId, commands.map((c) => c.data), logger);
   } catch (err) {
     keyWatch.stop();
     await client.destroy();

@@ -3,6 +3,7 @@ import { parseEnv } from 'node:util';
 import { z } from 'zod';
 import type { AccessPolicy } from './access.js';
 import { REASONING_LEVELS, type ReasoningLevel } from './settings/definitions.js';
+import { parseShardIds } from './sharding/shard-ids.js';
 
 const snowflake = z.string().regex(/^\d{17,20}$/, 'must be a Discord ID (17–20 digits)');
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
@@ -20,7 +21,17 @@ const flag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })
   .transform((v) => ['true', '1', 'yes'].includes(v));
 
-const schema = z.object({
+const shardIds = z.string().transform((text, ctx) => {
+  const parsed = parseShardIds(text);
+  if ('problem' in parsed) {
+    ctx.addIssue({ code: 'custom', message: parsed.problem });
+    return z.NEVER;
+  }
+  return parsed.ids;
+});
+
+const schema = z
+  .object({
   DISCORD_TOKEN: z.string({ error: 'is required' }).min(1, 'is required'),
   OPENROUTER_API_KEY: z.string({ error: 'is required' }).min(1, 'is required'),
   DISCORD_API_URL: httpUrl.default('https://discord.com/api'),
@@ -60,7 +71,19 @@ const schema = z.object({
   BUDGET_SERVER_MONTHLY_USD: dollars.optional(),
   KEY_WARN_REMAINING_USD: dollars.default(1),
   KEY_POLL_INTERVAL_S: positiveInt.default(300),
-});
+  SHARD_COUNT: z.union([z.literal('auto'), positiveInt], { error: 'must be a number of shards or auto' }).optional(),
+  SHARD_IDS: shardIds.optional(),
+  STORE_NAMESPACE: z.string().regex(/^[\w.-]{1,64}$/, 'must be letters, digits, ., _ or - (up to 64)').default('bot'),
+})
+  .superRefine((e, ctx) => {
+    if (e.SHARD_IDS && e.SHARD_COUNT === undefined) ctx.addIssue({ code: 'custom', path: ['SHARD_IDS'], message: 'needs SHARD_COUNT, the total number of shards the ids are out of' });
+    if (e.SHARD_IDS && typeof e.SHARD_COUNT === 'number' && e.SHARD_IDS.some((id) => id >= (e.SHARD_COUNT as number))) {
+      ctx.addIssue({ code: 'custom', path: ['SHARD_IDS'], message: `lists a shard past SHARD_COUNT (${e.SHARD_COUNT} shards are 0–${e.SHARD_COUNT - 1})` });
+    }
+    if (e.SHARD_COUNT !== undefined && e.DATABASE_URL.startsWith('sqlite:')) {
+      ctx.addIssue({ code: 'custom', path: ['DATABASE_URL'], message: 'sharded mode (SHARD_COUNT) runs several processes, which can\'t share one SQLite file: set DATABASE_URL=redis://host:port' });
+    }
+  });
 
 export interface Config {
   discordToken: string;
@@ -95,6 +118,12 @@ export interface Config {
   messageContentIntent: boolean;
   /** Where `/healthz` and `/metrics` listen; unset: nowhere. */
   healthPort: number | undefined;
+  /** Run sharded: this many shards in all (`auto`: as many as Discord recommends); unset: one process, unsharded. */
+  shardCount: number | 'auto' | undefined;
+  /** The shards this process group runs (of `shardCount`); unset: all of them. */
+  shardIds: number[] | undefined;
+  /** Prefix of every key in the store, so several bots (or test runs) can share one Redis. */
+  storeNamespace: string;
   /** The operator's budgets in US dollars; undefined: unlimited. */
   budgets: Budgets;
   /** Warn when the key's own limit has less than this left (US dollars). */
@@ -157,6 +186,9 @@ export function parseConfig(env: NodeJS.ProcessEnv): ConfigResult {
       buttonTtlMs: e.BUTTON_TTL_HOURS * 3_600_000,
       messageContentIntent: e.MESSAGE_CONTENT_INTENT,
       healthPort: e.HEALTH_PORT,
+      shardCount: e.SHARD_COUNT,
+      shardIds: e.SHARD_IDS,
+      storeNamespace: e.STORE_NAMESPACE,
       budgets: { userDaily: e.BUDGET_USER_DAILY_USD, serverDaily: e.BUDGET_SERVER_DAILY_USD, serverMonthly: e.BUDGET_SERVER_MONTHLY_USD },
       keyWarnRemainingUsd: e.KEY_WARN_REMAINING_USD,
       keyPollIntervalMs: e.KEY_POLL_INTERVAL_S * 1000,
