@@ -12,6 +12,7 @@ import { spawnBot, type BotProcess } from '../helpers/process.js';
 import { REDIS_URL, redisAvailable } from '../helpers/redis.js';
 import { FOOTER } from '../helpers/replies.js';
 
+const MANAGE_CHANNELS = String(1n << 4n);
 const available = await redisAvailable('the sharded bot on Redis');
 
 const cleanups: (() => Promise<unknown> | unknown)[] = [];
@@ -95,6 +96,10 @@ describe.skipIf(!available)('SHARD_COUNT: one process per shard', () => {
     // Only the process with shard 0 registered the commands.
     expect(discord.requests.filter((r) => r.method === 'GET' && /\/commands$/.test(r.path))).toHaveLength(1);
 
+    // A channel setting written by B's shard process outlives it.
+    const set = await discord.slash({ channelId: b.channelId, name: 'settings', options: [{ name: 'set', type: 1, options: [{ name: 'system_prompt', type: 3, value: 'Speak like a pirate.' }] }], memberPermissions: MANAGE_CHANNELS });
+    expect(await discord.waitFor(() => set.original()?.content || undefined, { what: '/settings reply' })).toMatch(/^✅ Set for this channel/);
+
     // Kill B's shard process in the middle of an answer.
     const killed = await ask(b, 'b2');
     await gate.reached;
@@ -111,8 +116,9 @@ describe.skipIf(!available)('SHARD_COUNT: one process per shard', () => {
 
     // The respawned shard answers, with the channel's conversation from Redis: the killed turn absent, none doubled.
     expect(await answered(await ask(b, 'b3'))).toMatch(/^answer to b3\n-# /);
-    const said = (openrouter.chatRequests().at(-1) as { messages: { role: string; content: string }[] }).messages.filter((m) => m.role !== 'system').map((m) => m.content);
-    expect(said).toEqual([expect.stringMatching(/b1$/), 'answer to b1', expect.stringMatching(/b3$/)]);
+    const sent = (openrouter.chatRequests().at(-1) as { messages: { role: string; content: string }[] }).messages;
+    expect(sent.filter((m) => m.role !== 'system').map((m) => m.content)).toEqual([expect.stringMatching(/b1$/), 'answer to b1', expect.stringMatching(/b3$/)]);
+    expect(sent.find((m) => m.role === 'system')?.content).toContain('Speak like a pirate.');
 
     // The user's rate limit held across both shards and the respawn: a1, b1, b2, a2, b3 used all five.
     expect(await answered(await ask(a, 'a3'))).toMatch(/^⏳ You’ve asked a lot/);
@@ -122,6 +128,27 @@ describe.skipIf(!available)('SHARD_COUNT: one process per shard', () => {
     expect(await bot.exited).toBe(0);
     expect(lines(bot).filter((l) => l.msg === 'shard stopped').map((l) => [l.shard, l.code])).toEqual(expect.arrayContaining([[0, 0], [1, 0]]));
   }, 120_000);
+
+  it('holds a user’s daily budget across shards', async () => {
+    const { discord, openrouter, launch: run } = await start({ recommendedShards: 2, maxConcurrency: 2 }, { SHARD_COUNT: '2', BUDGET_USER_DAILY_USD: '0.02', HISTORY_MAX_TOKENS: '1000', MAX_ANSWER_TOKENS: '1000' });
+    const second = discord.addGuild({ name: 'Second', shard: [1 - discord.shardOf(discord.guildId, 2), 2] });
+    const bot = run();
+    await bot.printed(/"msg":"shard ready"[^\n]*\n[\s\S]*"msg":"shard ready"/, 60_000);
+    openrouter.setDefault({ steps: text('fine'), usage: { cost: 0.015 } });
+    const settled = async (channelId: string) => {
+      const i = await discord.slash({ channelId, name: 'ask', options: askOptions('question') });
+      return discord.waitFor(() => (new RegExp(`${FOOTER.source}|^💸`, 'm').test(i.original()?.content ?? '') ? i.original()!.content : undefined), { what: 'an answer or a refusal', timeoutMs: 20_000 });
+    };
+    // $0.015 spent through one shard, then another $0.015 through the other (it started under the limit).
+    expect(await settled(discord.defaultChannelId)).toMatch(FOOTER);
+    expect(await settled(second.defaultChannelId)).toMatch(FOOTER);
+    // Both shards now see $0.03 of $0.02.
+    expect(await settled(discord.defaultChannelId)).toMatch(/^💸 You’ve used \$0\.03 of your \$0\.02 daily budget/);
+    expect(await settled(second.defaultChannelId)).toMatch(/^💸 You’ve used \$0\.03 of your \$0\.02 daily budget/);
+    expect(openrouter.chatRequests()).toHaveLength(2);
+    bot.child.kill('SIGTERM');
+    expect(await bot.exited).toBe(0);
+  }, 90_000);
 
   it('SHARD_IDS runs only those shards of SHARD_COUNT', async () => {
     const { discord, launch: run } = await start({}, { SHARD_COUNT: '2', SHARD_IDS: '1' });
