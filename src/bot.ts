@@ -60,7 +60,6 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
   const clock = options.clock ?? systemClock;
   const now = () => clock.now();
   const ledger = new Ledger(await openUsage(store, now));
-  const openrouter = createOpenRouter({ apiKey: config.openRouterApiKey, baseUrl: config.openRouterBaseUrl, retryBudgetMs: config.openRouterRetryMaxMs });
   const client = new Client({
     // Message Content (privileged) lets the bot see the images on messages people reply to; the rest
     // works without it (Discord delivers messages that mention the bot, and its own, in full).
@@ -71,6 +70,12 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
     makeCache: Options.cacheWithLimits({ ...Options.DefaultMakeCacheSettings, MessageManager: 0 }),
     // A second guard besides each message's own: nothing the bot sends pings anyone.
     allowedMentions: { parse: [], repliedUser: false },
+  });
+  const openrouter = createOpenRouter({
+    apiKey: config.openRouterApiKey,
+    baseUrl: config.openRouterBaseUrl,
+    retryBudgetMs: config.openRouterRetryMaxMs,
+    attribution: { url: config.openRouterAppUrl, title: () => config.openRouterAppTitle ?? client.user?.username },
   });
   const metrics = processMetrics(client);
   const catalog = new ModelCatalog(openrouter, logger);

@@ -6,11 +6,11 @@ import { REASONING_LEVELS, type ReasoningLevel } from './settings/definitions.js
 import { parseShardIds } from './sharding/shard-ids.js';
 
 const snowflake = z.string().regex(/^\d{17,20}$/, 'must be a Discord ID (17–20 digits)');
-const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
-const positiveInt = z.coerce.number({ error: 'must be a number' }).int('must be a whole number').positive('must be positive');
+export const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+export const positiveInt = z.coerce.number({ error: 'must be a number' }).int('must be a whole number').positive('must be positive');
 const dollars = z.coerce.number({ error: 'must be an amount in US dollars, like 2.50' }).nonnegative('must be 0 or more').max(1_000_000, 'must be at most 1000000');
 
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 const idList = z
   .string()
@@ -36,6 +36,9 @@ const schema = z
   OPENROUTER_API_KEY: z.string({ error: 'is required' }).min(1, 'is required'),
   DISCORD_API_URL: httpUrl.default('https://discord.com/api'),
   OPENROUTER_BASE_URL: httpUrl.default('https://openrouter.ai/api/v1'),
+  OPENROUTER_APP_URL: httpUrl.optional(),
+  // It travels as an HTTP header, which takes printable ASCII only.
+  OPENROUTER_APP_TITLE: z.string().regex(/^[\x20-\x7E]{1,100}$/, 'must be 1–100 printable ASCII characters (it is sent as an HTTP header)').optional(),
   DATABASE_URL: z
     .string()
     .regex(/^(sqlite|redis|rediss):\/\/.+/, 'must be sqlite://<file> or redis://host:port')
@@ -90,6 +93,10 @@ export interface Config {
   openRouterApiKey: string;
   discordApiUrl: string;
   openRouterBaseUrl: string;
+  /** OpenRouter app attribution: sent as HTTP-Referer when set. */
+  openRouterAppUrl: string | undefined;
+  /** OpenRouter app attribution: the title; unset means the bot's Discord name. */
+  openRouterAppTitle: string | undefined;
   databaseUrl: string;
   discordGuildId: string | undefined;
   chatModel: string;
@@ -150,12 +157,16 @@ function withoutEmpty(env: NodeJS.ProcessEnv): Record<string, string> {
   return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined && e[1].trim() !== ''));
 }
 
+/** Reads variables with a schema: their values, or one line per problem naming the variable. */
+export function parseVariables<S extends z.ZodType>(variables: S, env: NodeJS.ProcessEnv): { ok: true; data: z.output<S> } | { ok: false; problems: string[] } {
+  const parsed = variables.safeParse(withoutEmpty(env));
+  if (parsed.success) return { ok: true, data: parsed.data };
+  return { ok: false, problems: parsed.error.issues.map((issue) => `${issue.path.join('.') || 'environment'}: ${issue.message}`) };
+}
+
 export function parseConfig(env: NodeJS.ProcessEnv): ConfigResult {
-  const parsed = schema.safeParse(withoutEmpty(env));
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'environment'}: ${issue.message}`);
-    return { ok: false, problems };
-  }
+  const parsed = parseVariables(schema, env);
+  if (!parsed.ok) return parsed;
   const e = parsed.data;
   return {
     ok: true,
@@ -164,6 +175,8 @@ export function parseConfig(env: NodeJS.ProcessEnv): ConfigResult {
       openRouterApiKey: e.OPENROUTER_API_KEY,
       discordApiUrl: e.DISCORD_API_URL.replace(/\/+$/, ''),
       openRouterBaseUrl: e.OPENROUTER_BASE_URL.replace(/\/+$/, ''),
+      openRouterAppUrl: e.OPENROUTER_APP_URL,
+      openRouterAppTitle: e.OPENROUTER_APP_TITLE,
       databaseUrl: e.DATABASE_URL,
       discordGuildId: e.DISCORD_GUILD_ID,
       chatModel: e.CHAT_MODEL,

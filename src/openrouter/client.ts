@@ -43,21 +43,37 @@ export async function withCallContext<T>(context: CallContext, run: (headers: Re
   }
 }
 
+/** A header value keeps printable ASCII only (fetch throws on the rest): a Discord name may not be. */
+export function headerText(text: string | undefined): string | undefined {
+  const kept = text?.replace(/[^\x20-\x7E]+/g, ' ').replace(/ {2,}/g, ' ').trim().slice(0, 100);
+  return kept || undefined;
+}
+
 export interface OpenRouterOptions {
   apiKey: string;
   baseUrl: string;
   /** How long transient failures (408, 429, 5xx, refused connections) are retried before giving up. */
   retryBudgetMs: number;
+  /**
+   * OpenRouter's app attribution, the operator's to choose: `url` goes out as HTTP-Referer (none by
+   * default rather than a made-up one), `title()` as the title header, read per request because the
+   * default, the bot's Discord name, is known only once it has logged in.
+   */
+  attribution?: { url?: string; title(): string | undefined };
   fetch?: typeof fetch;
 }
 
-export function createOpenRouter({ apiKey, baseUrl, retryBudgetMs, fetch: doFetch = fetch }: OpenRouterOptions): OpenRouter {
+export function createOpenRouter({ apiKey, baseUrl, retryBudgetMs, attribution, fetch: doFetch = fetch }: OpenRouterOptions): OpenRouter {
   const httpClient = new HTTPClient({
     fetcher: async (input, init) => {
       const request = input instanceof Request ? input : new Request(input, init);
       const id = request.headers.get(CALL_HEADER);
       const context = id === null ? undefined : calls.get(id);
       request.headers.delete(CALL_HEADER);
+      // Set on every request, not only the chat calls the SDK attributes: the Image API counts too.
+      if (attribution?.url) request.headers.set('HTTP-Referer', attribution.url);
+      const title = headerText(attribution?.title());
+      if (title) request.headers.set('X-OpenRouter-Title', title);
       context?.attempt?.sent();
       let response: Response;
       try {
@@ -79,8 +95,6 @@ export function createOpenRouter({ apiKey, baseUrl, retryBudgetMs, fetch: doFetc
     apiKey,
     serverURL: baseUrl,
     httpClient,
-    httpReferer: 'https://github.com/openrouter-discord-bot',
-    appTitle: 'OpenRouter Discord bot',
     // The default retries 5xx for up to an hour; a person is waiting in Discord.
     retryConfig: {
       strategy: 'backoff',

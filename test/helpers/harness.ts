@@ -40,7 +40,7 @@ export interface Harness {
 export async function startHarness(
   opts: {
     /** Extra variables; as a function, it can first set up the fake Discord (channels, users). */
-    env?: Record<string, string> | ((discord: FakeDiscord) => Record<string, string>);
+    env?: Record<string, string> | ((discord: FakeDiscord) => Record<string, string> | Promise<Record<string, string>>);
     discord?: FakeDiscordOptions;
     /** Runs before the bot starts (what OpenRouter is like when the bot first asks it). */
     openrouter?: (fake: FakeOpenRouter) => void;
@@ -56,7 +56,7 @@ export async function startHarness(
   const parsed = parseConfig({
     ...fakeEnv(discord, openrouter, dir),
     LOG_LEVEL: 'debug',
-    ...(typeof opts.env === 'function' ? opts.env(discord) : opts.env),
+    ...(typeof opts.env === 'function' ? await opts.env(discord) : opts.env),
   });
   if (!parsed.ok) throw new Error(parsed.problems.join('\n'));
   const config = parsed.config;
