@@ -5,6 +5,7 @@ import { guardProcess } from './crash-guards.js';
 import { createLogger } from './logger.js';
 import { configure, SetupFailed } from './setup/first-start.js';
 import { runShards } from './sharding/manager.js';
+import { shardHealthPort } from './sharding/shard-ids.js';
 import { Cancelled } from './setup/hidden-input.js';
 
 let result: ConfigResult;
@@ -20,10 +21,11 @@ if (!result.ok) {
   process.stderr.write('See .env.example and the README for every variable.\n');
   process.exit(1);
 }
-const { config } = result;
-const root = createLogger({ level: config.logLevel, secrets: [config.discordToken, config.openRouterApiKey] });
 // A process the ShardingManager started runs the shards it was given; SHARD_COUNT alone makes this one the manager.
 const asShard = process.env.SHARDING_MANAGER === 'true';
+const shard = Number(process.env.SHARDS);
+const config = asShard && result.config.healthPort && Number.isInteger(shard) ? { ...result.config, healthPort: shardHealthPort(result.config.healthPort, shard, result.config.shardIds) } : result.config;
+const root = createLogger({ level: config.logLevel, secrets: [config.discordToken, config.openRouterApiKey] });
 const logger = asShard ? root.child({ shards: process.env.SHARDS }) : root;
 
 guardProcess(logger);

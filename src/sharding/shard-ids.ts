@@ -36,3 +36,12 @@ export function spawnGroups(ids: readonly number[], maxConcurrency: number): num
     groups.push(group.sort((a, b) => a - b));
   }
 }
+
+/**
+ * The health port of the process running `shard`: HEALTH_PORT for this machine's first shard, the
+ * next port for its second, and so on, so the processes of one machine don't compete for one port.
+ */
+export function shardHealthPort(base: number, shard: number, ids: readonly number[] | undefined): number {
+  const position = ids ? ids.indexOf(shard) : shard;
+  return base + Math.max(0, position);
+}

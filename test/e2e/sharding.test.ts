@@ -3,6 +3,7 @@
  * ShardingManager with one process per shard, against one fake Discord with a guild on each shard
  * and the real Redis.
  */
+import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FakeDiscordOptions, FakeInteraction } from '../fakes/discord.js';
 import { FakeDiscord } from '../fakes/discord.js';
@@ -12,6 +13,13 @@ import { spawnBot, type BotProcess } from '../helpers/process.js';
 import { REDIS_URL, redisAvailable } from '../helpers/redis.js';
 import { FOOTER } from '../helpers/replies.js';
 
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
 const MANAGE_CHANNELS = String(1n << 4n);
 const available = await redisAvailable('the sharded bot on Redis');
 
@@ -151,10 +159,13 @@ describe.skipIf(!available)('SHARD_COUNT: one process per shard', () => {
   }, 90_000);
 
   it('SHARD_IDS runs only those shards of SHARD_COUNT', async () => {
-    const { discord, launch: run } = await start({}, { SHARD_COUNT: '2', SHARD_IDS: '1' });
+    const port = await freePort();
+    const { discord, launch: run } = await start({}, { SHARD_COUNT: '2', SHARD_IDS: '1', HEALTH_PORT: String(port) });
     const bot = run();
     await bot.printed(/"msg":"shard ready"/, 60_000);
     expect(discord.identifies.map((i) => i.shard)).toEqual([[1, 2]]);
+    // This machine's first shard process serves HEALTH_PORT itself.
+    expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
     expect(lines(bot).find((l) => l.msg === 'starting shards')).toMatchObject({ total: 2, ids: [1] });
     bot.child.kill('SIGTERM');
     expect(await bot.exited).toBe(0);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseShardIds, spawnGroups } from '../../src/sharding/shard-ids.js';
+import { parseShardIds, shardHealthPort, spawnGroups } from '../../src/sharding/shard-ids.js';
 
 describe('parseShardIds', () => {
   it('reads ranges, lists and both, sorted and without repeats', () => {
@@ -22,5 +22,14 @@ describe('spawnGroups', () => {
     // Shards 4–7 of 16 with max_concurrency 2: buckets 0 and 1 each hold two.
     expect(spawnGroups([4, 5, 6, 7], 2)).toEqual([[4, 5], [6, 7]]);
     expect(spawnGroups([1, 3, 5], 16)).toEqual([[1, 3, 5]]);
+  });
+});
+
+describe('shardHealthPort', () => {
+  it('gives each shard process of a machine its own port, from HEALTH_PORT up', () => {
+    expect(shardHealthPort(9100, 0, undefined)).toBe(9100);
+    expect(shardHealthPort(9100, 3, undefined)).toBe(9103);
+    expect(shardHealthPort(9100, 4, [4, 5, 6, 7])).toBe(9100);
+    expect(shardHealthPort(9100, 6, [4, 5, 6, 7])).toBe(9102);
   });
 });
