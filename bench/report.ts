@@ -2,7 +2,7 @@
 import { cpus, loadavg, totalmem, release, platform } from 'node:os';
 import { CONTENDER_LABEL, type ContenderName } from './contenders.js';
 import type { HistoryRow } from './history.js';
-import type { ImageRun } from './images.js';
+import type { ImageBatchRun, ImageRun } from './images.js';
 import type { LoadRow } from './load.js';
 import { floorLagMs } from './metrics.js';
 import type { Pace } from './reply.js';
@@ -87,6 +87,7 @@ export interface ReportInput {
   streaming: StreamingRow[];
   load: LoadRow[];
   images: ImageRun[];
+  imageBatch: ImageBatchRun[];
   history: HistoryRow[];
   /** Start-to-ready of each measured restart, ms. */
   startup: number[];
@@ -160,6 +161,12 @@ export function renderReport(r: ReportInput): string {
     push('## Images (figure 5)', '', `A ${f2((r.images[0]?.imageBytes ?? 0) / 2 ** 20)} MiB PNG (random pixels) streamed by /imagine as one SSE event, to the upload request answered by Discord; peak resident memory of the bot above idle (VmHWM). ${r.images.length} runs after a warm-up.`, '');
     push('| time ms (median / p95) | peak MB above idle (median / p95) |', '|---|---|');
     push(`| ${medP95(r.images.map((i) => i.ms))} | ${medP95(r.images.map((i) => i.peakBytesAboveIdle / 2 ** 20), f1)} |`, '');
+  }
+  if (r.imageBatch.length) {
+    const batch = r.imageBatch[0];
+    push('## Four 2K images (figure 5b)', '', `An Image API /imagine with count:4 at 2K: ${batch?.images ?? 4} PNGs of ${batch?.side ?? 2048}×${batch?.side ?? 2048} (${f1((batch?.totalBytes ?? 0) / 2 ** 20)} MiB together), one \`image_generation.completed\` event each, from the last of them to the upload request (all four files, one message) answered by Discord; peak resident memory of the bot above what it held when the events began. ${r.imageBatch.length} runs after a warm-up.`, '');
+    push('| time ms (median / p95) | peak MB above that (median / p95) |', '|---|---|');
+    push(`| ${medP95(r.imageBatch.map((i) => i.ms))} | ${medP95(r.imageBatch.map((i) => i.peakBytesAboveIdle / 2 ** 20), f1)} |`, '');
   }
   if (r.history.length) {
     push('## History (figure 6)', '', 'A channel with N stored turns (user ~300 characters, assistant ~1,500): one load and one save of two turns, as the bot does per turn. Milliseconds, median / p95.', '');

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { renderStepChart } from './chart.js';
 import { CONTENDER_LABEL, startContender, type Contender, type ContenderName } from './contenders.js';
 import { benchHistory } from './history.js';
-import { runImages } from './images.js';
+import { runImageBatch, runImages } from './images.js';
 import { runLoad } from './load.js';
 import { floorLagMs } from './metrics.js';
 import { renderReport, type StreamingGroup, type StreamingRow } from './report.js';
@@ -122,12 +122,14 @@ if (runs('load')) log(`load at ${mode.loadLevels.join(', ')} concurrent streams`
 const load = runs('load') ? await runLoad(mode.loadLevels, { pace: DEFAULT_PACE, chars: mode.loadChars }) : [];
 if (runs('images')) log('images');
 const images = runs('images') ? await runImages(mode.imageRuns) : [];
+if (runs('images')) log('four 2K images');
+const imageBatch = runs('images') ? await runImageBatch(mode.imageRuns) : [];
 if (runs('history')) log('history');
 const history = runs('history') ? await benchHistory({ turnCounts: [10, 100, 1_000], iterations: mode.historyIterations, redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' }) : [];
 if (runs('startup')) log(`${mode.restarts} restarts with npm start`);
 const startup = runs('startup') ? await runStartup(mode.restarts) : [];
 
-const report = renderReport({ mode: mode.name, cutoffMs: mode.cutoffMs, seconds: (performance.now() - began) / 1000, streaming, load, images, history, startup, chart: chart ? 'stream.svg' : undefined });
+const report = renderReport({ mode: mode.name, cutoffMs: mode.cutoffMs, seconds: (performance.now() - began) / 1000, streaming, load, images, imageBatch, history, startup, chart: chart ? 'stream.svg' : undefined });
 if (only) {
   // A partial run is printed, not written: bench/results holds whole runs.
   process.stdout.write(report);

@@ -1,4 +1,4 @@
-import { ButtonStyle, ComponentType, DiscordAPIError, MessageFlags, RequestMethod, Routes, type ButtonInteraction } from 'discord.js';
+import { ButtonStyle, ComponentType, MessageFlags, RequestMethod, Routes, type ButtonInteraction } from 'discord.js';
 import type { BotContext } from '../src/context.js';
 import { NOTHING_TO_REDO } from '../src/conversation/conversation.js';
 import type { ExchangeAddress } from '../src/conversation/history.js';
@@ -7,36 +7,17 @@ import { send } from '../src/discord/rest.js';
 import { bucketKeys } from '../src/discord/shared-bucket.js';
 import { mayActOn, NOT_YOURS } from '../src/preconditions/asker-or-moderator.js';
 import { runAnswer, type AnswerInput } from '../src/run-answer.js';
-import type { EffectiveSettings } from '../src/settings/resolve.js';
 import { customId, type ButtonHandler } from './component.js';
+import { askedAgain, messageLink, removeAnswer, type AnsweredRequest } from './answered.js';
 
 const PREFIX = 'answer';
 const VERBS = ['regenerate', 'continue', 'delete'] as const;
 type Verb = (typeof VERBS)[number];
 const UUID = /^[0-9a-f-]{36}$/;
-const UNKNOWN_MESSAGE = 10008;
-
-export interface MessageRef {
-  channelId: string;
-  id: string;
-}
 
 /** What the buttons under an answer need: enough to ask its question again, and where it all is. */
-export interface AnswerAction {
-  guildId: string | null;
-  /** The conversation's channel (a thread answered in is its own). */
-  channelId: string;
+export interface AnswerAction extends AnsweredRequest {
   exchange: ExchangeAddress;
-  /** The bot's messages of this answer, earlier versions and parts included. */
-  messages: MessageRef[];
-  prompt: string;
-  author: { id: string; name: string };
-  /** The settings it was answered with, so Regenerate asks with the same ones. */
-  settings: EffectiveSettings;
-  names: { channel: string; server: string | undefined };
-  mode: 'chat' | 'image';
-  aspectRatio?: string;
-  uploadLimit?: number;
   canContinue: boolean;
 }
 
@@ -60,7 +41,6 @@ export function answerActionRow(actionId: string, { canContinue, extra }: { canC
 const privately = (interaction: ButtonInteraction, content: string) =>
   interaction.reply({ content, flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } }).then(() => undefined);
 
-const link = (guildId: string | null, m: MessageRef) => `https://discord.com/channels/${guildId ?? '@me'}/${m.channelId}/${m.id}`;
 
 /**
  * Asks the stored question again (Regenerate) or for the rest of the answer (Continue), as a new
@@ -69,24 +49,11 @@ const link = (guildId: string | null, m: MessageRef) => `https://discord.com/cha
  */
 async function askAgain(interaction: ButtonInteraction, verb: 'regenerate' | 'continue', action: AnswerAction, ctx: BotContext): Promise<'used' | 'ready'> {
   await interaction.deferReply();
-  const input: AnswerInput = {
-    guildId: action.guildId,
-    channelId: action.channelId,
-    author: action.author,
-    prompt: action.prompt,
-    attachments: [],
-    settings: action.settings,
-    names: action.names,
-    mode: action.mode,
-    ...(action.aspectRatio ? { aspectRatio: action.aspectRatio } : {}),
-    ...(action.uploadLimit ? { uploadLimit: action.uploadLimit } : {}),
-    surface: interactionSurface(interaction, ctx.rest),
-    revise: { kind: verb, at: action.exchange },
-  };
+  const input: AnswerInput = { ...askedAgain(action), attachments: [], surface: interactionSurface(interaction, ctx.rest), revise: { kind: verb, at: action.exchange } };
   const messages = await runAnswer(ctx, input, { priorMessages: action.messages });
   // Refused by the user limits: nothing happened, the button may be pressed again later.
   if (messages.length === 0) return 'ready';
-  const pointer = verb === 'regenerate' ? `-# 🔄 Regenerated: [the new answer](${link(action.guildId, messages[0]!)})` : `-# ⏩ Continued in [the next message](${link(action.guildId, messages[0]!)})`;
+  const pointer = verb === 'regenerate' ? `-# 🔄 Regenerated: [the new answer](${messageLink(action.place.guildId, messages[0]!)})` : `-# ⏩ Continued in [the next message](${messageLink(action.place.guildId, messages[0]!)})`;
   const old = interaction.message;
   const content = old.content.length + 1 + pointer.length <= 2000 ? `${old.content}\n${pointer}` : old.content;
   // An edit of a channel message: it spends from the bucket an answer streaming there uses too.
@@ -100,12 +67,7 @@ async function askAgain(interaction: ButtonInteraction, verb: 'regenerate' | 'co
 /** Removes the answer's messages and its exchange from the conversation. */
 async function remove(interaction: ButtonInteraction, action: AnswerAction, ctx: BotContext): Promise<'used'> {
   await interaction.deferUpdate();
-  for (const m of action.messages) {
-    await interaction.client.rest.delete(Routes.channelMessage(m.channelId, m.id)).catch((err: unknown) => {
-      if (!(err instanceof DiscordAPIError && err.code === UNKNOWN_MESSAGE)) throw err;
-    });
-  }
-  await ctx.history.remove(action.channelId, action.exchange);
+  await removeAnswer(interaction.client, ctx, action);
   return 'used';
 }
 

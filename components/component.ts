@@ -1,17 +1,21 @@
-import type { ButtonInteraction } from 'discord.js';
+import type { ButtonInteraction, ModalSubmitInteraction } from 'discord.js';
 import type { BotContext } from '../src/context.js';
 
 /**
- * One family of buttons. A button's `custom_id` is `<prefix>:<data>`: the data only points to
+ * One family of buttons or modals. A `custom_id` is `<prefix>:<data>`: the data only points to
  * what the action needs (kept in the store), so a press works after a restart and on another
  * process.
  */
-export interface ButtonHandler<T> {
+export interface ComponentHandler<T, I> {
   prefix: string;
   /** Turns the data part of a `custom_id` into what `run` needs, or declines it (undefined). */
   parse(data: string): T | undefined;
-  run(interaction: ButtonInteraction, data: T, ctx: BotContext): Promise<void>;
+  run(interaction: I, data: T, ctx: BotContext): Promise<void>;
 }
+
+export type ButtonHandler<T> = ComponentHandler<T, ButtonInteraction>;
+export type ModalHandler<T> = ComponentHandler<T, ModalSubmitInteraction>;
+export type ComponentInteraction = ButtonInteraction | ModalSubmitInteraction;
 
 export function customId(prefix: string, data: string): string {
   return `${prefix}:${data}`;
@@ -24,20 +28,25 @@ export function splitCustomId(id: string): { prefix: string; data: string } {
 }
 
 /** A handler with its data type erased, so handlers of every family sit in one table. */
-export interface RegisteredButton {
+export interface RegisteredComponent {
+  kind: 'button' | 'modal';
   prefix: string;
-  /** Runs the press, or answers 'declined' when the data doesn't parse. */
-  handle(interaction: ButtonInteraction, data: string, ctx: BotContext): Promise<'declined' | undefined>;
+  /** Runs it, or answers 'declined' when the data doesn't parse (or the interaction is of another kind). */
+  handle(interaction: ComponentInteraction, data: string, ctx: BotContext): Promise<'declined' | undefined>;
 }
 
-export function registerButton<T>(handler: ButtonHandler<T>): RegisteredButton {
+function register<T, I extends ComponentInteraction>(kind: RegisteredComponent['kind'], handler: ComponentHandler<T, I>, accepts: (i: ComponentInteraction) => i is I): RegisteredComponent {
   return {
+    kind,
     prefix: handler.prefix,
     async handle(interaction, data, ctx) {
       const parsed = handler.parse(data);
-      if (parsed === undefined) return 'declined';
+      if (parsed === undefined || !accepts(interaction)) return 'declined';
       await handler.run(interaction, parsed, ctx);
       return undefined;
     },
   };
 }
+
+export const registerButton = <T>(handler: ButtonHandler<T>) => register('button', handler, (i): i is ButtonInteraction => i.isButton());
+export const registerModal = <T>(handler: ModalHandler<T>) => register('modal', handler, (i): i is ModalSubmitInteraction => i.isModalSubmit());

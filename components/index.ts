@@ -1,7 +1,14 @@
 import { answerActions } from './answer-actions.js';
-import { registerButton, type RegisteredButton } from './component.js';
+import { registerButton, registerModal, type RegisteredComponent } from './component.js';
+import { imageActions, imageEdit } from './image-actions.js';
 import { reasoning } from './reasoning.js';
 import { stop } from './stop.js';
 
-/** Every button family the bot answers, dispatched by `custom_id` prefix. */
-export const buttons: readonly RegisteredButton[] = [registerButton(stop), registerButton(answerActions), registerButton(reasoning)];
+/** Every button and modal family the bot answers, dispatched by kind and `custom_id` prefix. */
+export const components: readonly RegisteredComponent[] = [
+  registerButton(stop),
+  registerButton(answerActions),
+  registerButton(imageActions),
+  registerModal(imageEdit),
+  registerButton(reasoning),
+];

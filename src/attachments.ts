@@ -1,5 +1,5 @@
 import type { ChatContentItems } from '@openrouter/sdk/models';
-import { fitForModel, MAX_INPUT_PIXELS, sha256, toDataUrl, TooManyPixels, type ImageData } from './images.js';
+import { fitForModel, MAX_INPUT_PIXELS, sha256, sniffImage, toDataUrl, TooManyPixels, type ImageData } from './images.js';
 import { formatSize } from './units.js';
 import { UserError } from './user-error.js';
 
@@ -53,16 +53,6 @@ export function classify(att: Pick<IncomingAttachment, 'name' | 'contentType'>):
   if (Object.values(IMAGE_TYPES).includes(type) || (!type && ext in IMAGE_TYPES)) return 'image';
   if (type === 'application/pdf' || ext === 'pdf') return 'pdf';
   if (type.startsWith('text/') || /^application\/(json|xml|yaml|x-yaml|javascript|x-sh|sql)/.test(type) || TEXT_EXTENSIONS.has(ext)) return 'text';
-  return undefined;
-}
-
-/** The image format the bytes really are, whatever the upload claimed. */
-export function sniffImage(bytes: Uint8Array): string | undefined {
-  const ascii = (from: number, to: number) => String.fromCharCode(...bytes.subarray(from, to));
-  if (bytes[0] === 0x89 && ascii(1, 4) === 'PNG') return 'image/png';
-  if (bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'image/jpeg';
-  if (ascii(0, 4) === 'GIF8') return 'image/gif';
-  if (ascii(0, 4) === 'RIFF' && ascii(8, 12) === 'WEBP') return 'image/webp';
   return undefined;
 }
 

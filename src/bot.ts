@@ -1,7 +1,7 @@
-import { Client, Events, GatewayIntentBits, MessageFlags, Options, type ButtonInteraction, type Interaction } from 'discord.js';
+import { Client, Events, GatewayIntentBits, MessageFlags, Options, type Interaction } from 'discord.js';
 import { refusal } from './access.js';
-import { buttons } from '../components/index.js';
-import { splitCustomId } from '../components/component.js';
+import { components } from '../components/index.js';
+import { splitCustomId, type ComponentInteraction } from '../components/component.js';
 import { commands } from '../commands/index.js';
 import { DISCORD_CDN_HOSTS } from './attachments.js';
 import { inviteUrl } from './discord/invite.js';
@@ -17,17 +17,29 @@ import { syncCommands } from './discord/register-commands.js';
 import type { Logger } from './logger.js';
 import { SHUTDOWN } from './openrouter/errors.js';
 import { createOpenRouter } from './openrouter/client.js';
+import { ImageModelCatalog } from './openrouter/image-models.js';
 import { ModelCatalog } from './openrouter/models.js';
+import { processMetrics, serveHealth } from './ops/operations.js';
 import { placeOf } from './place.js';
 import { RunningAnswers } from './running-answers.js';
 import { SettingsStore } from './settings/store.js';
-import { openStore } from './storage.js';
+import { closeStore, openStore } from './storage.js';
 import { UserError } from './user-error.js';
-import { UserLimiter } from './user-limiter.js';
+import { openUserLimiter } from './shared-user-limiter.js';
+import { userLimits } from './user-limiter.js';
+import { systemClock, type Clock } from './clock.js';
+import { Ledger } from './costs/ledger.js';
+import { openUsage } from './costs/open-usage.js';
+import { budgets } from './costs/spending.js';
+import { realTimers } from './discord/timers.js';
+import { KeyWatch, keyLimit } from './openrouter/key-watch.js';
+import { ImagePricing } from './openrouter/image-pricing.js';
 
 export interface Bot {
   client: Client;
   context: BotContext;
+  /** Where `/healthz` and `/metrics` listen, when HEALTH_PORT is set. */
+  healthPort: number | undefined;
   /** Resolves when every interaction received so far has been handled. */
   idle(): Promise<void>;
   /**
@@ -40,14 +52,19 @@ export interface Bot {
 export interface BotOptions {
   /** Keyv namespace (tests isolate runs sharing one Redis). */
   storeNamespace?: string;
+  /** Wall-clock time and pauses (tests move to tomorrow and skip waits). */
+  clock?: Clock;
 }
 
 export async function startBot(config: Config, logger: Logger, options: BotOptions = {}): Promise<Bot> {
-  const store = await openStore(config.databaseUrl, logger, options.storeNamespace);
-  const openrouter = createOpenRouter({ apiKey: config.openRouterApiKey, baseUrl: config.openRouterBaseUrl, retryBudgetMs: config.openRouterRetryMaxMs });
+  const store = await openStore(config.databaseUrl, logger, options.storeNamespace ?? config.storeNamespace);
+  const clock = options.clock ?? systemClock;
+  const now = () => clock.now();
+  const ledger = new Ledger(await openUsage(store, now));
   const client = new Client({
-    // Message Content (privileged) lets the bot see the images on messages people reply to.
-    intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.MessageContent],
+    // Message Content (privileged) lets the bot see the images on messages people reply to; the rest
+    // works without it (Discord delivers messages that mention the bot, and its own, in full).
+    intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, ...(config.messageContentIntent ? [GatewayIntentBits.MessageContent] : [])],
     rest: { api: config.discordApiUrl },
     // Nothing reads messages back from the cache, and with it every edit of a streamed answer
     // (echoed back as MESSAGE_UPDATE) re-parsed a cached Message.
@@ -55,18 +72,37 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
     // A second guard besides each message's own: nothing the bot sends pings anyone.
     allowedMentions: { parse: [], repliedUser: false },
   });
+  const openrouter = createOpenRouter({
+    apiKey: config.openRouterApiKey,
+    baseUrl: config.openRouterBaseUrl,
+    retryBudgetMs: config.openRouterRetryMaxMs,
+    attribution: { url: config.openRouterAppUrl, title: () => config.openRouterAppTitle ?? client.user?.username },
+  });
+  const interactions = interactionRest({ api: config.discordApiUrl });
+  const metrics = processMetrics(client, [interactions]);
+  const catalog = new ModelCatalog(openrouter, logger);
+  const settings = new SettingsStore(store, config);
+  const limiter = await openUserLimiter(store, config.userLimits);
+  const keyWatch = new KeyWatch(openrouter, logger, { warnBelowUsd: config.keyWarnRemainingUsd, intervalMs: config.keyPollIntervalMs }, realTimers, now);
   const context: BotContext = {
     config,
     logger,
+    metrics,
     openrouter,
-    catalog: new ModelCatalog(openrouter, logger),
+    catalog,
+    imageCatalog: new ImageModelCatalog(openrouter, logger),
     history: new ChannelHistory(store),
     reasoning: new ReasoningArchive(store, config.buttonTtlMs),
-    settings: new SettingsStore(store, config),
+    settings,
     actions: new ActionStore(store, config.buttonTtlMs),
-    rest: { bot: client.rest, interactions: interactionRest({ api: config.discordApiUrl }), buckets: new Buckets() },
+    imagePricing: new ImagePricing(openrouter, logger),
+    rest: { bot: client.rest, interactions, buckets: new Buckets() },
     answers: new RunningAnswers(),
-    limiter: new UserLimiter(config.userLimits),
+    ledger,
+    keyWatch,
+    // Cheapest first: a refusal by a later one gives back what the earlier ones hold.
+    preconditions: [keyLimit(keyWatch), userLimits(limiter), budgets({ config, logger, openrouter, catalog, settings, ledger, keyWatch, wait: (ms) => clock.wait(ms) })],
+    clock,
     attachmentPolicy: {
       maxBytes: config.maxAttachmentBytes,
       // The API host serves attachments too when it is not Discord's own (a proxy, or a test fake).
@@ -77,7 +113,7 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
   const running = new Set<Promise<void>>();
   let accepting = true;
   const byName = new Map(commands.map((c) => [c.data.name, c]));
-  const byPrefix = new Map(buttons.map((b) => [b.prefix, b]));
+  const byPrefix = new Map(components.map((c) => [`${c.kind}:${c.prefix}`, c]));
 
   const track = (work: Promise<void>) => {
     const task = work.finally(() => running.delete(task));
@@ -99,7 +135,7 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
   });
 
   async function handle(interaction: Interaction): Promise<void> {
-    if (interaction.isButton()) return pressButton(interaction);
+    if (interaction.isButton() || interaction.isModalSubmit()) return answerComponent(interaction);
     if (!interaction.isChatInputCommand() && !interaction.isAutocomplete()) return;
     const command = byName.get(interaction.commandName);
     if (!command) return;
@@ -134,15 +170,15 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
     }
   }
 
-  async function pressButton(interaction: ButtonInteraction): Promise<void> {
+  async function answerComponent(interaction: ComponentInteraction): Promise<void> {
     const { prefix, data } = splitCustomId(interaction.customId);
-    const handler = byPrefix.get(prefix);
+    const handler = byPrefix.get(`${interaction.isButton() ? 'button' : 'modal'}:${prefix}`);
     try {
       if (handler && (await handler.handle(interaction, data, context)) !== 'declined') return;
-      logger.warn({ customId: interaction.customId.slice(0, 100), user: interaction.user.id }, 'a button press nobody handles');
+      logger.warn({ customId: interaction.customId.slice(0, 100), user: interaction.user.id }, 'a button or modal nobody handles');
       await interaction.reply({ content: 'This button no longer does anything.', flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
     } catch (err) {
-      logger.warn({ err, button: prefix }, 'could not answer a button press');
+      logger.warn({ err, button: prefix }, 'could not answer a button or modal');
       if (!interaction.replied && !interaction.deferred) {
         await interaction
           .reply({ content: '⚠️ Something went wrong on the bot’s side. It has been logged; try again in a moment.', flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } })
@@ -157,21 +193,27 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
 
   const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
   try {
+    // Before any request: a key that is already spent refuses the first one too.
+    await keyWatch.start();
     await client.login(config.discordToken);
     await ready;
-    await syncCommands(client.rest, client.application!.id, config.discordGuildId, commands.map((c) => c.data), logger);
+    // One process registers the commands for the whole bot: the one that runs shard 0 (or, unsharded, this one).
+    const shards = client.options.shards;
+    if (!Array.isArray(shards) || shards.includes(0)) await syncCommands(client.rest, client.application!.id, config.discordGuildId, commands.map((c) => c.data), logger);
   } catch (err) {
+    keyWatch.stop();
     await client.destroy();
-    await store.disconnect();
+    await closeStore(store, logger);
     if (err instanceof Error && /disallowed intents/i.test(err.message)) {
       throw new Error(
-        'Discord refused the Message Content intent. In the Developer Portal, open your application → Bot → Privileged Gateway Intents and turn on Message Content Intent.',
+        'Discord refused the Message Content intent. In the Developer Portal, open your application → Bot → Privileged Gateway Intents and turn on Message Content Intent; or set MESSAGE_CONTENT_INTENT=false to run without it (slash commands and mentions still work; only images on other people\'s messages that a mention replies to need it).',
         { cause: err },
       );
     }
     throw err;
   }
   logger.info({ user: client.user?.tag, guilds: client.guilds.cache.size }, 'bot ready');
+  const health = config.healthPort === undefined ? undefined : await serveHealth(config.healthPort, client, store, metrics, logger);
   if (client.guilds.cache.size === 0) logger.info({ inviteUrl: inviteUrl(client.application!.id) }, 'in no server yet: invite the bot with this URL');
   // Autocomplete must answer within 3 s: have the model list ready before anyone types.
   void context.catalog.list();
@@ -183,6 +225,7 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
   return {
     client,
     context,
+    healthPort: health?.port,
     idle,
     stop() {
       // Idempotent: a second signal (or a test) waits for the same shutdown.
@@ -196,9 +239,11 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
           await idle();
         }
         clearTimeout(graceTimer);
+        keyWatch.stop();
         await context.history.drain();
+        await health?.close();
         await client.destroy();
-        await store.disconnect();
+        await closeStore(store, logger);
       })();
       return stopping;
     },

@@ -1,9 +1,13 @@
 import type { ActionStore } from './actions/action-store.js';
+import type { Clock } from './clock.js';
 import type { ConversationServices } from './conversation/conversation.js';
+import type { Ledger } from './costs/ledger.js';
 import type { BotRest } from './discord/rest.js';
+import type { ImagePricing } from './openrouter/image-pricing.js';
+import type { KeyWatch } from './openrouter/key-watch.js';
+import type { Precondition } from './preconditions.js';
 import type { RunningAnswers } from './running-answers.js';
 import type { SettingsStore } from './settings/store.js';
-import type { UserLimiter } from './user-limiter.js';
 
 /** The services every command, button and mention handler gets. */
 export interface BotContext extends ConversationServices {
@@ -11,10 +15,17 @@ export interface BotContext extends ConversationServices {
   rest: BotRest;
   /** Answers being streamed: stopped by their Stop button, or all at shutdown. */
   answers: RunningAnswers;
-  /** Per-user rate limit and concurrency cap. */
-  limiter: UserLimiter;
   /** Channel and server settings. */
   settings: SettingsStore;
   /** What the buttons under answers need, kept for their lifetime. */
   actions: ActionStore;
+  /** What Image API models cost, per endpoint (for the budgets' reservations). */
+  imagePricing: ImagePricing;
+  /** What every request cost, in totals per user, server, channel and model per day. */
+  ledger: Ledger;
+  /** The OpenRouter key's own limit. */
+  keyWatch: KeyWatch;
+  /** Every request passes these before anything is spent (see run-answer.ts). */
+  preconditions: readonly Precondition[];
+  clock: Clock;
 }

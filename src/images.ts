@@ -4,14 +4,30 @@ import { formatSize } from './units.js';
 
 export interface ImageData {
   bytes: Buffer;
-  /** image/png, image/jpeg, image/webp or image/gif */
+  /** image/png, image/jpeg, image/webp or image/gif (image/svg+xml for what vector models make) */
   mime: string;
 }
 
-const EXTENSIONS: Record<string, string> = { 'image/png': 'png', 'image/jpeg': 'jpg', 'image/webp': 'webp', 'image/gif': 'gif' };
+const EXTENSIONS: Record<string, string> = { 'image/png': 'png', 'image/jpeg': 'jpg', 'image/webp': 'webp', 'image/gif': 'gif', 'image/svg+xml': 'svg' };
 
 export function extensionFor(mime: string): string {
   return EXTENSIONS[mime] ?? 'png';
+}
+
+/** The raster format the bytes really are, whatever their name or label claims. */
+export function sniffImage(bytes: Uint8Array): string | undefined {
+  const ascii = (from: number, to: number) => String.fromCharCode(...bytes.subarray(from, to));
+  if (bytes[0] === 0x89 && ascii(1, 4) === 'PNG') return 'image/png';
+  if (bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'image/jpeg';
+  if (ascii(0, 4) === 'GIF8') return 'image/gif';
+  if (ascii(0, 4) === 'RIFF' && ascii(8, 12) === 'WEBP') return 'image/webp';
+  return undefined;
+}
+
+/** SVG markup (vector models' output), possibly after an XML declaration, comments or a BOM. */
+export function isSvg(bytes: Uint8Array): boolean {
+  const head = Buffer.from(bytes.subarray(0, 1024)).toString('utf8').replace(/^\uFEFF/, '');
+  return /^\s*(<\?xml[^>]*>\s*)?(<!--[\s\S]*?-->\s*)*(<!DOCTYPE svg[^>]*>\s*)?<svg[\s>]/i.test(head);
 }
 
 export function sha256(bytes: Buffer): string {
@@ -114,4 +130,17 @@ export async function forMemory(image: ImageData, maxSide = 1024): Promise<Image
   if (Math.max(width, height) <= maxSide && image.bytes.length <= 512 * 1024 && image.mime !== 'image/gif') return image;
   const bytes = await sharp(image.bytes).rotate().resize({ width: maxSide, height: maxSide, fit: 'inside', withoutEnlargement: true }).webp({ quality: 85 }).toBuffer();
   return { bytes, mime: 'image/webp' };
+}
+
+/**
+ * A PNG rendering of SVG markup, so Discord (which shows no SVG) has a picture to show: at the
+ * SVG's own size, but at least `minLongSide` pixels on its long side. Throws when sharp can't
+ * render it.
+ */
+export async function renderSvg(svg: Buffer, minLongSide = 1024): Promise<ImageData> {
+  const { width, height } = await dimensions(svg);
+  const long = Math.max(width, height, 1);
+  // 72 dpi is the SVG's own size; scale the density so small drawings render sharp.
+  const density = long < minLongSide ? Math.min(2400, (72 * minLongSide) / long) : 72;
+  return { bytes: await sharp(svg, { density }).png().toBuffer(), mime: 'image/png' };
 }

@@ -1,4 +1,4 @@
-import type { ChatInputCommandInteraction, Message } from 'discord.js';
+import type { AutocompleteInteraction, ChatInputCommandInteraction, Message } from 'discord.js';
 
 /** Where a request comes from: for the allowlists, and for which settings apply. */
 export interface Place {
@@ -11,7 +11,7 @@ export interface Place {
 }
 
 /** Where a command or message came from. */
-export function placeOf(source: ChatInputCommandInteraction | Message): Place {
+export function placeOf(source: ChatInputCommandInteraction | AutocompleteInteraction | Message): Place {
   const member = source.member;
   const roleIds = !member ? [] : Array.isArray(member.roles) ? member.roles : [...member.roles.cache.keys()];
   const channel = source.channel;

@@ -43,13 +43,14 @@ export function requestOverrides(interaction: ChatInputCommandInteraction, optio
 /** What every command's turn shares: who, where, the prompt, the file, the settings, the reply. */
 export async function commandTurn(interaction: ChatInputCommandInteraction, ctx: BotContext, attachmentOption: string, overrides: PartialSettings): Promise<AnswerInput> {
   const attachment = interaction.options.getAttachment(attachmentOption);
+  const place = placeOf(interaction);
   return {
-    guildId: interaction.guildId,
     channelId: interaction.channelId,
     author: authorOf(interaction),
     prompt: interaction.options.getString('prompt', true),
     attachments: attachment ? [attachment] : [],
-    settings: await ctx.settings.effective(placeOf(interaction), overrides),
+    settings: await ctx.settings.effective(place, overrides),
+    place,
     names: namesOf(interaction),
     uploadLimit: interaction.attachmentSizeLimit,
     surface: interactionSurface(interaction, ctx.rest),

@@ -7,6 +7,23 @@ import type { Logger } from './logger.js';
 
 export type Store = Keyv;
 
+/** Long enough for a healthy store to flush and close; a dead one must not hold up an exit. */
+const CLOSE_TIMEOUT_MS = 3_000;
+
+/** Closes the store, giving up after a few seconds when it no longer answers (a Redis gone away). */
+export async function closeStore(store: Store, logger: Logger): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const gaveUp = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), CLOSE_TIMEOUT_MS)));
+  try {
+    const closed = await Promise.race([store.disconnect().then(() => 'closed' as const), gaveUp]);
+    if (closed === 'timeout') logger.warn('the store did not close in time; leaving it');
+  } catch (err) {
+    logger.warn({ err }, 'the store failed to close');
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /**
  * Opens the Keyv store named by DATABASE_URL and proves it answers, so a wrong URL fails at
  * start-up with a clear line instead of on the first /ask.

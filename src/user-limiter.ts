@@ -1,4 +1,7 @@
-export type Admission = { ok: true; release: () => void } | { ok: false; reason: 'rate'; retryAfterMs: number } | { ok: false; reason: 'concurrent'; running: number };
+import type { Precondition } from './preconditions.js';
+import type { AdmitsUsers } from './shared-user-limiter.js';
+
+export type Admission = { ok: true; release: () => void | Promise<void> } | { ok: false; reason: 'rate'; retryAfterMs: number } | { ok: false; reason: 'concurrent'; running: number };
 
 export interface UserLimits {
   /** Requests a user may start per window. */
@@ -65,4 +68,17 @@ export function explainRefusal(refusal: Exclude<Admission, { ok: true }>): strin
     return `⏳ You’ve asked a lot in a short time. Try again in ${Math.max(1, Math.ceil(refusal.retryAfterMs / 1000))} s.`;
   }
   return `⏳ You already have ${refusal.running} answer${refusal.running === 1 ? '' : 's'} in progress. Wait for it to finish (or press its Stop button), then ask again.`;
+}
+
+/** The user limits as a precondition: the slot is held until the answer ends. */
+export function userLimits(limiter: AdmitsUsers): Precondition {
+  return {
+    async check({ userId, channelId }) {
+      const admission = await limiter.admit(userId);
+      if (!admission.ok) {
+        return { ok: false, message: explainRefusal(admission), log: 'request refused by the user limits', details: { user: userId, channel: channelId, reason: admission.reason } };
+      }
+      return { ok: true, ticket: { finish: async () => await admission.release() } };
+    },
+  };
 }

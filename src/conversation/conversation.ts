@@ -1,38 +1,47 @@
 import type { OpenRouter } from '@openrouter/sdk';
 import { readAttachment, type AttachmentPolicy, type IncomingAttachment, type ReadAttachment } from '../attachments.js';
 import type { Config } from '../config.js';
-import { StreamRenderer } from '../discord/renderer.js';
 import type { PostedMessage, ReplySurface } from '../discord/surface.js';
+import { fromDataUrl } from '../images.js';
 import type { Logger } from '../logger.js';
+import { outcomeOf, type BotMetrics } from '../ops/metrics.js';
+import { RequestFailed } from '../openrouter/call.js';
 import { explainInterruption, explainRequestFailure } from '../openrouter/errors.js';
+import type { ImageModelCatalog } from '../openrouter/image-models.js';
 import type { ModelCatalog, ModelInfo } from '../openrouter/models.js';
-import { RequestFailed, streamChat, type StreamOutcome } from '../openrouter/stream.js';
+import { streamChat, type ChatMessage, type StreamHandlers, type StreamOutcome } from '../openrouter/stream.js';
+import { openRouterUser } from '../openrouter/user-tag.js';
 import { chatParameters } from '../settings/chat-parameters.js';
+import type { PartialSettings } from '../settings/definitions.js';
 import { fillPlaceholders } from '../settings/placeholders.js';
 import { valuesOf, type EffectiveSettings } from '../settings/resolve.js';
 import { UserError } from '../user-error.js';
-import type { Turn } from './turns.js';
 import { formatFooter, unsupportedNote } from './footer.js';
 import type { ChannelHistory, ExchangeAddress } from './history.js';
 import { prepareImages } from './made-images.js';
-import { buildMessages } from './messages.js';
-import { Progress, PROGRESS_TICK_MS } from './progress.js';
-import { newQuestion, revisedQuestion, type Revision } from './question.js';
+import { buildMessages, estimatePromptTokens, IMAGE_TOKENS_ESTIMATE } from './messages.js';
+import { newQuestion, revisedQuestion, type Question, type Revision } from './question.js';
 import type { ReasoningArchive } from './reasoning-archive.js';
-import { remember } from './remember.js';
+import { remember, type Exchange } from './remember.js';
+import { TurnReply } from './reply.js';
 import { checkCaps, checkModelAccepts, resolveModel } from './request-checks.js';
+import { estimateTokens, type Turn } from './turns.js';
+import type { Billed } from '../preconditions.js';
 
 export interface ConversationServices {
   config: Config;
   logger: Logger;
   openrouter: OpenRouter;
   catalog: ModelCatalog;
+  imageCatalog: ImageModelCatalog;
   history: ChannelHistory;
   reasoning: ReasoningArchive;
   attachmentPolicy: AttachmentPolicy;
+  metrics: BotMetrics;
 }
 
-export interface TurnInput {
+/** What every request from Discord carries: who asks what, where, with which settings. */
+export interface RequestInput {
   channelId: string;
   author: { id: string; name: string };
   prompt: string;
@@ -41,11 +50,11 @@ export interface TurnInput {
   settings: EffectiveSettings;
   /** Filled into the system prompt's `{channel}` and `{server}`. */
   names: { channel: string; server: string | undefined };
-  /** 'image': the answer must be an image (/imagine); 'chat': text, and images when the model makes them. */
-  mode?: 'chat' | 'image';
-  aspectRatio?: string | undefined;
   /** Largest file Discord accepts here (the interaction's attachment_size_limit). */
   uploadLimit?: number | undefined;
+}
+
+export interface TurnInput extends RequestInput {
   surface: ReplySurface;
   signal?: AbortSignal;
   /** Components shown under the answer while it streams (see the renderer). */
@@ -65,6 +74,20 @@ export interface TurnResult {
   showReasoning: boolean;
   /** Where the exchange is stored; undefined when it could not be. */
   exchange: ExchangeAddress | undefined;
+  /** The names of the image files the answer carries (a model that draws). */
+  images: string[];
+}
+
+/** The model a request asks: the request's or place's setting for its kind, else the bot's default. */
+export function turnModel(settings: EffectiveSettings, kind: 'chat' | 'image', config: Config): string {
+  const values = valuesOf(settings);
+  return (kind === 'image' ? values.image_model : values.model) ?? (kind === 'image' ? config.imageModel : config.chatModel);
+}
+
+/** What a finished turn ends with: the messages it took, and, when it reached OpenRouter, what to bill. */
+export interface TurnEnd {
+  messages: PostedMessage[];
+  billed: Billed | undefined;
 }
 
 export interface FinalControls {
@@ -76,161 +99,95 @@ export interface FinalControls {
 /** Said when a button's exchange is no longer in the conversation. */
 export const NOTHING_TO_REDO = 'There’s nothing to redo: this answer is no longer in the channel’s memory (it was deleted, or the conversation was reset).';
 
-const DEFAULT_UPLOAD_LIMIT = 10 * 1024 * 1024;
-
 /**
- * One exchange in a channel: check the request, send the channel's history and the new message
- * to the model with the place's settings, stream the answer into Discord, and store both turns.
- * Resolves with the messages the answer took.
+ * One exchange in a channel (/ask, a mention, a Regenerate or Continue; /imagine is
+ * imagine/turn.ts): check the request, send the channel's history and the new message to the
+ * model with the place's settings, stream the answer into Discord, and store both turns. Resolves
+ * with the messages the answer took, and what to bill when the request reached OpenRouter.
  */
-export async function runTurn(services: ConversationServices, input: TurnInput): Promise<PostedMessage[]> {
-  const { config, logger } = services;
-  const started = performance.now();
-  const mode = input.mode ?? 'chat';
+export async function runTurn(services: ConversationServices, input: TurnInput): Promise<TurnEnd> {
+  const { config } = services;
   const values = valuesOf(input.settings);
-  const modelId = (mode === 'image' ? values.image_model : values.model) ?? (mode === 'image' ? config.imageModel : config.chatModel);
+  const modelId = turnModel(input.settings, 'chat', config);
   const showReasoning = values.show_reasoning ?? false;
-  const log = logger.child({ channel: input.channelId, user: input.author.id, model: modelId, mode });
-  // When Discord refuses an update (the reply was deleted, the token expired), nobody can see the
-  // answer any more: stop paying for it.
-  const stop = new AbortController();
-  const onCancel = () => stop.abort(input.signal?.reason);
-  if (input.signal?.aborted) onCancel();
-  input.signal?.addEventListener('abort', onCancel, { once: true });
-  const progress = new Progress({ mode, modelId, showReasoning });
-  let ticker: NodeJS.Timeout | undefined;
+  const reply = new TurnReply(services, input, { mode: 'chat', modelId, showReasoning });
+  const { log, renderer } = reply;
   try {
-    const renderer = new StreamRenderer(input.surface, {
-      onError: (err) => {
-        log.warn({ err }, 'discord rejected an update; stopping the answer');
-        stop.abort('reply unavailable');
-      },
-      ...(input.controls ? { controls: input.controls } : {}),
-      status: () => progress.status(),
-    });
-    // Elapsed time ticks while an image is made or a model thinks; the scheduler decides when it is shown.
-    ticker = setInterval(() => (progress.live ? renderer.refresh() : clearInterval(ticker)), PROGRESS_TICK_MS);
-    if (mode === 'image') renderer.refresh();
-    const show = (options: Parameters<StreamRenderer['finish']>[0]) => {
-      clearInterval(ticker);
-      return renderer.finish(options).then(
-        () => true,
-        (err: unknown) => {
-          log.warn({ err }, 'the answer could not be shown in Discord');
-          return false;
-        },
-      );
-    };
-
-    let model: ModelInfo | undefined;
-    let attachments: ReadAttachment[];
-    let stored: Turn[] | undefined;
-    try {
+    const checked = await reply.checked(async () => {
       checkCaps(config, input);
-      model = await resolveModel(services.catalog, modelId);
-      if (mode === 'image' && model && !model.output.includes('image')) {
-        throw new UserError(`\`${model.id}\` can’t make images. Pick one from the \`model\` option’s list.`);
-      }
-      if (input.revise) {
-        stored = await services.history.exchange(input.channelId, input.revise.at);
-        if (stored?.[0]?.role !== 'user') throw new UserError(NOTHING_TO_REDO);
-      }
-      attachments = await Promise.all(input.attachments.map((att) => readAttachment(att, { ...services.attachmentPolicy, signal: stop.signal })));
+      const model = await resolveModel(services.catalog, modelId);
+      const stored = input.revise ? await services.history.exchange(input.channelId, input.revise.at) : undefined;
+      if (input.revise && stored?.[0]?.role !== 'user') throw new UserError(NOTHING_TO_REDO);
+      const attachments = await readAttachments(services, input.attachments, reply.signal);
       checkModelAccepts(model, attachments);
-    } catch (error) {
-      if (!(error instanceof UserError)) throw error;
-      log.info({ reason: error.message }, 'request refused');
-      await show({ notice: `⚠️ ${error.message}` });
-      return renderer.messages;
-    }
+      return { model, attachments, stored };
+    });
+    if (!checked) return { messages: renderer.messages, billed: undefined };
+    const { model, attachments, stored } = checked;
 
     const { parameters, unsupported } = chatParameters(values, model?.supportedParameters, config.maxAnswerTokens);
-    const systemPrompt = fillPlaceholders(values.system_prompt ?? config.systemPrompt, {
-      user: input.author.name,
-      channel: input.names.channel,
-      server: input.names.server,
-      now: new Date(),
-    });
     const question = input.revise && stored ? await revisedQuestion(services.history, input.channelId, input.revise, stored[0]!) : newQuestion(input.author, input.prompt, attachments);
-    const messages = await buildMessages(services.history, { channelId: input.channelId, systemPrompt, historyMaxTokens: config.historyMaxTokens }, model, question);
-    const wantsImages = model ? model.output.includes('image') : mode === 'image';
+    const messages = await conversationMessages(services, input, values, model, question);
+    // A model that can draw may answer with images (edits by reply): ask for them.
+    const wantsImages = model?.output.includes('image') ?? false;
     let outcome: StreamOutcome;
+    const streamClosed = services.metrics.streamOpened();
     try {
       outcome = await streamChat(
         services.openrouter,
         {
           model: modelId,
           messages,
+          user: openRouterUser(input.author.id),
           ...parameters,
           ...(wantsImages ? { modalities: model && !model.output.includes('text') ? ['image'] : ['image', 'text'] } : {}),
-          ...(input.aspectRatio ? { imageConfig: { aspect_ratio: input.aspectRatio } } : {}),
         },
-        {
-          onText: (delta) => {
-            progress.onAnswer();
-            renderer.append(delta);
-          },
-          onReasoning: (delta) => {
-            progress.onReasoning(delta);
-            if (progress.live) renderer.refresh();
-          },
-        },
-        { idleTimeoutMs: config.streamIdleTimeoutMs, signal: stop.signal },
+        streamingInto(reply),
+        { idleTimeoutMs: config.streamIdleTimeoutMs, signal: reply.signal },
       );
     } catch (error) {
       if (!(error instanceof RequestFailed)) throw error;
-      log.warn({ err: error.cause }, 'openrouter request failed');
-      await show({ notice: `⚠️ ${explainRequestFailure(error.cause, modelId)}` });
-      return renderer.messages;
+      await reply.failed(error, explainRequestFailure(error.cause, modelId));
+      return { messages: renderer.messages, billed: undefined };
+    } finally {
+      streamClosed();
     }
 
     const notices: string[] = [];
     if (outcome.interruption) notices.push(explainInterruption(outcome.interruption));
-    const made = await prepareImages(outcome.images, input.uploadLimit ?? DEFAULT_UPLOAD_LIMIT);
+    const made = await prepareImages(outcome.images.map(fromDataUrl), input.uploadLimit);
     notices.push(...made.notes);
-    if (mode === 'image' && made.files.length === 0 && !outcome.interruption) {
-      notices.push('⚠️ The model didn’t return an image this time. Try rephrasing the prompt, or another model.');
-    }
-    let exchange: ExchangeAddress | undefined;
-    if (outcome.text !== '' || made.files.length > 0) {
-      try {
-        exchange = await remember(services.history, {
-          channelId: input.channelId,
-          author: input.author,
-          prompt: input.prompt,
-          incoming: input.attachments,
-          attachments,
-          outcome,
-          made,
-          modelId,
-          revision: input.revise && stored ? { revision: input.revise, stored } : undefined,
-        });
-        if (!exchange && input.revise) notices.push(`⚠️ ${NOTHING_TO_REDO}`);
-      } catch (err) {
-        log.error({ err }, 'could not store the conversation');
-        notices.push('⚠️ This exchange could not be saved to the channel’s memory; the next question won’t see it.');
-      }
-    }
+    const answer = { text: outcome.text, interrupted: Boolean(outcome.interruption), model: outcome.model ?? modelId };
+    const revision = input.revise && stored ? { revision: input.revise, stored } : undefined;
+    const remembered = await rememberExchange(services, log, { ...input, attachments, incoming: input.attachments, answer, made, revision });
+    notices.push(...remembered.notices);
 
-    const controls: FinalControls = await (input.finalControls?.({ outcome, modelId, showReasoning, exchange }) ?? Promise.resolve({ components: [] })).catch((err: unknown) => {
-      log.warn({ err }, 'could not prepare the answer’s buttons');
-      return { components: [] };
-    });
+    const controls = await reply.buttons(input.finalControls && (() => input.finalControls!({ outcome, modelId, showReasoning, exchange: remembered.exchange, images: made.files.map((f) => f.name) })));
     const notes = [...(input.notes ?? []), unsupportedNote(unsupported)].filter((n): n is string => Boolean(n));
-    const shown = await show({
+    const shown = await reply.show({
       footer: formatFooter(outcome.model ?? modelId, outcome.usage, { thinkingMs: outcome.thinkingMs, notes }),
       files: made.files,
       components: controls.components,
       ...(notices.length ? { notice: notices.join('\n') } : {}),
     });
-
     if (shown) await controls.shown?.(renderer.messages).catch((err: unknown) => log.warn({ err }, 'could not keep what the answer’s buttons need'));
+
+    if (outcome.interruption?.kind === 'upstream-error') services.metrics.openrouterError(outcome.interruption.code);
+    services.metrics.answered({
+      kind: 'chat',
+      outcome: outcomeOf(outcome.interruption),
+      ttftMs: outcome.firstTokenMs,
+      totalMs: performance.now() - reply.started,
+      promptTokens: outcome.usage?.promptTokens,
+      completionTokens: outcome.usage?.completionTokens,
+      cost: outcome.usage?.cost,
+    });
 
     log.info(
       {
         ttftMs: outcome.firstTokenMs === undefined ? undefined : Math.round(outcome.firstTokenMs),
         thinkingMs: outcome.thinkingMs === undefined ? undefined : Math.round(outcome.thinkingMs),
-        totalMs: Math.round(performance.now() - started),
+        totalMs: Math.round(performance.now() - reply.started),
         promptTokens: outcome.usage?.promptTokens,
         completionTokens: outcome.usage?.completionTokens,
         reasoningTokens: outcome.usage?.reasoningTokens,
@@ -244,10 +201,66 @@ export async function runTurn(services: ConversationServices, input: TurnInput):
       },
       'answered',
     );
-    return renderer.messages;
+    return {
+      messages: renderer.messages,
+      billed: {
+        model: outcome.model ?? modelId,
+        usage: outcome.usage,
+        generationId: outcome.generationId,
+        estimate: { promptTokens: estimatePromptTokens(messages), completionTokens: estimateTokens(outcome.text + outcome.reasoning) + outcome.images.length * IMAGE_TOKENS_ESTIMATE },
+      },
+    };
   } finally {
-    clearInterval(ticker);
-    // The shutdown signal lives as long as the bot: don't leave one listener per answer on it.
-    input.signal?.removeEventListener('abort', onCancel);
+    reply.dispose();
+  }
+}
+
+/** The attachments downloaded and checked, in order; a bad one refuses the request (UserError). */
+export function readAttachments(services: ConversationServices, incoming: IncomingAttachment[], signal: AbortSignal): Promise<ReadAttachment[]> {
+  return Promise.all(incoming.map((att) => readAttachment(att, { ...services.attachmentPolicy, signal })));
+}
+
+/** The request's messages: the place's system prompt filled in, the channel's history that fits, the question. */
+export function conversationMessages(
+  services: ConversationServices,
+  input: Pick<TurnInput, 'channelId' | 'author' | 'names'>,
+  values: PartialSettings,
+  model: ModelInfo | undefined,
+  question: Question,
+): Promise<ChatMessage[]> {
+  const { config } = services;
+  const systemPrompt = fillPlaceholders(values.system_prompt ?? config.systemPrompt, {
+    user: input.author.name,
+    channel: input.names.channel,
+    server: input.names.server,
+    now: new Date(),
+  });
+  return buildMessages(services.history, { channelId: input.channelId, systemPrompt, historyMaxTokens: config.historyMaxTokens }, model, question);
+}
+
+/** A chat answer streaming into the reply: text into the message, reasoning into the progress line. */
+export function streamingInto(reply: TurnReply): StreamHandlers {
+  return {
+    onText: (delta) => {
+      reply.progress.onAnswer();
+      reply.renderer.append(delta);
+    },
+    onReasoning: (delta) => {
+      reply.progress.onReasoning(delta);
+      if (reply.progress.live) reply.renderer.refresh();
+    },
+  };
+}
+
+/** Stores the exchange; where it is, and what to tell the user when that failed. */
+export async function rememberExchange(services: ConversationServices, log: Logger, exchange: Exchange): Promise<{ exchange: ExchangeAddress | undefined; notices: string[] }> {
+  if (exchange.answer.text === '' && exchange.made.files.length === 0) return { exchange: undefined, notices: [] };
+  try {
+    const at = await remember(services.history, exchange);
+    // A revised exchange that went meanwhile (deleted, /reset) has nowhere to go.
+    return { exchange: at, notices: !at && exchange.revision ? [`⚠️ ${NOTHING_TO_REDO}`] : [] };
+  } catch (err) {
+    log.error({ err }, 'could not store the conversation');
+    return { exchange: undefined, notices: ['⚠️ This exchange could not be saved to the channel’s memory; the next question won’t see it.'] };
   }
 }

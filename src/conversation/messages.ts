@@ -8,7 +8,8 @@ import { estimateTokens, historyBudget, trimToBudget } from './turns.js';
 
 /** How many of the conversation's newest images go with each request as inputs. */
 export const RECENT_IMAGE_INPUTS = 2;
-const IMAGE_TOKENS_ESTIMATE = 1_000;
+/** What an input image is counted as, for budgets of tokens and of dollars alike. */
+export const IMAGE_TOKENS_ESTIMATE = 1_000;
 
 export interface MessagesInput {
   channelId: string;
@@ -41,6 +42,19 @@ export async function buildMessages(history: ChannelHistory, input: MessagesInpu
     ),
     { role: 'user', content: parts.length ? [{ type: 'text', text: question.text }, ...parts] : question.text },
   ];
+}
+
+/** The bot's own count of a request's prompt tokens, for when OpenRouter never reports them. */
+export function estimatePromptTokens(messages: readonly ChatMessage[]): number {
+  let tokens = 0;
+  for (const message of messages) {
+    const content: unknown = message.content;
+    if (typeof content === 'string') tokens += estimateTokens(content);
+    else if (Array.isArray(content)) {
+      for (const part of content as { type: string; text?: string }[]) tokens += part.type === 'text' ? estimateTokens(part.text ?? '') : IMAGE_TOKENS_ESTIMATE;
+    }
+  }
+  return tokens;
 }
 
 /**

@@ -16,6 +16,7 @@ export class Progress {
   private tail = '';
   private reasoned = false;
   private answering = false;
+  private detail = '';
   private readonly started: number;
 
   constructor(
@@ -37,6 +38,11 @@ export class Progress {
     this.answering = true;
   }
 
+  /** What an image model has done so far (`preview 2`, `1 of 3 done`), after the elapsed time. */
+  setDetail(detail: string): void {
+    this.detail = detail;
+  }
+
   /** False once nothing about the status can change any more. */
   get live(): boolean {
     return this.options.mode === 'image' || !this.answering;
@@ -47,7 +53,7 @@ export class Progress {
     const reasoning = this.options.showReasoning ? this.tail : '';
     if (this.options.mode === 'image') {
       const excerpt = reasoning ? reasoningExcerpt(reasoning) : '';
-      return `-# 🎨 \`${this.options.modelId}\` is working… ${elapsed(ms)}${excerpt ? `\n-# ${excerpt}` : ''}`;
+      return `-# 🎨 \`${this.options.modelId}\` is working… ${elapsed(ms)}${this.detail ? ` · ${this.detail}` : ''}${excerpt ? `\n-# ${excerpt}` : ''}`;
     }
     if (this.answering) return undefined;
     if (!this.reasoned && ms < QUIET_BEFORE_STATUS_MS) return undefined;

@@ -1,6 +1,5 @@
 import type { IncomingAttachment, ReadAttachment } from '../attachments.js';
 import { forMemory, sha256 } from '../images.js';
-import type { StreamOutcome } from '../openrouter/stream.js';
 import type { ChannelHistory, ExchangeAddress } from './history.js';
 import type { MadeImages } from './made-images.js';
 import type { Revision } from './question.js';
@@ -12,9 +11,9 @@ export interface Exchange {
   prompt: string;
   incoming: IncomingAttachment[];
   attachments: ReadAttachment[];
-  outcome: StreamOutcome;
+  /** What the model said (the Image API says nothing), whether it was cut off, and which model. */
+  answer: { text: string; interrupted: boolean; model: string };
   made: MadeImages;
-  modelId: string;
   /** Set when this turn answers a stored exchange again: the exchange, and its turns. */
   revision?: { revision: Revision; stored: Turn[] } | undefined;
 }
@@ -25,44 +24,46 @@ export interface Exchange {
  * reasoning is not part of it: models are sent what was said, not what was thought. Resolves with
  * where the exchange is, or undefined when a revised one has gone meanwhile.
  */
-export async function remember(history: ChannelHistory, { channelId, author, prompt, incoming, attachments, outcome, made, modelId, revision }: Exchange): Promise<ExchangeAddress | undefined> {
+export async function remember(history: ChannelHistory, { channelId, author, prompt, incoming, attachments, answer, made, revision }: Exchange): Promise<ExchangeAddress | undefined> {
   const seen: ImageRef[] = [];
   for (const [i, a] of attachments.entries()) {
     if (!a.image || !a.sha) continue;
     seen.push(await history.saveImage(channelId, await forMemory(a.image), { name: incoming[i]!.name, origin: 'user', sha: a.sha }));
   }
-  const generated: ImageRef[] = [];
-  for (const original of made.originals) {
-    const memory = await forMemory({ bytes: original.bytes, mime: original.mime });
-    generated.push(await history.saveImage(channelId, memory, { name: original.file.name, origin: 'generated', sha: sha256(original.file.data) }));
-  }
-  const answer: Turn = {
+  // Scaling several large images down is the slow part: side by side, on sharp's threads.
+  const generated: ImageRef[] = await Promise.all(
+    made.originals.map(async (original) => {
+      const memory = await forMemory({ bytes: original.bytes, mime: original.mime });
+      return history.saveImage(channelId, memory, { name: original.file.name, origin: 'generated', sha: sha256(original.file.data) });
+    }),
+  );
+  const answered: Turn = {
     role: 'assistant',
-    model: outcome.model ?? modelId,
-    content: [outcome.text, ...generated.map((g) => `[generated image: ${g.name}]`), ...(outcome.interruption ? ['[answer interrupted]'] : [])]
+    model: answer.model,
+    content: [answer.text, ...generated.map((g) => `[generated image: ${g.name}]`), ...(answer.interrupted ? ['[answer interrupted]'] : [])]
       .filter(Boolean)
       .join('\n\n'),
     ...(generated.length ? { images: generated } : {}),
     at: Date.now(),
   };
   if (revision) {
-    const [asked, ...answered] = revision.stored;
-    const previous = answered.find((t) => t.role === 'assistant');
+    const [asked, ...rest] = revision.stored;
+    const previous = rest.find((t) => t.role === 'assistant');
     // A continuation picks up mid-sentence: its text joins the cut answer as is.
-    const images = [...(previous?.images ?? []), ...(answer.images ?? [])];
+    const images = [...(previous?.images ?? []), ...(answered.images ?? [])];
     const turn =
       revision.revision.kind === 'continue' && previous
-        ? { ...previous, content: previous.content + answer.content, at: answer.at, ...(images.length ? { images } : {}) }
-        : answer;
+        ? { ...previous, content: previous.content + answered.content, at: answered.at, ...(images.length ? { images } : {}) }
+        : answered;
     const replaced = await history.replace(channelId, revision.revision.at, [asked!, turn]);
     return replaced ? revision.revision.at : undefined;
   }
-  const userTurn: Turn = {
+  const asked: Turn = {
     role: 'user',
     author: author.name,
     content: [prompt, ...attachments.map((a) => a.summary)].join('\n\n'),
     ...(seen.length ? { images: seen } : {}),
     at: Date.now(),
   };
-  return history.append(channelId, [userTurn, answer]);
+  return history.append(channelId, [asked, answered]);
 }

@@ -9,6 +9,11 @@ export interface EditSchedulerOptions<P> {
   send(payload: P): Promise<Outcome>;
   /** The bucket the next request spends from (a message's post and its edits count apart). */
   bucket(): SharedBucket;
+  /**
+   * Requests of the bucket that edits before `flush()` leave unspent, so that the final edit
+   * never has to wait for the bucket to reset (image previews must not delay the images).
+   */
+  reserve?: number;
 }
 
 /**
@@ -61,11 +66,15 @@ export class EditScheduler<P> {
       return;
     }
     let granted = false;
-    const turn = this.options.bucket().wait(urgent, (release) => {
-      granted = true;
-      this.turn = undefined;
-      this.go(release);
-    });
+    const turn = this.options.bucket().wait(
+      urgent,
+      (release) => {
+        granted = true;
+        this.turn = undefined;
+        this.go(release);
+      },
+      this.options.reserve ?? 0,
+    );
     if (!granted) this.turn = turn;
   }
 

@@ -1,7 +1,10 @@
 import { OAuth2Scopes, PermissionsBitField } from 'discord.js';
 
-/** What the bot needs in a channel: see it, read its history, answer (in threads too), with embeds and files. */
-export const INVITE_PERMISSIONS = new PermissionsBitField(['ViewChannel', 'SendMessages', 'SendMessagesInThreads', 'EmbedLinks', 'AttachFiles', 'ReadMessageHistory']).bitfield;
+/**
+ * What the bot needs in a channel: see it, read its history, answer (in threads too), with embeds
+ * and files, and start a thread for `/ask thread:true`.
+ */
+export const INVITE_PERMISSIONS = new PermissionsBitField(['ViewChannel', 'SendMessages', 'SendMessagesInThreads', 'CreatePublicThreads', 'EmbedLinks', 'AttachFiles', 'ReadMessageHistory']).bitfield;
 
 const SCOPES = [OAuth2Scopes.Bot, OAuth2Scopes.ApplicationsCommands];
 

@@ -14,6 +14,10 @@ export function uploadLimitOf(guild: Guild | null): number {
   return 10 * mib;
 }
 
+/** Said when a mention replies to someone else's message that the bot is shown empty. */
+export const CANT_SEE_REPLIED =
+  'I can’t see the images (or text) of the message you replied to: this bot runs without Discord’s Message Content intent. Attach the image to your own message instead.';
+
 /**
  * A message that mentions the bot is answered like /ask, as a reply to it. Images on the message
  * it replies to (anyone's, the bot's own generated ones included) go to the model too: that is how
@@ -35,22 +39,25 @@ export async function answerMention(message: Message, ctx: BotContext): Promise<
   const referencedImages = referenced ? [...referenced.attachments.values()].filter((a) => classify({ name: a.name, contentType: a.contentType }) === 'image') : [];
   const attachments: IncomingAttachment[] = [...referencedImages, ...message.attachments.values()];
 
+  // Without the Message Content intent, Discord shows the bot other people's messages empty.
+  const blind = !ctx.config.messageContentIntent && referenced !== undefined && referenced.author.id !== botId;
   const quoted = referenced?.content.trim() ? `(Replying to ${referenced.author.displayName}: “${referenced.content.trim().slice(0, 500)}”)\n` : '';
   const prompt = `${quoted}${text || (attachments.length ? 'What is this?' : '')}`.trim();
   if (!prompt) {
-    await message.reply({ content: 'Ask me something after the mention, or reply to an image and mention me.', allowedMentions: { parse: [], repliedUser: false } });
+    await message.reply({ content: blind ? `⚠️ ${CANT_SEE_REPLIED}` : 'Ask me something after the mention, or reply to an image and mention me.', allowedMentions: { parse: [], repliedUser: false } });
     return;
   }
   if (message.channel.isSendable()) await message.channel.sendTyping().catch(() => undefined);
   await runAnswer(ctx, {
-    guildId: message.guildId,
     channelId: message.channelId,
     author: { id: message.author.id, name: message.member?.displayName ?? message.author.displayName },
     prompt,
     attachments,
     settings: await ctx.settings.effective(place),
+    place,
     names: namesOf(message),
     uploadLimit: uploadLimitOf(message.guild),
     surface: messageSurface(message, ctx.rest),
+    ...(blind ? { notes: [`🖼️ ${CANT_SEE_REPLIED}`] } : {}),
   });
 }

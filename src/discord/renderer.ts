@@ -6,6 +6,14 @@ import type { MessagePayload, OutgoingFile, PostedMessage, ReplySurface } from '
 export const MESSAGE_LIMIT = 2000;
 const EMPTY_ANSWER = '*(no text in the answer)*';
 const NO_COMPONENTS: object[] = [];
+const NO_FILES: readonly OutgoingFile[] = [];
+
+/** Names the files only when they differ from what the message carries: `[]` removes them. */
+function withFiles(payload: MessagePayload, slot: Slot | undefined, wanted: readonly OutgoingFile[]): MessagePayload {
+  const shown = slot?.shown ?? NO_FILES;
+  const same = wanted.length === shown.length && wanted.every((f, i) => f === shown[i]);
+  return same ? payload : { ...payload, files: [...wanted] };
+}
 
 export interface FinishOptions {
   /** A `-# ` subtext line for the end of the answer. */
@@ -21,7 +29,8 @@ export interface FinishOptions {
 interface Slot {
   scheduler: EditScheduler<MessagePayload>;
   message?: PostedMessage;
-  filesDelivered: boolean;
+  /** The files the message carries now (Discord keeps them through edits that name none). */
+  shown: readonly OutgoingFile[];
 }
 
 /**
@@ -52,6 +61,10 @@ export class StreamRenderer {
       status?: () => string | undefined;
       /** Components on the first message while the answer streams (a Stop button); removed at the end. */
       controls?: object[];
+      /** An image on the last message while it streams (the newest partial image); the final files replace it. */
+      preview?: () => OutgoingFile | undefined;
+      /** Edits of the bucket that streaming leaves for the final one, so that it never waits for a reset. */
+      reserve?: number;
     } = {},
   ) {}
 
@@ -87,7 +100,8 @@ export class StreamRenderer {
 
   /** Final text, footer and files; resolves when all of it has landed. */
   async finish({ footer, files = [], notice, components = NO_COMPONENTS }: FinishOptions = {}): Promise<void> {
-    if (notice) this.append(this.text ? `\n\n${notice}` : notice);
+    // Straight into the final text: through append() it could go out once with the status line.
+    if (notice) this.text += this.text ? `\n\n${notice}` : notice;
     this.finishing = { footer: footer ?? '', files, components };
     this.version++;
     this.sync();
@@ -107,13 +121,14 @@ export class StreamRenderer {
 
   private newSlot(index: number): Slot {
     const slot: Slot = {
-      filesDelivered: false,
+      shown: [],
       scheduler: new EditScheduler<MessagePayload>({
         read: () => this.payloadFor(index),
-        same: (next, sent) => next.content === sent.content && !next.files?.length && next.components === sent.components,
+        same: (next, sent) => next.content === sent.content && !next.files && next.components === sent.components,
         send: (payload) => this.send(slot, payload),
         // Every message of the answer, and every answer in the channel, spends from its bucket in turn.
         bucket: () => slot.message?.editBucket() ?? this.surface.postBucket(index),
+        ...(this.options.reserve ? { reserve: this.options.reserve } : {}),
       }),
     };
     this.slots.push(slot);
@@ -130,11 +145,11 @@ export class StreamRenderer {
         this.postChain = posted.catch(() => undefined);
         const { message, info } = await posted;
         slot.message = message;
-        if (payload.files?.length) slot.filesDelivered = true;
+        if (payload.files) slot.shown = payload.files;
         return info;
       }
       const info = await slot.message.edit(payload);
-      if (payload.files?.length) slot.filesDelivered = true;
+      if (payload.files) slot.shown = payload.files;
       return info;
     } catch (error) {
       this.options.onError?.(error);
@@ -152,12 +167,11 @@ export class StreamRenderer {
   }
 
   private contentFor(index: number): MessagePayload {
+    const slot = this.slots[index];
     if (this.finishing) {
       const contents = this.finalContents();
-      const isLast = index === contents.length - 1;
-      const slot = this.slots[index];
-      const files = isLast && slot && !slot.filesDelivered ? this.finishing.files : [];
-      return { content: contents[index] ?? '', ...(files.length ? { files } : {}) };
+      const wanted = index === contents.length - 1 ? this.finishing.files : NO_FILES;
+      return withFiles({ content: contents[index] ?? '' }, slot, wanted);
     }
     if (index === this.slots.length - 1) {
       this.sync();
@@ -167,9 +181,9 @@ export class StreamRenderer {
     if (index < this.sealed.length) return { content: this.sealed[index]! };
     const status = this.options.status?.();
     const text = this.tail.text;
-    if (!status) return { content: text };
-    if (text.trim() === '') return { content: status };
-    return { content: text.length + 1 + status.length <= this.limit ? `${text}\n${status}` : text };
+    const preview = this.options.preview?.();
+    const content = !status ? text : text.trim() === '' ? status : text.length + 1 + status.length <= this.limit ? `${text}\n${status}` : text;
+    return preview ? withFiles({ content }, slot, [preview]) : { content };
   }
 
   /** Re-splits the unsealed tail if the text changed, sealing every chunk but the last. */

@@ -59,7 +59,8 @@ export function messageRequest(payload: MessagePayload, extra: Record<string, un
       content: payload.content,
       allowed_mentions: { parse: [], replied_user: false },
       ...(payload.components ? { components: payload.components } : {}),
-      ...(files.length ? { attachments: files.map((f, i) => ({ id: String(i), filename: f.name, ...(f.description ? { description: f.description } : {}) })) } : {}),
+      // An empty list of files removes the message's attachments; no list leaves them as they are.
+      ...(payload.files ? { attachments: files.map((f, i) => ({ id: String(i), filename: f.name, ...(f.description ? { description: f.description } : {}) })) } : {}),
       ...extra,
     },
     ...(files.length ? { files: files.map((f) => ({ name: f.name, data: f.data })) } : {}),

@@ -14,6 +14,8 @@ export interface Turn {
 
 interface Waiter {
   urgent: boolean;
+  /** Requests of the window this writer leaves unspent while it is not urgent. */
+  reserve: number;
   go: (release: Release) => void;
 }
 
@@ -28,8 +30,9 @@ interface Waiter {
 export class SharedBucket {
   /** Not before this time at all (bucket empty). */
   private hardNext = 0;
-  /** Not before this time for a change that can wait (even spread). */
-  private softNext = 0;
+  /** When the last response was read, and how many requests of its window it left. */
+  private learnedAt = 0;
+  private remaining = 0;
   private resetAt = 0;
   private busy = false;
   private readonly waiting: Waiter[] = [];
@@ -39,10 +42,12 @@ export class SharedBucket {
 
   /**
    * Calls `go` when this writer may send (at once, when it can); `go` must end the turn with the
-   * release it is given, exactly once.
+   * release it is given, exactly once. While the turn is not urgent, `reserve` requests of the
+   * window are left unspent (only the rest are spread), so an urgent change after it (the final
+   * edit) never waits for the bucket to reset.
    */
-  wait(urgent: boolean, go: (release: Release) => void): Turn {
-    const waiter: Waiter = { urgent, go };
+  wait(urgent: boolean, go: (release: Release) => void, reserve = 0): Turn {
+    const waiter: Waiter = { urgent, reserve, go };
     this.waiting.push(waiter);
     this.pump();
     return {
@@ -82,7 +87,7 @@ export class SharedBucket {
     const urgent = this.waiting.findIndex((w) => w.urgent);
     const index = urgent < 0 ? 0 : urgent;
     const next = this.waiting[index]!;
-    const notBefore = next.urgent ? this.hardNext : Math.max(this.hardNext, this.softNext);
+    const notBefore = next.urgent ? this.hardNext : Math.max(this.hardNext, this.softNext(next.reserve));
     const now = this.timers.now();
     if (now < notBefore) {
       if (this.timer?.at !== notBefore) {
@@ -108,15 +113,29 @@ export class SharedBucket {
     });
   }
 
+  /**
+   * Not before this time for a change that can wait: the requests above `reserve` spread evenly
+   * over the time left in the window; with none above it, the reset.
+   */
+  private softNext(reserve: number): number {
+    if (this.remaining <= 0) return this.resetAt;
+    const spare = this.remaining - reserve;
+    return spare > 0 ? this.learnedAt + (this.resetAt - this.learnedAt) / (spare + 1) : this.resetAt;
+  }
+
   private learn(info: RateLimitInfo | undefined): void {
     const at = this.timers.now();
+    this.learnedAt = at;
     if (!info) {
-      this.hardNext = this.softNext = this.resetAt = at;
+      // Nothing to go on: no pacing at all.
+      this.hardNext = this.resetAt = at;
+      this.remaining = Number.POSITIVE_INFINITY;
     } else if (info.remaining <= 0) {
-      this.hardNext = this.softNext = this.resetAt = at + info.resetAfterMs;
+      this.hardNext = this.resetAt = at + info.resetAfterMs;
+      this.remaining = 0;
     } else {
       this.hardNext = at;
-      this.softNext = at + info.resetAfterMs / (info.remaining + 1);
+      this.remaining = info.remaining;
       this.resetAt = at + info.resetAfterMs;
     }
   }

@@ -9,6 +9,7 @@ export interface OutgoingFile {
 
 export interface MessagePayload {
   content: string;
+  /** The message's files from now on; absent: leave them as they are, `[]`: remove them. */
   files?: OutgoingFile[];
   /** Message components as Discord's JSON (action rows); `[]` removes them. */
   components?: object[];

@@ -1,5 +1,5 @@
 import { OpenRouterError } from '@openrouter/sdk/models/errors';
-import type { Interruption } from './stream.js';
+import type { Interruption } from './call.js';
 
 interface ErrorDetail {
   message?: string;
@@ -66,11 +66,21 @@ function explainForbidden(detail: ErrorDetail | undefined, said: string): string
   return `OpenRouter refused this request${said}.`;
 }
 
+/** The HTTP status of a failed request, for counting; undefined when OpenRouter wasn't reached. */
+export function failureCode(error: unknown): number | undefined {
+  return error instanceof OpenRouterError ? error.statusCode : undefined;
+}
+
+/** OpenRouter's own error detail, and its message as a parenthesis for the user. */
+function detailOf(error: OpenRouterError) {
+  const detail = parseBody(error.body).error;
+  return { detail, said: detail?.message ? ` (OpenRouter said: ${detail.message.slice(0, 300)})` : '' };
+}
+
 /** What to tell the user when a request to OpenRouter failed before any answer arrived. */
 export function explainRequestFailure(error: unknown, model: string): string {
   if (error instanceof OpenRouterError) {
-    const detail = parseBody(error.body).error;
-    const said = detail?.message ? ` (OpenRouter said: ${detail.message.slice(0, 300)})` : '';
+    const { detail, said } = detailOf(error);
     switch (error.statusCode) {
       case 400:
         return `OpenRouter rejected the request${said}. Try a shorter prompt or a different attachment or model.`;
@@ -114,7 +124,7 @@ export function explainInterruption(interruption: Interruption): string {
     case 'upstream-error':
       return `⚠️ The model stopped with an error: ${interruption.message.slice(0, 300)}. The answer above is incomplete; try again.`;
     case 'idle':
-      return `⚠️ The model sent nothing for ${interruption.afterMs < 1000 ? `${interruption.afterMs} ms` : `${Math.round(interruption.afterMs / 1000)} s`}, so the bot stopped waiting. The answer above is incomplete; try again.`;
+      return `⚠️ The model sent nothing for ${duration(interruption.afterMs)}, so the bot stopped waiting. The answer above is incomplete; try again.`;
     case 'dropped':
       return '⚠️ The connection to the model dropped. The answer above is incomplete; try again.';
     case 'aborted':
@@ -122,4 +132,45 @@ export function explainInterruption(interruption: Interruption): string {
         ? '⚠️ The bot is restarting, so this answer stops here. Ask again in a minute.'
         : '⏹️ Stopped.';
   }
+}
+
+const NOT_CHARGED = 'Nothing was charged: the Image API bills only finished images.';
+
+/** The notice when an Image API generation ended early: it costs nothing, so say so. */
+export function explainImageInterruption(interruption: Interruption): string {
+  switch (interruption.kind) {
+    case 'upstream-error':
+      return `⚠️ The model stopped with an error: ${interruption.message.slice(0, 300)}. ${NOT_CHARGED} Try again, or pick another model.`;
+    case 'idle':
+      return `⚠️ The model sent nothing for ${duration(interruption.afterMs)}, so the bot stopped waiting. ${NOT_CHARGED} Try again.`;
+    case 'dropped':
+      return `⚠️ The connection to the model dropped. ${NOT_CHARGED} Try again.`;
+    case 'aborted':
+      return interruption.reason === SHUTDOWN
+        ? `⚠️ The bot is restarting, so this image stops here. ${NOT_CHARGED} Ask again in a minute.`
+        : `⏹️ Stopped. ${NOT_CHARGED}`;
+  }
+}
+
+/** What to tell the user when an Image API request failed before any image arrived. */
+export function explainImageFailure(error: unknown, model: string): string {
+  if (error instanceof OpenRouterError) {
+    const { detail, said } = detailOf(error);
+    switch (error.statusCode) {
+      case 400:
+        return `\`${model}\` refused this request${said}. Check the options against what it takes (the \`model\` option’s list marks its kind), or pick another model.`;
+      case 403: {
+        if (isKeyCap(detail)) return keyCapped(detail);
+        const reasons = detail?.metadata?.reasons?.join(', ');
+        return `The image model’s moderation blocked this prompt${reasons ? ` (flagged: ${reasons})` : ''}. Rephrase it and try again.`;
+      }
+      case 502:
+        return `The provider couldn’t make the image this time${said}. Nothing was charged; try again, or pick another model.`;
+    }
+  }
+  return explainRequestFailure(error, model);
+}
+
+function duration(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : `${Math.round(ms / 1000)} s`;
 }

@@ -1,7 +1,6 @@
 import type { OpenRouter } from '@openrouter/sdk';
-import { EventStream } from '@openrouter/sdk/lib/event-streams.js';
 import type { ChatRequest } from '@openrouter/sdk/models';
-import { withCallContext } from './client.js';
+import { callAndRead, CallGuard, type Interruption } from './call.js';
 import { readSseData } from './sse.js';
 
 export type ChatMessage = ChatRequest['messages'][number];
@@ -15,13 +14,6 @@ export interface Usage {
   /** Part of the completion tokens the model spent thinking, when it reports them. */
   reasoningTokens?: number | undefined;
 }
-
-/** Why a stream ended before the model finished. The partial text is kept either way. */
-export type Interruption =
-  | { kind: 'upstream-error'; code: number | string | undefined; message: string }
-  | { kind: 'idle'; afterMs: number }
-  | { kind: 'dropped'; message: string }
-  | { kind: 'aborted'; reason: string };
 
 export interface StreamOutcome {
   text: string;
@@ -55,19 +47,9 @@ export interface StreamHandlers {
 
 export interface StreamOptions {
   signal?: AbortSignal;
-  /**
-   * Abort when the stream sends nothing (not even a keepalive reaches us) for this long, or an
-   * attempt of the request goes unanswered for this long. Waits between retries don't count.
-   */
+  /** Abort when the stream sends nothing (not even a keepalive reaches us) for this long. */
   idleTimeoutMs: number;
   now?: () => number;
-}
-
-/** Raised when the request fails before any of the answer arrived (HTTP error, refused, …). */
-export class RequestFailed extends Error {
-  constructor(override readonly cause: unknown) {
-    super('OpenRouter request failed', { cause });
-  }
 }
 
 /**
@@ -81,35 +63,7 @@ export async function streamChat(
   { signal, idleTimeoutMs, now = () => performance.now() }: StreamOptions,
 ): Promise<StreamOutcome> {
   const started = now();
-  const controller = new AbortController();
-  let interruption: Interruption | undefined;
-  const abort = (why: Interruption) => {
-    interruption ??= why;
-    controller.abort();
-  };
-  const onOuterAbort = () => abort({ kind: 'aborted', reason: String(signal?.reason ?? 'stopped') });
-  if (signal?.aborted) onOuterAbort();
-  signal?.addEventListener('abort', onOuterAbort, { once: true });
-
-  // One timer for the whole stream: each chunk only notes the time, and the timer re-arms itself
-  // for what is left, so a fast stream costs no timer churn per token.
-  let lastActivity = now();
-  let idle: NodeJS.Timeout | undefined;
-  const onIdleTimer = () => {
-    const quietFor = now() - lastActivity;
-    if (quietFor >= idleTimeoutMs) abort({ kind: 'idle', afterMs: idleTimeoutMs });
-    else idle = setTimeout(onIdleTimer, idleTimeoutMs - quietFor);
-  };
-  const armIdle = () => {
-    lastActivity = now();
-    idle ??= setTimeout(onIdleTimer, idleTimeoutMs);
-  };
-  // Between retries the SDK is waiting, not the model: that time is bounded by the retry budget.
-  const pauseIdle = () => {
-    clearTimeout(idle);
-    idle = undefined;
-  };
-
+  const guard = new CallGuard(signal, idleTimeoutMs, now);
   const outcome: StreamOutcome = {
     text: '',
     reasoning: '',
@@ -124,33 +78,11 @@ export async function streamChat(
   };
   const firstToken = () => (outcome.firstTokenMs ??= now() - started);
   let lastReasoningMs: number | undefined;
-  const onImage = (dataUrl: string) => {
-    firstToken();
-    armIdle();
-    outcome.images.push(dataUrl);
-    handlers.onImage?.(dataUrl);
-  };
-
-  try {
-    let body: ReadableStream<Uint8Array> | undefined;
-    try {
-      const attempt = { sent: armIdle, answered: pauseIdle };
-      const result = await withCallContext({ signal: controller.signal, takeStream: (b) => (body = b), attempt }, (headers) =>
-        client.chat.send(
-          { chatRequest: { ...request, stream: true } },
-          { signal: controller.signal, retryCodes: ['408', '429', '5XX'], headers },
-        ),
-      );
-      if (!(result instanceof EventStream) || !body) throw new Error('OpenRouter answered a streaming request without a stream');
-    } catch (error) {
-      // A body taken before the failure would otherwise hold its connection open.
-      await body?.cancel().catch(() => undefined);
-      if (interruption) return { ...outcome, interruption };
-      throw new RequestFailed(error);
-    }
-
-    armIdle();
-    try {
+  const interruption = await callAndRead(
+    guard,
+    (headers) => client.chat.send({ chatRequest: { ...request, stream: true } }, { signal: guard.signal, retryCodes: ['408', '429', '5XX'], headers }),
+    async ({ body }) => {
+      let upstreamError: Interruption | undefined;
       await readSseData(
         body,
         (data) => {
@@ -172,23 +104,22 @@ export async function streamChat(
             handlers.onText(delta);
           }
           for (const image of choice?.delta?.images ?? []) {
-            if (image.image_url?.url) onImage(image.image_url.url);
+            if (!image.image_url?.url) continue;
+            firstToken();
+            outcome.images.push(image.image_url.url);
+            handlers.onImage?.(image.image_url.url);
           }
           if (choice?.finish_reason) outcome.finishReason = choice.finish_reason;
           if (chunk.error) {
-            interruption ??= { kind: 'upstream-error', code: chunk.error.code, message: chunk.error.message ?? 'unknown error' };
+            upstreamError = { kind: 'upstream-error', code: chunk.error.code, message: chunk.error.message ?? 'unknown error' };
             return 'stop';
           }
         },
-        armIdle,
+        guard.alive,
       );
-    } catch (error) {
-      interruption ??= describeStreamFailure(error);
-    }
-  } finally {
-    clearTimeout(idle);
-    signal?.removeEventListener('abort', onOuterAbort);
-  }
+      return upstreamError;
+    },
+  );
   const reasoned = lastReasoningMs !== undefined || (outcome.usage?.reasoningTokens ?? 0) > 0;
   // Thinking lasts until the answer's first token, or (no answer) until the last reasoning.
   if (reasoned) outcome.thinkingMs = outcome.firstTokenMs ?? lastReasoningMs ?? now() - started;
@@ -209,12 +140,6 @@ function readableReasoning(delta: WireDelta | undefined): string | undefined {
     return readable || delta?.reasoning || '';
   }
   return delta?.reasoning || undefined;
-}
-
-function describeStreamFailure(error: unknown): Interruption {
-  if (error instanceof SyntaxError) return { kind: 'upstream-error', code: undefined, message: 'the provider sent a malformed chunk' };
-  const message = error instanceof Error ? error.message : String(error);
-  return { kind: 'dropped', message };
 }
 
 interface WireDelta {

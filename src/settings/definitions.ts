@@ -1,4 +1,5 @@
 import type { Config } from '../config.js';
+import { formatUsd } from '../costs/money.js';
 import { UserError } from '../user-error.js';
 
 export const REASONING_LEVELS = ['off', 'minimal', 'low', 'medium', 'high', 'xhigh'] as const;
@@ -22,6 +23,9 @@ export interface SettingValues {
   reasoning: ReasoningLevel;
   show_reasoning: boolean;
   threads: boolean;
+  budget_user_daily: number;
+  budget_server_daily: number;
+  budget_server_monthly: number;
 }
 
 export type SettingName = keyof SettingValues;
@@ -47,6 +51,10 @@ export interface SettingSpec<K extends SettingName> {
   fromEnv?(config: Config): { value: SettingValues[K]; variable: string } | undefined;
   /** The model's `supported_parameters` entry it needs; absent: it isn't a model parameter. */
   parameter?: string;
+  /** Only a server can hold it (budgets): a channel can't escape its server's. */
+  serverOnly?: true;
+  /** What `/settings show` says when nothing sets it. */
+  unset?: string;
 }
 
 export interface Limits {
@@ -103,6 +111,31 @@ export function parseStopList(raw: string): string[] {
 }
 
 const onOff = (v: boolean) => (v ? 'on' : 'off');
+
+/** Highest budget `/settings` takes, in US dollars. */
+export const MAX_BUDGET_USD = 1_000_000;
+
+export function formatBudget(usd: number): string {
+  return usd === 0 ? '$0 (nothing may be spent)' : formatUsd(usd);
+}
+
+/** A budget in US dollars, held by a server only. */
+function budget<K extends 'budget_user_daily' | 'budget_server_daily' | 'budget_server_monthly'>(name: K, description: string, fromEnv?: SettingSpec<K>['fromEnv']): SettingSpec<K> {
+  return {
+    name,
+    description,
+    option: { type: 'number', min: 0, max: MAX_BUDGET_USD },
+    parse: (raw) => parseBudget(name, raw),
+    format: formatBudget,
+    serverOnly: true,
+    unset: 'unlimited',
+    ...(fromEnv ? { fromEnv } : {}),
+  };
+}
+
+export function parseBudget(name: string, raw: string | number | boolean): number {
+  return numberIn(name, 0, MAX_BUDGET_USD)(raw);
+}
 const plain = (v: number) => String(v);
 
 function spec<K extends SettingName>(s: SettingSpec<K>): SettingSpec<K> {
@@ -210,7 +243,17 @@ export const SETTINGS: readonly AnySettingSpec[] = [
     parse: bool,
     format: onOff,
   }),
+  budget('budget_user_daily', 'US$ each member may spend here per UTC day (server only)'),
+  budget('budget_server_daily', 'US$ the whole server may spend per UTC day (server only)', (c) =>
+    c.budgets.serverDaily === undefined ? undefined : { value: c.budgets.serverDaily, variable: 'BUDGET_SERVER_DAILY_USD' },
+  ),
+  budget('budget_server_monthly', 'US$ the whole server may spend per UTC month (server only)', (c) =>
+    c.budgets.serverMonthly === undefined ? undefined : { value: c.budgets.serverMonthly, variable: 'BUDGET_SERVER_MONTHLY_USD' },
+  ),
 ];
+
+/** The role half of a role budget: `/settings set budget_role:<role> budget_role_daily:<US$>`. */
+export const ROLE_BUDGET_OPTIONS = { role: 'budget_role', daily: 'budget_role_daily' } as const;
 
 export const SETTING_NAMES: readonly SettingName[] = SETTINGS.map((s) => s.name);
 

@@ -38,7 +38,8 @@ export function resolveSettings(layers: SettingLayers, config: Config, overrides
   const out: Record<string, { value: unknown; source: Source }> = {};
   for (const spec of SETTINGS) {
     const name = spec.name;
-    const hit = ordered.find(([layer]) => layer?.[name] !== undefined);
+    // A budget comes from the server (or the operator) whatever a channel or request says.
+    const hit = ordered.find(([layer, source]) => layer?.[name] !== undefined && (!spec.serverOnly || source.kind === 'server'));
     if (hit) {
       out[name] = { value: hit[0]![name], source: hit[1] };
       continue;

@@ -2,6 +2,7 @@ import type { Config } from '../config.js';
 import type { Store } from '../storage.js';
 import { SETTING_NAMES, type PartialSettings, type SettingName } from './definitions.js';
 import { resolveSettings, type EffectiveSettings, type SettingLayers } from './resolve.js';
+import type { ServerBudgets } from '../costs/budgets.js';
 
 /** Where a request comes from, as far as settings are concerned. */
 export interface SettingsPlace {
@@ -63,6 +64,38 @@ export class SettingsStore {
   async set(target: SettingsTarget, values: PartialSettings): Promise<void> {
     const entries = Object.entries(values).filter(([, v]) => v !== undefined);
     await Promise.all(entries.map(([name, value]) => this.store.set(this.key(target, name as SettingName), value)));
+  }
+
+  private roleBudgetKey(guildId: string, roleId: string): string {
+    return `settings:server:${guildId}:role_budget:${roleId}`;
+  }
+
+  /**
+   * The budgets a server set, with the daily budgets of those of `roleIds` that have one (one key
+   * per role, read by the asker's roles: no list to keep in step).
+   */
+  async serverBudgets(guildId: string, roleIds: readonly string[]): Promise<ServerBudgets> {
+    const names = ['budget_user_daily', 'budget_server_daily', 'budget_server_monthly'] as const;
+    const target: SettingsTarget = { scope: 'server', id: guildId };
+    const values = (await this.store.getMany([...names.map((n) => this.key(target, n)), ...roleIds.map((r) => this.roleBudgetKey(guildId, r))])) as (number | undefined | null)[];
+    const roles = new Map<string, number>();
+    roleIds.forEach((roleId, i) => {
+      const usd = values[names.length + i];
+      if (typeof usd === 'number') roles.set(roleId, usd);
+    });
+    const at = (i: number) => (typeof values[i] === 'number' ? (values[i] as number) : undefined);
+    return { userDaily: at(0), serverDaily: at(1), serverMonthly: at(2), roles };
+  }
+
+  setRoleBudget(guildId: string, roleId: string, usd: number): Promise<unknown> {
+    return this.store.set(this.roleBudgetKey(guildId, roleId), usd);
+  }
+
+  /** Removes the role budgets of `roleIds`; resolves with the roles that had one. */
+  async resetRoleBudgets(guildId: string, roleIds: readonly string[]): Promise<string[]> {
+    const had = [...(await this.serverBudgets(guildId, roleIds)).roles.keys()];
+    if (had.length) await this.store.deleteMany(had.map((r) => this.roleBudgetKey(guildId, r)));
+    return had;
   }
 
   /** Removes the named settings; resolves with the ones that had a value. */

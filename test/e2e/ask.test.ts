@@ -13,7 +13,7 @@ afterEach(async () => {
 
 describe('/ask', () => {
   it('registers its commands once and not again when unchanged', async () => {
-    expect(h.discord.commands(h.discord.guildId).map((c) => c.name).sort()).toEqual(['ask', 'imagine', 'reset', 'settings']);
+    expect(h.discord.commands(h.discord.guildId).map((c) => c.name).sort()).toEqual(['ask', 'imagine', 'reset', 'settings', 'usage']);
     const puts = () => h.discord.requests.filter((r) => r.method === 'PUT' && r.path.includes('/commands')).length;
     expect(puts()).toBe(1);
     await h.restart();

@@ -184,9 +184,13 @@ describe('/settings', () => {
     expect(option('system_prompt')).toMatchObject({ type: 3, max_length: 4000 });
     expect(option('max_tokens')).toMatchObject({ type: 4, min_value: 1 });
     expect(option('model')).toMatchObject({ autocomplete: true });
-    expect(set.map((o) => o.name)).toEqual(['model', 'image_model', 'system_prompt', 'temperature', 'top_p', 'frequency_penalty', 'presence_penalty', 'seed', 'stop', 'max_tokens', 'reasoning', 'show_reasoning', 'threads', 'scope']);
+    expect(set.map((o) => o.name)).toEqual(['model', 'image_model', 'system_prompt', 'temperature', 'top_p', 'frequency_penalty', 'presence_penalty', 'seed', 'stop', 'max_tokens', 'reasoning', 'show_reasoning', 'threads', 'budget_user_daily', 'budget_server_daily', 'budget_server_monthly', 'budget_role', 'budget_role_daily', 'scope']);
+    expect(option('budget_server_monthly')).toMatchObject({ type: 10, min_value: 0 });
+    expect(option('budget_role')).toMatchObject({ type: 8 });
     const choices = await h.discord.autocomplete({ channelId: h.discord.defaultChannelId, name: 'settings', options: [{ name: 'set', type: 1, options: [{ name: 'image_model', type: 3, value: 'gpt', focused: true }] }] });
-    expect(choices.choices.map((c) => c.value)).toEqual(['openai/gpt-5-image', 'openai/gpt-5-image-mini', 'openai/gpt-5.4-image-2']);
+    // Both kinds of image model, each marked with the API it goes through.
+    expect(choices.choices.map((c) => c.value)).toEqual(['openai/gpt-5-image', 'openai/gpt-5-image-mini', 'openai/gpt-5.4-image-2', 'openai/gpt-image-1']);
+    expect(choices.choices.map((c) => c.name.split(' · ')[1])).toEqual(['chat', 'chat', 'chat', 'image API']);
   });
 });
 

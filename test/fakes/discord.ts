@@ -19,11 +19,17 @@
  * - components get Discord's numeric ids; presses and modal submits are refused in the helper when a
  *   user could not make them; callbacks follow Discord's rules (once, within 3 s, types per kind);
  * - the gateway speaks JSON without compression; it keeps sessions so that RESUME (op 6) replays the
- *   dispatches the client missed; a client closing with 1000/1001 ends its session.
+ *   dispatches the client missed; a client closing with 1000/1001 ends its session;
+ * - several guilds (addGuild, on a chosen shard) and several clients at once, in any process: IDENTIFY
+ *   with `shard: [id, count]` gets only that shard's guilds, guild events go to the shard
+ *   `(guild_id >> 22) % count`, DMs to shard 0; 4010 for an invalid shard, 4011 for a shard with too
+ *   many guilds, op 9 for an IDENTIFY faster than max_concurrency allows, and GET /gateway/bot's
+ *   session_start_limit counts IDENTIFYs (past it, every session ends and the token is reset).
  *
  * The parts live in ./discord/, one concern each (fake-discord.ts wires them); this entry keeps the
  * import path the tests use.
  */
 export { FakeDiscord } from './discord/fake-discord.js';
+export { shardOf } from './discord/state.js';
 export { imageSize } from './discord/media.js';
 export type * from './discord/types.js';

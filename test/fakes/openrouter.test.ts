@@ -405,9 +405,10 @@ describe('error responses map to the SDK error classes', () => {
   });
 
   it('GET /key answers the calling key in the shape the SDK validates, and 401 for a wrong one', async () => {
-    fake.keyInfo = { limit: 10, limit_remaining: 2.5, limit_reset: 'monthly' };
+    fake.account.limit = 10;
+    fake.account.limitReset = 'monthly';
     const { data } = await client.apiKeys.getCurrentKeyMetadata();
-    expect(data).toMatchObject({ label: 'sk-or-v1-tes...est', limit: 10, limitRemaining: 2.5, limitReset: 'monthly', isFreeTier: false });
+    expect(data).toMatchObject({ label: 'sk-or-v1-te...est', limit: 10, limitRemaining: 10, limitReset: 'monthly', isFreeTier: false });
     fake.apiKey = 'the-right-key';
     const err = await rejectionOf(client.apiKeys.getCurrentKeyMetadata());
     expect(err).toBeInstanceOf(errors.UnauthorizedResponseError);

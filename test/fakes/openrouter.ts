@@ -7,8 +7,8 @@
  * - `GET /api/v1/models`: the model list in the full shape `@openrouter/sdk` validates, filtered
  *   by `output_modalities` (default `text`, comma list = any of, `all`), `input_modalities`,
  *   `supported_parameters`, paged by `offset` / `limit`.
- * - `GET /api/v1/key`: the calling key's limits and usage, in the shape the SDK validates
- *   (`keyInfo` overrides fields, e.g. a spending `limit` and `limit_remaining`).
+ * - `GET /api/v1/key`, `GET /api/v1/generation?id=` and what each request costs: see
+ *   `openrouter-account.ts` (`account`); a key whose limit is spent gets 402 on chat requests.
  * - Errors: `{ error: { code, message, metadata? }, user_id }` with the HTTP status = code.
  *
  * Every request is recorded (`requests`), with what was written back (`requests[i].response`).
@@ -20,6 +20,8 @@ import type { AddressInfo, Socket } from 'node:net';
 import { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import type { RecordedHttp } from './recorded.js';
+import { FakeAccount } from './openrouter-account.js';
+import { FakeImageApi } from './openrouter-images.js';
 import { waitUntil } from './wait-until.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -48,6 +50,10 @@ export type Step =
   /** Written verbatim as one frame (e.g. a broken `data:` line). */
   | { raw: string }
   | { error: StreamErrorSpec }
+  | ControlStep;
+
+/** Pacing and failure steps every scripted response (chat or image) understands. */
+export type ControlStep =
   | { gate: Gate }
   | { delayMs: number }
   /** Waits until this many ms after the response's headers went out: pacing without timer drift. */
@@ -190,7 +196,7 @@ export function text(s: string, opts?: { chunkSize?: number }): Step[] {
 export const PNG_1X1 =
   'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
 
-const DEFAULT_ERROR_MESSAGES: Record<number, string> = {
+export const DEFAULT_ERROR_MESSAGES: Record<number, string> = {
   400: 'Bad Request',
   401: 'User not found.',
   402: 'Insufficient credits. Add more using https://openrouter.ai/settings/credits',
@@ -460,7 +466,7 @@ function estimatePromptTokens(body: any): number {
   return Math.max(1, Math.ceil(chars / 4));
 }
 
-function sse(data: unknown): string {
+export function sse(data: unknown): string {
   return `data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`;
 }
 
@@ -471,8 +477,10 @@ export class FakeOpenRouter {
   apiKey: string | undefined;
   /** When set, `GET /models` answers this status (the model list is unreachable). */
   modelsStatus: number | undefined;
-  /** Merged over what `GET /key` answers for the calling key. */
-  keyInfo: Record<string, unknown> = {};
+  /** What requests cost, `/key` with the key's limit, and `/generation`. */
+  readonly account = new FakeAccount();
+  /** The Image API (`/images`, `/images/models`): its own models, replies and records. */
+  readonly images: FakeImageApi;
 
   private server: http.Server;
   private port = 0;
@@ -486,6 +494,7 @@ export class FakeOpenRouter {
   private constructor(opts: { models?: ModelSpec[]; apiKey?: string }) {
     this.models = (opts.models ?? DEFAULT_MODELS).map((m) => structuredClone(m));
     this.apiKey = opts.apiKey;
+    this.images = new FakeImageApi(this);
     this.events.setMaxListeners(0);
     this.server = http.createServer((req, res) => {
       const p = this.handle(req, res).catch((err: unknown) => {
@@ -586,8 +595,19 @@ export class FakeOpenRouter {
 
   // -------------------------------------------------------------------------------------------
 
-  private progress(): void {
+  /** @internal Wakes every `waitFor` (the Image API module calls it too). */
+  progress(): void {
     this.events.emit('progress');
+  }
+
+  /** @internal An error response in OpenRouter's shape: `{ error: { code, message, metadata? }, user_id }`. */
+  errorResponse(out: ResponseWriter, status: number, reply: Pick<Reply, 'error' | 'headers'>): void {
+    const error: Record<string, unknown> = {
+      code: status,
+      message: reply.error?.message ?? DEFAULT_ERROR_MESSAGES[status] ?? `Error ${status}`,
+    };
+    if (reply.error?.metadata) error.metadata = reply.error.metadata;
+    out.json(status, { error, user_id: 'user_fake' }, reply.headers ?? {});
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
@@ -628,8 +648,12 @@ export class FakeOpenRouter {
     if (record.method === 'POST' && url.pathname === `${API}/chat/completions`) {
       return this.handleChat(body, bodyIsJson, headers, out);
     }
-    if (record.method === 'GET' && url.pathname === `${API}/key`) {
-      return this.handleKey(headers, out);
+    if (url.pathname === `${API}/key` || url.pathname === `${API}/generation`) {
+      if (this.authenticate(headers, out) !== undefined) this.account.handle(record, url.pathname.slice(API.length), out);
+      return;
+    }
+    if (url.pathname === `${API}/images` || url.pathname.startsWith(`${API}/images/`)) {
+      return this.images.handle(record, url.pathname.slice(API.length), bodyIsJson, out);
     }
     out.json(404, { error: { code: 404, message: 'Not Found' } });
   }
@@ -659,8 +683,8 @@ export class FakeOpenRouter {
     out.json(200, { data: page.map(expandModel), links: { next }, total_count: matched.length });
   }
 
-  /** The caller's key, or undefined after answering 401 as OpenRouter does. */
-  private authenticate(headers: Record<string, string>, out: ResponseWriter): string | undefined {
+  /** @internal The caller's key, or undefined after answering 401 as OpenRouter does (it checks the key first). */
+  authenticate(headers: Record<string, string>, out: ResponseWriter): string | undefined {
     const m = /^Bearer\s+(\S+)\s*$/i.exec(headers.authorization ?? '');
     const refusal = !m ? 'No auth credentials found' : this.apiKey !== undefined && m[1] !== this.apiKey ? 'User not found.' : undefined;
     if (refusal) {
@@ -668,39 +692,6 @@ export class FakeOpenRouter {
       return undefined;
     }
     return m![1]!;
-  }
-
-  private handleKey(headers: Record<string, string>, out: ResponseWriter): void {
-    const key = this.authenticate(headers, out);
-    if (key === undefined) return;
-    out.json(200, {
-      data: {
-        label: `${key.slice(0, 12)}...${key.slice(-3)}`,
-        limit: null,
-        limit_reset: null,
-        limit_remaining: null,
-        include_byok_in_limit: false,
-        usage: 0,
-        usage_daily: 0,
-        usage_weekly: 0,
-        usage_monthly: 0,
-        byok_usage: 0,
-        byok_usage_daily: 0,
-        byok_usage_weekly: 0,
-        byok_usage_monthly: 0,
-        is_free_tier: false,
-        is_provisioning_key: false,
-        is_management_key: false,
-        allowed_data_regions: ['global'],
-        creator_user_id: 'user_fake',
-        organization_id: null,
-        workspace_id: null,
-        expires_at: null,
-        free_model_daily_requests: { used: 0, limit: 1000, remaining: 1000 },
-        rate_limit: { requests: -1, interval: '10s', note: 'This field is deprecated and safe to ignore.' },
-        ...this.keyInfo,
-      },
-    });
   }
 
   private async handleChat(
@@ -723,6 +714,9 @@ export class FakeOpenRouter {
     const requested: unknown = body.model ?? (Array.isArray(body.models) ? body.models[0] : undefined);
     if (typeof requested !== 'string' || !requested) return bad('No model specified');
     if (!this.models.some((x) => x.id === requested)) return bad(`${requested} is not a valid model ID`);
+    if (this.account.spent()) {
+      return out.json(402, { error: { code: 402, message: 'Key limit exceeded: this key has used its credit limit.' }, user_id: 'user_fake' });
+    }
 
     // --- the scripted answer
     const source = this.queue.shift() ?? this.defaultReply;
@@ -732,26 +726,22 @@ export class FakeOpenRouter {
     const status = reply.status ?? (reply.error ? 500 : 200);
     const extraHeaders = reply.headers ?? {};
 
-    if (status !== 200) {
-      const error: Record<string, unknown> = {
-        code: status,
-        message: reply.error?.message ?? DEFAULT_ERROR_MESSAGES[status] ?? `Error ${status}`,
-      };
-      if (reply.error?.metadata) error.metadata = reply.error.metadata;
-      return out.json(status, { error, user_id: 'user_fake' }, extraHeaders);
-    }
+    if (status !== 200) return this.errorResponse(out, status, reply);
 
     const steps = reply.steps ?? [{ content: 'ok' }];
     const id = generationId();
     const created = Math.floor(Date.now() / 1000);
     const finishReason = reply.finishReason ?? 'stop';
-    const usage = reply.usage === null ? undefined : this.computeUsage(body, model, steps, reply.usage);
+    // Billed whether or not the answer tells the client (`usage: null`).
+    const billed = this.computeUsage(body, model, steps, reply.usage ?? undefined);
+    const usage = reply.usage === null ? undefined : billed;
 
     if (body.stream === true) {
       await this.stream({ out, steps, id, created, model, provider, finishReason, usage, reply, extraHeaders });
     } else {
       await this.nonStream({ out, steps, id, created, model, provider, finishReason, usage, extraHeaders });
     }
+    this.account.charge(out.record, { id, model, provider, usage: billed, finishReason });
   }
 
   private computeUsage(body: any, model: string, steps: Step[], over: Partial<WireUsage> | undefined): WireUsage {
@@ -907,8 +897,8 @@ export class FakeOpenRouter {
     out.json(200, bodyOut, { 'x-generation-id': a.id, ...a.extraHeaders });
   }
 
-  /** gate / delayMs / drop / stall. Returns false when the response is finished (closed or dropped). */
-  private async control(step: Step, out: ResponseWriter): Promise<boolean> {
+  /** @internal gate / delayMs / drop / stall. Returns false when the response is finished (closed or dropped). */
+  async control(step: ControlStep, out: ResponseWriter): Promise<boolean> {
     if ('gate' in step) {
       const gate = step.gate;
       if (!gate.isOpen) {
@@ -946,7 +936,7 @@ export class FakeOpenRouter {
 
 // ---------------------------------------------------------------------------------------------
 
-class ResponseWriter {
+export class ResponseWriter {
   closed = false;
   readonly closedPromise: Promise<void>;
   /** Resolves when the last frame written has been handed to the kernel. */

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBot, type Bot } from '../../src/bot.js';
+import type { Clock } from '../../src/clock.js';
 import { parseConfig, type Config } from '../../src/config.js';
 import { FakeDiscord, type FakeDiscordOptions } from '../fakes/discord.js';
 import { FakeOpenRouter } from '../fakes/openrouter.js';
@@ -39,11 +40,13 @@ export interface Harness {
 export async function startHarness(
   opts: {
     /** Extra variables; as a function, it can first set up the fake Discord (channels, users). */
-    env?: Record<string, string> | ((discord: FakeDiscord) => Record<string, string>);
+    env?: Record<string, string> | ((discord: FakeDiscord) => Record<string, string> | Promise<Record<string, string>>);
     discord?: FakeDiscordOptions;
     /** Runs before the bot starts (what OpenRouter is like when the bot first asks it). */
     openrouter?: (fake: FakeOpenRouter) => void;
     storeNamespace?: string;
+    /** The bot's wall clock and pauses (default: real time, pauses that take none). */
+    clock?: Clock;
   } = {},
 ): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'bot-e2e-'));
@@ -53,12 +56,14 @@ export async function startHarness(
   const parsed = parseConfig({
     ...fakeEnv(discord, openrouter, dir),
     LOG_LEVEL: 'debug',
-    ...(typeof opts.env === 'function' ? opts.env(discord) : opts.env),
+    ...(typeof opts.env === 'function' ? await opts.env(discord) : opts.env),
   });
   if (!parsed.ok) throw new Error(parsed.problems.join('\n'));
   const config = parsed.config;
   const logs = captureLogs('debug', [config.discordToken, config.openRouterApiKey]);
-  const launch = () => startBot(config, logs.logger, opts.storeNamespace ? { storeNamespace: opts.storeNamespace } : {});
+  // Pauses (the bot's /generation retries) take no time unless a test brings its own clock.
+  const clock = opts.clock ?? new TestClock();
+  const launch = () => startBot(config, logs.logger, { ...(opts.storeNamespace ? { storeNamespace: opts.storeNamespace } : {}), clock });
   const harness: Harness = {
     discord,
     openrouter,
@@ -84,4 +89,19 @@ export function askOptions(prompt: string, extra: { model?: string } = {}) {
     { name: 'prompt', type: 3, value: prompt },
     ...(extra.model ? [{ name: 'model', type: 3, value: extra.model }] : []),
   ];
+}
+
+/** A wall clock the test sets (until then, the real time), whose pauses take no time: they are counted instead. */
+export class TestClock implements Clock {
+  readonly waits: number[] = [];
+
+  constructor(public time?: number) {}
+
+  now(): number {
+    return this.time ?? Date.now();
+  }
+
+  async wait(ms: number): Promise<void> {
+    this.waits.push(ms);
+  }
 }

@@ -1,6 +1,7 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { classify, readAttachment, sniffImage, type AttachmentPolicy } from '../../src/attachments.js';
+import { classify, readAttachment, type AttachmentPolicy } from '../../src/attachments.js';
+import { sniffImage } from '../../src/images.js';
 import { UserError } from '../../src/user-error.js';
 import { pngDeclaring } from '../helpers/png.js';
 

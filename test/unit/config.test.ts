@@ -24,10 +24,12 @@ describe('parseConfig', () => {
       DISCORD_GUILD_ID: '12',
       LOG_LEVEL: 'loud',
       STREAM_IDLE_TIMEOUT_MS: 'soon',
+      OPENROUTER_APP_URL: 'bots.example',
+      OPENROUTER_APP_TITLE: 'Ask ✨ Bot',
     });
     expect(result.ok).toBe(false);
     if (!result.ok) {
-      expect(result.problems.map((p) => p.split(':')[0])).toEqual(['DISCORD_API_URL', 'DATABASE_URL', 'DISCORD_GUILD_ID', 'LOG_LEVEL', 'STREAM_IDLE_TIMEOUT_MS']);
+      expect(result.problems.map((p) => p.split(':')[0])).toEqual(['DISCORD_API_URL', 'OPENROUTER_APP_URL', 'OPENROUTER_APP_TITLE', 'DATABASE_URL', 'DISCORD_GUILD_ID', 'LOG_LEVEL', 'STREAM_IDLE_TIMEOUT_MS']);
     }
   });
 
@@ -40,6 +42,7 @@ describe('parseConfig', () => {
       chatModel: 'openai/gpt-5-image-mini',
       logLevel: 'info',
       streamIdleTimeoutMs: 120_000,
+      imageIdleTimeoutMs: 300_000,
       discordGuildId: undefined,
     });
   });

@@ -4,7 +4,7 @@ import type { RateLimitInfo } from '../../src/discord/rate-limits.js';
 import { SharedBucket } from '../../src/discord/shared-bucket.js';
 import { deferred, ManualTimers, settle } from '../helpers/manual-timers.js';
 
-function setup() {
+function setup(reserve?: number) {
   const timers = new ManualTimers();
   const bucket = new SharedBucket(timers);
   let text = '';
@@ -18,6 +18,7 @@ function setup() {
       return done.promise;
     },
     bucket: () => bucket,
+    ...(reserve ? { reserve } : {}),
   });
   const set = (t: string) => {
     text = t;
@@ -52,6 +53,34 @@ describe('EditScheduler', () => {
     expect(sends).toHaveLength(1);
     timers.advance(1);
     expect(sends.map((s) => s.payload)).toEqual(['a', 'ab']);
+    expect(sends[1]!.at).toBe(1000);
+  });
+
+  it('leaves the reserve of the bucket to the final edit: it goes out at once, however busy streaming was', async () => {
+    const { timers, scheduler, sends, set } = setup(1);
+    set('preview 1');
+    sends[0]!.done.resolve({ remaining: 1, resetAfterMs: 5000 });
+    await settle();
+    // Streaming may not take the last request: the next preview waits for the reset.
+    set('preview 2');
+    timers.advance(4999);
+    expect(sends).toHaveLength(1);
+    const flushed = scheduler.flush();
+    expect(sends.map((s) => s.payload)).toEqual(['preview 1', 'preview 2']);
+    expect(sends[1]!.at).toBe(4999);
+    sends[1]!.done.resolve({ remaining: 0, resetAfterMs: 1 });
+    await flushed;
+  });
+
+  it('spreads only what is above the reserve', async () => {
+    const { timers, sends, set } = setup(1);
+    set('a');
+    sends[0]!.done.resolve({ remaining: 4, resetAfterMs: 4000 });
+    await settle();
+    set('ab');
+    timers.advance(999);
+    expect(sends).toHaveLength(1);
+    timers.advance(1);
     expect(sends[1]!.at).toBe(1000);
   });
 

@@ -86,7 +86,7 @@ describe('first start at a terminal', () => {
   });
 
   it('names a wrong key, says an unreachable service could not check a value (not that it is wrong), and makes .env from .env.example', async () => {
-    openrouter.keyInfo = { limit: 10, limit_remaining: 2.5 };
+    openrouter.account.limit = 2.5;
     const t = terminal();
     const port = await closedPort();
     const done = configure(t.io, { ...urls(), DISCORD_API_URL: `http://127.0.0.1:${port}/api` }, files);
@@ -96,7 +96,7 @@ describe('first start at a terminal', () => {
     await t.waitShown(/✗ That OPENROUTER_API_KEY is not right: OpenRouter says it is wrong \(HTTP 401\)\./);
     await t.type('OPENROUTER_API_KEY', 2, OPENROUTER_KEY);
     expect((await done).ok).toBe(true);
-    expect(t.shown()).toMatch(/✓ OPENROUTER_API_KEY works: the key \(\$2\.50 left of its \$10\.00 limit\)/);
+    expect(t.shown()).toMatch(/✓ OPENROUTER_API_KEY works: the key \(\$2\.50 left of its \$2\.50 limit\)/);
     expect(t.shown()).not.toMatch(/DISCORD_TOKEN is not right/);
     const written = readFileSync(files.env, 'utf8');
     expect(written).toBe(readFileSync(example, 'utf8').replace(/^DISCORD_TOKEN=$/m, `DISCORD_TOKEN=${discord.token}`).replace(/^OPENROUTER_API_KEY=$/m, `OPENROUTER_API_KEY=${OPENROUTER_KEY}`));

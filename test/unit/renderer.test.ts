@@ -75,6 +75,32 @@ function countingChannel(timers: ManualTimers, limit: number, windowMs: number) 
   };
   return { surface, refused };
 }
+
+/** Records every payload of a one-message reply, as sent. */
+function payloadSurface() {
+  const edits: MessagePayload[] = [];
+  const buckets = new Buckets();
+  const surface: ReplySurface = {
+    postBucket: () => buckets.get('posts'),
+    async post(payload) {
+      edits.push(payload);
+      return {
+        info: undefined,
+        message: {
+          id: '1',
+          channelId: 'c',
+          editBucket: () => buckets.get('edits'),
+          edit: async (p) => {
+            edits.push(p);
+            return undefined;
+          },
+        },
+      };
+    },
+  };
+  return { edits, surface };
+}
+
 const fenceCount = (s: string) => s.split('\n').filter((l) => /^\s{0,3}(```|~~~)/.test(l)).length;
 
 describe('StreamRenderer', () => {
@@ -198,6 +224,45 @@ describe('StreamRenderer', () => {
     expect(messages[0]!.contents.at(-1)).toBe('Some text\n-# working… 2 s');
     await r.finish({ footer: '-# done' });
     expect(final()).toEqual(['Some text\n-# done']);
+  });
+
+  it('shows the newest preview under the status line, uploads each once, and the final files replace it', async () => {
+    const { edits, surface } = payloadSurface();
+    const preview1 = { name: 'preview.webp', data: Buffer.from('1') };
+    const preview2 = { name: 'preview.webp', data: Buffer.from('2') };
+    let preview: typeof preview1 | undefined;
+    let tick = 0;
+    const r = new StreamRenderer(surface, { status: () => `-# working ${tick}`, preview: () => preview });
+    r.refresh();
+    await settle();
+    preview = preview1;
+    r.refresh();
+    await settle();
+    tick++;
+    r.refresh();
+    await settle();
+    preview = preview2;
+    r.refresh();
+    await settle();
+    const image = { name: 'image-1.png', data: Buffer.from('final') };
+    await r.finish({ footer: '-# m', files: [image] });
+    expect(edits.map((e) => [e.content, e.files?.map((f) => f.data.toString())])).toEqual([
+      ['-# working 0', undefined],
+      ['-# working 0', ['1']],
+      // A status tick does not upload the same preview again.
+      ['-# working 1', undefined],
+      ['-# working 1', ['2']],
+      ['-# m', ['final']],
+    ]);
+  });
+
+  it('removes a preview when the answer ends without files', async () => {
+    const { edits, surface } = payloadSurface();
+    const r = new StreamRenderer(surface, { status: () => '-# working', preview: () => ({ name: 'preview.webp', data: Buffer.from('p') }) });
+    r.refresh();
+    await settle();
+    await r.finish({ notice: '⏹️ Stopped.' });
+    expect(edits.at(-1)).toEqual({ content: '⏹️ Stopped.', files: [] });
   });
 
   it('shows a notice alone when there is no text', async () => {

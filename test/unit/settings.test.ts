@@ -87,7 +87,7 @@ describe('settings validation', () => {
   });
 
   it('has every setting the issue names, in a stable order', () => {
-    expect(SETTING_NAMES).toEqual(['model', 'image_model', 'system_prompt', 'temperature', 'top_p', 'frequency_penalty', 'presence_penalty', 'seed', 'stop', 'max_tokens', 'reasoning', 'show_reasoning', 'threads']);
+    expect(SETTING_NAMES).toEqual(['model', 'image_model', 'system_prompt', 'temperature', 'top_p', 'frequency_penalty', 'presence_penalty', 'seed', 'stop', 'max_tokens', 'reasoning', 'show_reasoning', 'threads', 'budget_user_daily', 'budget_server_daily', 'budget_server_monthly']);
   });
 });
 

@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createOpenRouter } from '../../src/openrouter/client.js';
 import { explainRequestFailure } from '../../src/openrouter/errors.js';
-import { RequestFailed, streamChat, type StreamOutcome } from '../../src/openrouter/stream.js';
+import { RequestFailed } from '../../src/openrouter/call.js';
+import { streamChat, type StreamOutcome } from '../../src/openrouter/stream.js';
 
 const MODEL = 'openai/gpt-5';
 

@@ -1,7 +1,8 @@
 /** REST routes for a channel's messages: list, fetch, send (with replies), edit and delete. */
 import type { Cdn } from './cdn.js';
+import { INTENT_MESSAGE_CONTENT, withoutContent } from './content-intent.js';
 import type { Core } from './core.js';
-import { isObj } from './json.js';
+import { isObj, type Json } from './json.js';
 import { MessageFlag, validateMessageBody } from './message-validation.js';
 import type { MessageStore } from './messages.js';
 import { requirePerms, type PermissionName } from './permissions.js';
@@ -33,7 +34,7 @@ export class ChannelMessages {
     router.add('GET', MESSAGE, '/channels/:id/messages/:id', true, ({ params }) => {
       const r = this.find(params);
       if ('reply' in r) return r.reply;
-      return r.msg.flags & MessageFlag.Ephemeral ? unknownMessage() : { status: 200, body: this.messages.json(r.msg) };
+      return r.msg.flags & MessageFlag.Ephemeral ? unknownMessage() : { status: 200, body: this.readable(r.msg) };
     });
     router.add('POST', CHANNEL, '/channels/:id/messages', true, (ctx) => this.create(ctx), editBucket(limit, 'send', MESSAGES_HASH, (p) => p.channel!));
     router.add(
@@ -87,7 +88,15 @@ export class ChannelMessages {
     if (before) list = list.filter((m) => BigInt(m.id) < BigInt(before));
     if (afterId) list = list.filter((m) => BigInt(m.id) > BigInt(afterId));
     const out = afterId ? list.slice(0, limit) : list.slice(-limit);
-    return { status: 200, body: out.reverse().map((m) => this.messages.json(m)) };
+    return { status: 200, body: out.reverse().map((m) => this.readable(m)) };
+  }
+
+  /** A message as the app may read it over REST: its content only with the Message Content intent enabled. */
+  private readable(m: FakeMessage): Json {
+    const json = this.messages.json(m);
+    if (this.core.opts.privilegedIntents & INTENT_MESSAGE_CONTENT) return json;
+    // REST messages carry no guild_id: the channel tells a DM.
+    return withoutContent(json, this.guild.botUser.id, this.guild.channels.get(m.channel_id)?.type === 1);
   }
 
   private create(ctx: Ctx): Reply {
@@ -128,6 +137,6 @@ export class ChannelMessages {
       fe.add('message_reference', 'MESSAGE_REFERENCE_UNKNOWN_MESSAGE', 'Unknown message');
       return { reply: fe.reply() };
     }
-    return { ref: { type: typeof ref.type === 'number' ? ref.type : 0, message_id: target.id, channel_id: target.channel_id, guild_id: this.guild.guildId } };
+    return { ref: { type: typeof ref.type === 'number' ? ref.type : 0, message_id: target.id, channel_id: target.channel_id, ...(target.guild_id ? { guild_id: target.guild_id } : {}) } };
   }
 }

@@ -20,7 +20,8 @@ export class Commands {
   constructor(
     private readonly core: Core,
     private readonly applicationId: string,
-    private readonly guildId: string,
+    /** Whether the bot is in a guild (it can register commands only there). */
+    private readonly inGuild: (guildId: string) => boolean,
   ) {}
 
   install(router: Router): void {
@@ -46,10 +47,10 @@ export class Commands {
     return guildId === undefined ? [...this.global] : [...(this.byGuild.get(guildId) ?? [])];
   }
 
-  /** The command an interaction names: the guild's, else the global one, else an id Discord would have given it. */
-  resolve(name: string): { id: string; guild_id?: string } {
-    const guildCmd = this.byGuild.get(this.guildId)?.find((c) => c.name === name);
-    if (guildCmd) return { id: guildCmd.id, guild_id: this.guildId };
+  /** The command an interaction names: the guild's (none in a DM), else the global one, else an id Discord would have given it. */
+  resolve(name: string, guildId: string | undefined): { id: string; guild_id?: string } {
+    const guildCmd = guildId === undefined ? undefined : this.byGuild.get(guildId)?.find((c) => c.name === name);
+    if (guildCmd) return { id: guildCmd.id, guild_id: guildId };
     const globalCmd = this.global.find((c) => c.name === name);
     if (globalCmd) return { id: globalCmd.id };
     return { id: name ? this.commandId('global', `1:${name}`) : '' };
@@ -58,7 +59,7 @@ export class Commands {
   private route(ctx: Ctx, op: Op): Reply {
     const { app, guild, command } = ctx.params;
     if (app !== this.applicationId) return { status: 403, body: errBody('Missing Access', 50001) };
-    if (guild !== undefined && guild !== this.guildId) return { status: 403, body: errBody('Missing Access', 50001) };
+    if (guild !== undefined && !this.inGuild(guild)) return { status: 403, body: errBody('Missing Access', 50001) };
     const scope = guild ?? 'global';
     const list = guild === undefined ? this.global : (this.byGuild.get(guild) ?? this.byGuild.set(guild, []).get(guild)!);
     const withLoc = ctx.query.get('with_localizations') === 'true';

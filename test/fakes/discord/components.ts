@@ -46,7 +46,7 @@ export class Components {
       custom_id: opts.customId,
       component_type: type,
       ...(typeof component?.id === 'number' ? { id: component.id } : {}),
-      ...(values ? { values, ...this.resolvedFor(type, values, userId) } : {}),
+      ...(values ? { values, ...this.resolvedFor(type, values, userId, msg.channel_id) } : {}),
     }));
     st.messageId = msg.id;
     st.payload.message = this.messages.json(msg);
@@ -62,13 +62,14 @@ export class Components {
   }
 
   /** User, role, mentionable and channel selects carry the picked entities in `resolved`. */
-  private resolvedFor(type: number, values: string[], userId: string): Json {
+  private resolvedFor(type: number, values: string[], userId: string, channelId: string): Json {
     if (type === 3) return {};
     const resolved: Json = {};
+    const guild = this.guild.guildOf(channelId);
     for (const id of values) {
       const found =
-        (type === 5 || type === 7 ? resolveUser(this.guild, resolved, id) : false) ||
-        (type === 6 || type === 7 ? resolveRole(this.guild, resolved, id) : false) ||
+        (type === 5 || type === 7 ? resolveUser(this.guild, guild, resolved, id) : false) ||
+        (type === 6 || type === 7 ? resolveRole(guild, resolved, id) : false) ||
         (type === 8 ? resolveChannel(this.guild, resolved, id, userId) : false);
       if (!found) throw new Error(`FakeDiscord: the select can't offer ${id}: no such ${type === 8 ? 'channel' : type === 6 ? 'role' : 'user'}`);
     }

@@ -8,8 +8,11 @@ import { waitUntil } from '../wait-until.js';
 const DISCORD_EPOCH = 1420070400000n;
 const PRIVILEGED_INTENTS = (1 << 1) | (1 << 8) | (1 << 15);
 
+/** The options with their defaults; `recommendedShards` stays optional (absent: computed from the guild count). */
+export type CoreOptions = Required<Omit<FakeDiscordOptions, 'recommendedShards'>> & Pick<FakeDiscordOptions, 'recommendedShards'>;
+
 export class Core {
-  readonly opts: Required<FakeDiscordOptions>;
+  readonly opts: CoreOptions;
   readonly origin: string;
   readonly apiUrl: string;
   readonly gatewayUrl: string;
@@ -35,6 +38,10 @@ export class Core {
       maxRequestBytes: opts.maxRequestBytes ?? 25 * 1024 * 1024,
       privilegedIntents: opts.privilegedIntents ?? PRIVILEGED_INTENTS,
       botInGuild: opts.botInGuild ?? true,
+      recommendedShards: opts.recommendedShards,
+      maxConcurrency: opts.maxConcurrency ?? 16,
+      sessionStartLimit: opts.sessionStartLimit ?? 1000,
+      maxGuildsPerShard: opts.maxGuildsPerShard ?? 2500,
     };
     this.origin = `http://127.0.0.1:${port}`;
     this.apiUrl = `${this.origin}/api`;
@@ -55,6 +62,25 @@ export class Core {
     } else this.snowInc = 0;
     this.snowLastTs = ts;
     return ((ts << 22n) | (1n << 17n) | (1n << 12n) | BigInt(this.snowInc)).toString();
+  }
+
+  /**
+   * A fresh snowflake whose shard is `shard` of `count`: `(id >> 22) % count` is the timestamp modulo
+   * count, so the timestamp moves ahead to the next fitting millisecond (at most count - 1 ms ahead).
+   * Later snowflakes stay after it.
+   */
+  snowflakeOnShard(shard: number, count: number): string {
+    if (!Number.isInteger(count) || count < 1 || !Number.isInteger(shard) || shard < 0 || shard >= count) {
+      throw new Error(`FakeDiscord: no shard ${shard} of ${count}`);
+    }
+    const next = this.snowLastTs + 1n;
+    const now = BigInt(Date.now()) - DISCORD_EPOCH;
+    const from = now > next ? now : next;
+    const n = BigInt(count);
+    const ts = from + ((BigInt(shard) - (from % n) + n) % n);
+    this.snowLastTs = ts;
+    this.snowInc = 0;
+    return ((ts << 22n) | (1n << 17n) | (1n << 12n)).toString();
   }
 
   /** A timer that stop() clears. */

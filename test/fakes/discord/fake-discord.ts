@@ -22,22 +22,27 @@ import { MessageStore } from './messages.js';
 import { Modals } from './modals.js';
 import { errBody } from './replies.js';
 import { Router } from './router.js';
-import { GuildState } from './state.js';
 import { Threads } from './threads.js';
+import { GuildState, shardOf } from './state.js';
 import type {
   ApiUser,
   AutocompleteInvocation,
   ChannelSpec,
   CommandRecord,
   ComponentPress,
+  DispatchRecord,
   FakeDiscordOptions,
   FakeInteraction,
   FakeMessage,
   GatewayFrame,
+  GatewayLimits,
+  IdentifyRecord,
   InjectRule,
   ModalSubmission,
   PermissionName,
   RecordedRequest,
+  SessionView,
+  ShardSelector,
   SlashInvocation,
   UserMessage,
 } from './types.js';
@@ -50,17 +55,21 @@ export class FakeDiscord {
   readonly resumeGatewayUrl: string;
   readonly applicationId: string;
   readonly botUser: ApiUser;
+  /** The default guild (there from the start; more with addGuild). */
   readonly guildId: string;
-  /** The default text channel ('general'). */
+  /** The default guild's default text channel ('general'). */
   readonly defaultChannelId: string;
-  /** The default human user that invokes commands and posts messages. */
+  /** The default human user that invokes commands and posts messages; a member of every guild. */
   readonly user: ApiUser;
-  readonly token: string;
   readonly requests: RecordedRequest[];
   /** GETs of attachment URLs (CDN), kept apart from REST requests. */
   readonly downloads: { at: number; path: string; status: number }[];
-  /** Every frame received from clients on the gateway. */
+  /** Every frame received from clients on the gateway (with the shard of its session). */
   readonly gatewayFrames: GatewayFrame[];
+  /** Every IDENTIFY, with its shard and what the gateway did with it (READY, op 9, a close code). */
+  readonly identifies: IdentifyRecord[];
+  /** Every dispatch (op 0) the gateway assigned to a session, with the session's shard and the event's guild. */
+  readonly dispatches: DispatchRecord[];
 
   private readonly core: Core;
   private readonly gateway: Gateway;
@@ -86,7 +95,7 @@ export class FakeDiscord {
     this.cdn = new Cdn(core);
     const registry = new InteractionRegistry();
     this.messageStore = new MessageStore(core, guild, this.cdn, this.gateway, registry);
-    this.commandSet = new Commands(core, guild.applicationId, guild.guildId);
+    this.commandSet = new Commands(core, guild.applicationId, (id) => guild.guilds.has(id));
     this.interactions = new Interactions(core, guild, registry, this.messageStore, this.cdn, this.commandSet, this.gateway);
     this.components = new Components(guild, this.interactions, this.messageStore, this.gateway);
     this.modals = new Modals(registry, this.interactions, this.messageStore, this.gateway);
@@ -101,9 +110,17 @@ export class FakeDiscord {
     this.rest = new RestServer(core, this.cdn, router, this.faults, () => guild.token);
 
     ({ origin: this.origin, apiUrl: this.apiUrl, gatewayUrl: this.gatewayUrl, resumeGatewayUrl: this.resumeGatewayUrl, requests: this.requests } = core);
-    ({ applicationId: this.applicationId, botUser: this.botUser, guildId: this.guildId, defaultChannelId: this.defaultChannelId, user: this.user, token: this.token } = guild);
+    ({ applicationId: this.applicationId, botUser: this.botUser, user: this.user } = guild);
+    ({ id: this.guildId, defaultChannelId: this.defaultChannelId } = guild.defaultGuild);
     this.downloads = this.cdn.downloads;
     this.gatewayFrames = this.gateway.frames;
+    this.identifies = this.gateway.identifies;
+    this.dispatches = this.gateway.dispatches;
+  }
+
+  /** The bot token (Discord resets it when the daily IDENTIFY limit is exceeded). */
+  get token(): string {
+    return this.guild.token;
   }
 
   static async start(opts: FakeDiscordOptions = {}): Promise<FakeDiscord> {
@@ -143,8 +160,31 @@ export class FakeDiscord {
     return this.commandSet.puts;
   }
 
-  /** Adds a (human) guild member. If a client is connected, dispatches GUILD_MEMBER_ADD. */
-  addUser(opts: { id?: string; username: string; globalName?: string; bot?: boolean }): ApiUser {
+  /**
+   * Adds a guild the bot is in, with its own owner, roles and #general (the default user is a member).
+   * `shard: [id, count]` picks an id that `(guild_id >> 22) % count` routes to shard `id`. Clients
+   * already connected get GUILD_CREATE on that shard.
+   *   const { guildId, defaultChannelId } = fake.addGuild({ name: 'Second', shard: [1, 2] });
+   */
+  addGuild(opts: { name?: string; shard?: [number, number] } = {}): { guildId: string; defaultChannelId: string; ownerId: string } {
+    const id = opts.shard ? this.core.snowflakeOnShard(opts.shard[0], opts.shard[1]) : this.core.snowflake();
+    const guild = this.guild.addGuild({ id, ...(opts.name !== undefined ? { name: opts.name } : {}) });
+    this.gateway.announceGuild(guild);
+    return { guildId: guild.id, defaultChannelId: guild.defaultChannelId, ownerId: guild.ownerId };
+  }
+
+  /** The ids of the guilds the bot is in, the default one first. */
+  guildIds(): string[] {
+    return [...this.guild.guilds.keys()];
+  }
+
+  /** Discord's routing: the shard of `shardCount` that gets a guild's events, `(guild_id >> 22) % shardCount`. */
+  shardOf(guildId: string, shardCount: number): number {
+    return shardOf(guildId, shardCount);
+  }
+
+  /** Adds a (human) member to a guild (default: the default guild). If a client is connected, its shard gets GUILD_MEMBER_ADD. */
+  addUser(opts: { id?: string; username: string; globalName?: string; bot?: boolean; guildId?: string }): ApiUser {
     return this.guild.addUser(opts);
   }
 
@@ -153,7 +193,12 @@ export class FakeDiscord {
     return this.guild.createDmChannel(user);
   }
 
-  /** Creates a channel in the guild; dispatches CHANNEL_CREATE (threads: THREAD_CREATE) to connected clients. */
+  /** Adds a role without permissions, held by `userIds` (members of the guild, default the default guild). */
+  addRole(name: string, userIds: string[] = [], guildId?: string): string {
+    return this.guild.guild(guildId ?? this.guildId).addRole(name, userIds);
+  }
+
+  /** Creates a channel in a guild (`guildId`, default the default guild); its shard gets CHANNEL_CREATE (threads: THREAD_CREATE). */
   createChannel(opts: ChannelSpec = {}): string {
     return this.guild.createChannel(opts);
   }
@@ -192,6 +237,14 @@ export class FakeDiscord {
   /** The CDN stops serving an attachment (its signed link expired, or it was deleted): 404 from then on. */
   expireAttachment(attachmentId: string): void {
     this.cdn.expire(attachmentId);
+  }
+
+  /**
+   * Changes what GET /gateway/bot answers and the gateway enforces, from the next request on.
+   *   fake.configureGateway({ recommendedShards: 4, maxConcurrency: 1 });
+   */
+  configureGateway(limits: GatewayLimits): void {
+    Object.assign(this.core.opts, Object.fromEntries(Object.entries(limits).filter(([, v]) => v !== undefined)));
   }
 
   /** Changes the edit bucket for requests from now on (a benchmark runs several buckets against one client). */
@@ -246,25 +299,45 @@ export class FakeDiscord {
 
   /**
    * Raw gateway dispatch to every live session (connected, or disconnected but resumable: those get
-   * it on RESUME). Guild events go to the shard owning the guild.
+   * it on RESUME). Guild events (data.guild_id) go to the shard owning the guild, others to shard 0.
    */
   dispatch(event: string, data: unknown): void {
     this.gateway.dispatch(event, data);
   }
 
-  /** Closes every client websocket with `code` (default 4000, which discord.js answers with RESUME). */
-  dropGateway(code = 4000): void {
-    this.gateway.drop(code);
+  /**
+   * Closes client websockets with `code` (default 4000, which discord.js answers with RESUME): every
+   * one, or only those of a shard's sessions.
+   *   fake.dropGateway(4000, { shard: 1 });
+   */
+  dropGateway(code = 4000, sel: ShardSelector = {}): void {
+    this.gateway.drop(code, sel);
   }
 
-  /** Sends op 7 RECONNECT: the client closes and resumes on resume_gateway_url. */
-  requestReconnect(): void {
-    this.gateway.requestReconnect();
+  /** Sends op 7 RECONNECT (to every client, or a shard's): the client closes and resumes on resume_gateway_url. */
+  requestReconnect(sel: ShardSelector = {}): void {
+    this.gateway.requestReconnect(sel);
   }
 
-  /** Sends op 9 INVALID_SESSION (d = resumable) to every connected client and kills non-resumable sessions. */
-  invalidateSessions(resumable = false): void {
-    this.gateway.invalidateSessions(resumable);
+  /** Sends op 9 INVALID_SESSION (d = resumable) to every connected client (or a shard's) and kills non-resumable sessions. */
+  invalidateSessions(resumable = false, sel: ShardSelector = {}): void {
+    this.gateway.invalidateSessions(resumable, sel);
+  }
+
+  /** The gateway sessions so far: shard, whether alive and connected, how often resumed. */
+  sessions(): SessionView[] {
+    return this.gateway.sessionViews();
+  }
+
+  /**
+   * The shards (as "id/count") the gateway sent `event`s to, matching `match` if given, e.g. which
+   * shards got an interaction: fake.shardsThatGot('INTERACTION_CREATE', (d) => d.id === i.id).
+   */
+  shardsThatGot(event: string, match: (data: Record<string, unknown>) => boolean = () => true): string[] {
+    const shards = this.gateway.dispatches
+      .filter((r) => r.event === event && match((r.data ?? {}) as Record<string, unknown>))
+      .map((r) => `${r.shard[0]}/${r.shard[1]}`);
+    return [...new Set(shards)];
   }
 
   /** Number of gateway connections currently open. */

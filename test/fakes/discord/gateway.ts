@@ -1,7 +1,12 @@
 /**
  * The gateway: JSON over `ws` without compression. It keeps sessions so that RESUME (op 6) replays
- * the dispatches a client missed; a client closing with 1000/1001 ends its session. Guild events go
- * to the shard that owns the guild, as Discord routes them.
+ * the dispatches a client missed; a client closing with 1000/1001 ends its session.
+ *
+ * Sharding as Discord does it (docs: Gateway → Sharding): IDENTIFY carries `shard: [id, count]`; a
+ * guild's events go to the sessions whose shard is `(guild_id >> 22) % count`, events of no guild
+ * (DMs) to shard 0. Any number of clients, in any process, may hold sessions at once, with any shard
+ * counts. An invalid shard is closed with 4010, a shard that would serve too many guilds with 4011,
+ * and IDENTIFYs beyond the session start limits are refused (./session-starts.ts).
  */
 import type { Buffer } from 'node:buffer';
 import { randomBytes } from 'node:crypto';
@@ -9,24 +14,28 @@ import type http from 'node:http';
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { WebSocketServer, WebSocket } from 'ws';
+import { INTENT_MESSAGE_CONTENT, withoutContent } from './content-intent.js';
 import { PRIVILEGED_INTENTS, type Core } from './core.js';
+import type { Guild } from './guild.js';
 import { isObj } from './json.js';
 import { guildObject } from './payloads.js';
-import type { Dispatcher, GuildState } from './state.js';
-import type { GatewayFrame } from './types.js';
+import { SessionStarts } from './session-starts.js';
+import { shardOf, type Dispatcher, type GuildState } from './state.js';
+import type { DispatchRecord, GatewayFrame, IdentifyRecord, SessionView, ShardSelector } from './types.js';
 
-/** Gateway intent for message content (privileged). */
-const INTENT_MESSAGE_CONTENT = 1 << 15;
 const TRACE = ['["fake-gateway",{"micros":0}]'];
 
 interface Session {
   sessionId: string;
   seq: number;
-  log: { s: number; t: string; d: unknown }[];
+  log: DispatchRecord[];
   conn: Conn | undefined;
+  /** The connection it was last on. */
+  lastConn: number;
   intents: number;
   shard: [number, number];
   alive: boolean;
+  resumes: number;
 }
 
 interface Conn {
@@ -36,66 +45,104 @@ interface Conn {
   session: Session | undefined;
 }
 
+/** The shard an IDENTIFY names, as sent ([0, 1] when absent); NaN where it is not a number. */
+function shardOfIdentify(raw: unknown): [number, number] {
+  if (raw === undefined || raw === null) return [0, 1];
+  if (!Array.isArray(raw) || raw.length !== 2) return [Number.NaN, Number.NaN];
+  return [Number(raw[0]), Number(raw[1])];
+}
+
+const validShard = ([id, count]: [number, number]): boolean => Number.isInteger(id) && Number.isInteger(count) && count >= 1 && id >= 0 && id < count;
+
 export class Gateway implements Dispatcher {
   /** Every frame received from clients. */
   readonly frames: GatewayFrame[] = [];
+  /** Every dispatch assigned to a session, with its shard. */
+  readonly dispatches: DispatchRecord[] = [];
+  private readonly starts: SessionStarts;
   private readonly wss = new WebSocketServer({ noServer: true });
   private readonly sessions: Session[] = [];
   private readonly conns = new Set<Conn>();
   private connCounter = 0;
 
-  /** `guild` is read lazily: the guild's own constructor already dispatches through this gateway. */
+  /** `guild` is read lazily: the guilds' own constructor already asks this gateway about sessions. */
   constructor(
     private readonly core: Core,
     private readonly guild: () => GuildState,
-  ) {}
+  ) {
+    this.starts = new SessionStarts(core);
+  }
+
+  /** Every IDENTIFY received, with what the gateway did with it. */
+  get identifies(): IdentifyRecord[] {
+    return this.starts.identifies;
+  }
 
   get hasSessions(): boolean {
     return this.sessions.length > 0;
   }
 
-  get hasLiveSession(): boolean {
-    return this.sessions.some((s) => s.alive);
+  /** Whether a live session would receive the events of this guild (undefined: of no guild, i.e. shard 0's). */
+  hasLiveSessionFor(guildId: string | undefined): boolean {
+    return this.sessions.some((s) => s.alive && this.sessionOwns(s, guildId));
   }
 
   get openConnections(): number {
     return [...this.conns].filter((c) => c.ws.readyState === WebSocket.OPEN).length;
   }
 
+  sessionViews(): SessionView[] {
+    return this.sessions.map((s) => ({ sessionId: s.sessionId, shard: s.shard, alive: s.alive, connected: s.conn?.ws.readyState === WebSocket.OPEN, connection: s.lastConn, resumes: s.resumes }));
+  }
+
+  /** GET /gateway/bot's `shards`: as configured, else one per 1,000 guilds. */
+  recommendedShards(): number {
+    return this.core.opts.recommendedShards ?? Math.max(1, Math.ceil(this.guild().guilds.size / 1000));
+  }
+
+  sessionStartLimit(): ReturnType<SessionStarts['limit']> {
+    return this.starts.limit();
+  }
+
   /**
    * Raw gateway dispatch to every live session (connected, or disconnected but resumable: those get
-   * it on RESUME). Guild events go to the shard owning the guild.
+   * it on RESUME). Guild events (`guildId`, by default the data's guild_id) go to the shard owning the
+   * guild, the rest to shard 0.
    */
-  dispatch(event: string, data: unknown): void {
-    const guildId = isObj(data) && typeof data.guild_id === 'string' ? data.guild_id : undefined;
+  dispatch(event: string, data: unknown, guildId = isObj(data) && typeof data.guild_id === 'string' ? data.guild_id : undefined): void {
     for (const s of this.sessions) {
       if (!s.alive) continue;
       if (!this.sessionOwns(s, guildId)) continue;
-      this.send(s, event, this.forSession(s, event, data));
+      this.send(s, event, this.forSession(s, event, data), guildId);
     }
     this.core.changed();
   }
 
-  /** Closes every client websocket with `code` (default 4000, which discord.js answers with RESUME). */
-  drop(code = 4000): void {
-    for (const c of this.conns) {
+  /** Closes the selected client websockets with `code` (default 4000, which discord.js answers with RESUME). */
+  drop(code = 4000, sel: ShardSelector = {}): void {
+    for (const c of this.selected(sel)) {
       if (c.ws.readyState === WebSocket.OPEN) c.ws.close(code, 'fake: dropped');
       else c.ws.terminate();
     }
   }
 
   /** Sends op 7 RECONNECT: the client closes and resumes on resume_gateway_url. */
-  requestReconnect(): void {
-    for (const c of this.conns) if (c.ws.readyState === WebSocket.OPEN) c.ws.send(JSON.stringify({ op: 7, d: null }));
+  requestReconnect(sel: ShardSelector = {}): void {
+    for (const c of this.selected(sel)) if (c.ws.readyState === WebSocket.OPEN) c.ws.send(JSON.stringify({ op: 7, d: null }));
   }
 
-  /** Sends op 9 INVALID_SESSION (d = resumable) to every connected client and kills non-resumable sessions. */
-  invalidateSessions(resumable = false): void {
-    for (const c of this.conns) {
+  /** Sends op 9 INVALID_SESSION (d = resumable) to the selected connected clients and kills non-resumable sessions. */
+  invalidateSessions(resumable = false, sel: ShardSelector = {}): void {
+    for (const c of this.selected(sel)) {
       if (c.ws.readyState !== WebSocket.OPEN) continue;
       if (!resumable && c.session) c.session.alive = false;
       c.ws.send(JSON.stringify({ op: 9, d: resumable }));
     }
+  }
+
+  /** A guild the bot joined while clients are connected: its shard gets GUILD_CREATE. */
+  announceGuild(guild: Guild): void {
+    if (this.hasSessions && this.core.opts.botInGuild) this.dispatch('GUILD_CREATE', guildObject(guild, true), guild.id);
   }
 
   onUpgrade(req: http.IncomingMessage, socket: Socket, head: Buffer): void {
@@ -111,6 +158,15 @@ export class Gateway implements Dispatcher {
     for (const c of this.conns) c.ws.terminate();
     this.conns.clear();
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+  }
+
+  /** The connections a control acts on: all, or those whose session has the shard. */
+  private selected(sel: ShardSelector): Conn[] {
+    return [...this.conns].filter((c) => {
+      if (sel.shard === undefined && sel.shardCount === undefined) return true;
+      const shard = c.session?.shard;
+      return shard !== undefined && (sel.shard === undefined || shard[0] === sel.shard) && (sel.shardCount === undefined || shard[1] === sel.shardCount);
+    });
   }
 
   private onConnection(ws: WebSocket, url: URL): void {
@@ -162,7 +218,8 @@ export class Gateway implements Dispatcher {
       conn.ws.close(4002, 'Error while decoding payload.');
       return;
     }
-    this.frames.push({ at: performance.now(), connection: conn.n, connectionPath: conn.path, op: frame.op, d: frame.d });
+    const rec: GatewayFrame = { at: performance.now(), connection: conn.n, connectionPath: conn.path, op: frame.op, d: frame.d };
+    this.frames.push(rec);
     switch (frame.op) {
       case 1: // heartbeat
         conn.ws.send(JSON.stringify({ op: 11, d: null, s: null, t: null }));
@@ -183,6 +240,8 @@ export class Gateway implements Dispatcher {
       default:
         conn.ws.close(4001, 'Unknown opcode.');
     }
+    // An IDENTIFY or RESUME is counted to the session it started or resumed.
+    if (conn.session) rec.shard = conn.session.shard;
     this.core.changed();
   }
 
@@ -191,34 +250,36 @@ export class Gateway implements Dispatcher {
       conn.ws.close(4005, 'Already authenticated.');
       return;
     }
-    if (!isObj(d) || typeof d.token !== 'string' || d.token.length === 0) {
-      conn.ws.close(4004, 'Authentication failed.');
+    const at = performance.now();
+    const shard = shardOfIdentify(isObj(d) ? d.shard : undefined);
+    const close = (code: number, reason: string): void => {
+      this.starts.record({ at, connection: conn.n, shard, outcome: 'closed', closeCode: code });
+      conn.ws.close(code, reason);
+    };
+    const w = this.guild();
+    if (!isObj(d) || typeof d.token !== 'string' || d.token !== w.token) return close(4004, 'Authentication failed.');
+    if (!this.starts.take(at)) return this.exceedSessionStarts(conn, at, shard);
+    if (typeof d.intents !== 'number') return close(4013, 'Invalid intent(s).');
+    if (d.intents & PRIVILEGED_INTENTS & ~this.core.opts.privilegedIntents) return close(4014, 'Disallowed intent(s).');
+    if (!validShard(shard)) return close(4010, 'Invalid shard.');
+    if (!this.starts.admit(shard[0], at)) {
+      // Discord: "If your app exceeds this limit, Discord will respond with an Invalid Session (opcode 9)".
+      this.starts.record({ at, connection: conn.n, shard, outcome: 'invalid-session' });
+      conn.ws.send(JSON.stringify({ op: 9, d: false, s: null, t: null }));
       return;
     }
-    if (typeof d.intents !== 'number') {
-      conn.ws.close(4013, 'Invalid intent(s).');
-      return;
-    }
-    if (d.intents & PRIVILEGED_INTENTS & ~this.core.opts.privilegedIntents) {
-      conn.ws.close(4014, 'Disallowed intent(s).');
-      return;
-    }
-    const shardIn = Array.isArray(d.shard) ? d.shard : [0, 1];
-    const shard: [number, number] = [Number(shardIn[0] ?? 0), Number(shardIn[1] ?? 1)];
-    if (shard[0] >= shard[1]) {
-      conn.ws.close(4010, 'Invalid shard.');
-      return;
-    }
-    const session: Session = { sessionId: randomBytes(16).toString('hex'), seq: 0, log: [], conn, intents: d.intents, shard, alive: true };
+    const guilds = this.core.opts.botInGuild ? [...w.guilds.values()].filter((g) => shardOf(g.id, shard[1]) === shard[0]) : [];
+    if (guilds.length > this.core.opts.maxGuildsPerShard) return close(4011, 'Sharding required.');
+
+    const session: Session = { sessionId: randomBytes(16).toString('hex'), seq: 0, log: [], conn, lastConn: conn.n, intents: d.intents, shard, alive: true, resumes: 0 };
     conn.session = session;
     this.sessions.push(session);
-    const guild = this.guild();
-    const ownsGuild = this.sessionOwns(session, guild.guildId);
+    this.starts.record({ at, connection: conn.n, shard, outcome: 'ready', sessionId: session.sessionId });
     this.send(session, 'READY', {
       v: 10,
       user_settings: {},
-      user: { ...guild.botUser, verified: true, mfa_enabled: false, email: null },
-      guilds: ownsGuild ? [{ id: guild.guildId, unavailable: true }] : [],
+      user: { ...w.botUser, verified: true, mfa_enabled: false, email: null },
+      guilds: guilds.map((g) => ({ id: g.id, unavailable: true })),
       session_id: session.sessionId,
       session_type: 'normal',
       resume_gateway_url: this.core.resumeGatewayUrl,
@@ -229,10 +290,22 @@ export class Gateway implements Dispatcher {
       guild_join_requests: [],
       geo_ordered_rtc_regions: ['us-east', 'us-central'],
       auth: {},
-      application: { id: guild.applicationId, flags: 0 },
+      application: { id: w.applicationId, flags: 0 },
       _trace: TRACE,
     });
-    if (ownsGuild) this.send(session, 'GUILD_CREATE', guildObject(guild, true));
+    for (const g of guilds) this.send(session, 'GUILD_CREATE', guildObject(g, true), g.id);
+  }
+
+  /**
+   * Past the daily limit Discord ends every session of the app and resets its token (docs: Gateway →
+   * Identifying): every connection closes with 4004, and the old token no longer authenticates.
+   */
+  private exceedSessionStarts(conn: Conn, at: number, shard: [number, number]): void {
+    this.starts.record({ at, connection: conn.n, shard, outcome: 'closed', closeCode: 4004 });
+    const w = this.guild();
+    w.token = w.newToken();
+    for (const s of this.sessions) s.alive = false;
+    for (const c of this.conns) if (c.ws.readyState === WebSocket.OPEN) c.ws.close(4004, 'Authentication failed.');
   }
 
   private resume(conn: Conn, d: unknown): void {
@@ -248,52 +321,67 @@ export class Gateway implements Dispatcher {
     const seq = typeof d.seq === 'number' ? d.seq : 0;
     if (session.conn && session.conn !== conn) session.conn.ws.close(4000, 'fake: session resumed elsewhere');
     session.conn = conn;
+    session.lastConn = conn.n;
+    session.resumes++;
     conn.session = session;
     for (const entry of session.log) {
-      if (entry.s > seq) conn.ws.send(JSON.stringify({ op: 0, t: entry.t, s: entry.s, d: entry.d }));
+      if (entry.seq <= seq) continue;
+      conn.ws.send(JSON.stringify({ op: 0, t: entry.event, s: entry.seq, d: entry.data }));
+      entry.delivered = true;
     }
     this.send(session, 'RESUMED', { _trace: TRACE });
   }
 
+  /** GUILD_MEMBERS_CHUNK for each guild asked for that the session's shard serves. */
   private requestGuildMembers(conn: Conn, d: unknown): void {
-    if (!conn.session) {
+    const session = conn.session;
+    if (!session) {
       conn.ws.close(4003, 'Not authenticated.');
       return;
     }
-    const guild = this.guild();
+    const asked = isObj(d) ? d.guild_id : undefined;
+    const ids = (Array.isArray(asked) ? asked : [asked]).filter((id): id is string => typeof id === 'string');
     const nonce = isObj(d) ? d.nonce : undefined;
-    this.send(conn.session, 'GUILD_MEMBERS_CHUNK', {
-      guild_id: guild.guildId,
-      members: [...guild.members.keys()].map((uid) => guild.memberObject(uid)),
-      chunk_index: 0,
-      chunk_count: 1,
-      not_found: [],
-      ...(nonce !== undefined ? { nonce } : {}),
-    });
+    for (const id of ids) {
+      const guild = this.guild().guilds.get(id);
+      if (!guild || !this.sessionOwns(session, id)) continue;
+      this.send(
+        session,
+        'GUILD_MEMBERS_CHUNK',
+        {
+          guild_id: guild.id,
+          members: [...guild.members.keys()].map((uid) => guild.memberObject(uid)),
+          chunk_index: 0,
+          chunk_count: 1,
+          not_found: [],
+          ...(nonce !== undefined ? { nonce } : {}),
+        },
+        guild.id,
+      );
+    }
   }
 
   private sessionOwns(s: Session, guildId: string | undefined): boolean {
     if (guildId !== undefined && !this.core.opts.botInGuild) return false;
     if (guildId === undefined) return s.shard[0] === 0;
-    return Number((BigInt(guildId) >> 22n) % BigInt(s.shard[1])) === s.shard[0];
+    return shardOf(guildId, s.shard[1]) === s.shard[0];
   }
 
   /** What a session receives: without the MessageContent intent, content/embeds/attachments/components are emptied (except DMs, mentions of the bot, and the bot's own messages). */
   private forSession(s: Session, event: string, data: unknown): unknown {
     if ((event !== 'MESSAGE_CREATE' && event !== 'MESSAGE_UPDATE') || s.intents & INTENT_MESSAGE_CONTENT || !isObj(data)) return data;
-    const botId = this.guild().botUser.id;
-    const author = isObj(data.author) ? data.author : undefined;
-    const mentions = Array.isArray(data.mentions) ? data.mentions : [];
-    if (author?.id === botId || !data.guild_id || mentions.some((u) => isObj(u) && u.id === botId)) return data;
-    return { ...data, content: '', embeds: [], attachments: [], components: [] };
+    // Gateway events carry guild_id; a DM's don't.
+    return withoutContent(data, this.guild().botUser.id, !data.guild_id);
   }
 
-  private send(s: Session, t: string, d: unknown): void {
+  private send(s: Session, t: string, d: unknown, guildId?: string): void {
     s.seq++;
-    const entry = { s: s.seq, t, d };
-    s.log.push(entry);
-    if (s.log.length > 2000) s.log.splice(0, s.log.length - 2000);
     const ws = s.conn?.ws;
-    if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ op: 0, ...entry }));
+    const open = ws !== undefined && ws.readyState === WebSocket.OPEN;
+    const rec: DispatchRecord = { at: performance.now(), event: t, seq: s.seq, sessionId: s.sessionId, shard: s.shard, ...(guildId !== undefined ? { guildId } : {}), delivered: open, data: d };
+    this.dispatches.push(rec);
+    s.log.push(rec);
+    if (s.log.length > 2000) s.log.splice(0, s.log.length - 2000);
+    if (open) ws.send(JSON.stringify({ op: 0, t, s: rec.seq, d }));
   }
 }

@@ -1,6 +1,7 @@
 /** REST routes for the gateway URL, users, the application, the guild and its channels. */
 import type { Core } from './core.js';
 import type { Gateway } from './gateway.js';
+import type { Guild } from './guild.js';
 import { applicationObject, guildObject } from './payloads.js';
 import { requirePerms } from './permissions.js';
 import { errBody, unknownChannel, type Reply } from './replies.js';
@@ -14,11 +15,7 @@ export function installGuildRoutes(router: Router, core: Core, g: GuildState, ga
   add('GET', '/gateway', '/gateway', false, () => ({ status: 200, body: { url: core.gatewayUrl } }));
   add('GET', '/gateway/bot', '/gateway/bot', true, () => ({
     status: 200,
-    body: {
-      url: core.gatewayUrl,
-      shards: 1,
-      session_start_limit: { total: 1000, remaining: 999, reset_after: 14_400_000, max_concurrency: 16 },
-    },
+    body: { url: core.gatewayUrl, shards: gateway.recommendedShards(), session_start_limit: gateway.sessionStartLimit() },
   }));
   add('GET', '/users/@me', '/users/@me', true, () => ({
     status: 200,
@@ -31,18 +28,15 @@ export function installGuildRoutes(router: Router, core: Core, g: GuildState, ga
   add('GET', '/applications/@me', '/applications/@me', true, () => ({ status: 200, body: applicationObject(g) }));
   add('GET', '/oauth2/applications/@me', '/oauth2/applications/@me', true, () => ({ status: 200, body: applicationObject(g) }));
 
-  add('GET', `/guilds/${id('guild')}`, '/guilds/:id', true, ({ params }) =>
-    params.guild === g.guildId ? { status: 200, body: guildObject(g, false) } : unknownGuild());
-  add('GET', `/guilds/${id('guild')}/channels`, '/guilds/:id/channels', true, ({ params }) =>
-    params.guild === g.guildId
-      ? { status: 200, body: g.guildChannels() }
-      : unknownGuild());
-  add('GET', `/guilds/${id('guild')}/members/${id('user')}`, '/guilds/:id/members/:id', true, ({ params }) => {
-    if (params.guild !== g.guildId) return unknownGuild();
-    return g.members.has(params.user!) ? { status: 200, body: g.memberObject(params.user!) } : { status: 404, body: errBody('Unknown Member', 10007) };
-  });
-  add('GET', `/guilds/${id('guild')}/roles`, '/guilds/:id/roles', true, ({ params }) =>
-    params.guild === g.guildId ? { status: 200, body: g.roles } : unknownGuild());
+  const inGuild = (params: Record<string, string>, answer: (guild: Guild) => Reply): Reply => {
+    const guild = g.guilds.get(params.guild!);
+    return guild ? answer(guild) : unknownGuild();
+  };
+  add('GET', `/guilds/${id('guild')}`, '/guilds/:id', true, ({ params }) => inGuild(params, (guild) => ({ status: 200, body: guildObject(guild, false) })));
+  add('GET', `/guilds/${id('guild')}/channels`, '/guilds/:id/channels', true, ({ params }) => inGuild(params, (guild) => ({ status: 200, body: guild.guildChannels() })));
+  add('GET', `/guilds/${id('guild')}/members/${id('user')}`, '/guilds/:id/members/:id', true, ({ params }) =>
+    inGuild(params, (guild) => (guild.members.has(params.user!) ? { status: 200, body: guild.memberObject(params.user!) } : { status: 404, body: errBody('Unknown Member', 10007) })));
+  add('GET', `/guilds/${id('guild')}/roles`, '/guilds/:id/roles', true, ({ params }) => inGuild(params, (guild) => ({ status: 200, body: guild.roles })));
   add('GET', `/channels/${id('channel')}`, '/channels/:id', true, ({ params }) => {
     const ch = g.channels.get(params.channel!);
     if (!ch) return unknownChannel();
@@ -52,13 +46,13 @@ export function installGuildRoutes(router: Router, core: Core, g: GuildState, ga
     if (!g.channels.has(params.channel!)) return unknownChannel();
     const denied = requirePerms(g.botPerms(params.channel!));
     if (denied) return denied;
+    const guild = g.guildOf(params.channel!);
     after(() =>
       gateway.dispatch('TYPING_START', {
         channel_id: params.channel,
-        guild_id: g.guildId,
         user_id: g.botUser.id,
         timestamp: Math.floor(Date.now() / 1000),
-        member: g.memberObject(g.botUser.id),
+        ...(guild ? { guild_id: guild.id, member: guild.memberObject(g.botUser.id) } : {}),
       }),
     );
     return { status: 204 };

@@ -7,7 +7,8 @@ export interface InteractionState {
   token: string;
   type: number;
   channelId: string;
-  guildId: string;
+  /** undefined in a DM. */
+  guildId: string | undefined;
   user: ApiUser;
   commandName: string;
   createdMs: number;

@@ -9,6 +9,7 @@ import type { Commands } from './commands.js';
 import type { Core } from './core.js';
 import type { Gateway } from './gateway.js';
 import type { InteractionRegistry, InteractionState } from './interaction-state.js';
+import type { Guild } from './guild.js';
 import type { Json } from './json.js';
 import type { MessageStore } from './messages.js';
 import { resolveChannel, resolveRole, resolveUser } from './resolved.js';
@@ -30,7 +31,8 @@ export class Interactions {
 
   async slash(opts: SlashInvocation): Promise<FakeInteraction> {
     const resolved: Json = {};
-    const options: Json[] = (opts.options ?? []).map((o) => this.optionJson(o, resolved));
+    const guild = this.guild.guildOf(opts.channelId);
+    const options: Json[] = (opts.options ?? []).map((o) => this.optionJson(o, resolved, guild));
     if (opts.attachments?.length) {
       const atts: Json = {};
       for (const a of opts.attachments) {
@@ -54,7 +56,7 @@ export class Interactions {
 
   /** Dispatches an autocomplete interaction and resolves with the choices of the type-8 callback. */
   async autocomplete(opts: AutocompleteInvocation): Promise<Choices> {
-    const options = opts.options.map((o) => this.optionJson(o, {}));
+    const options = opts.options.map((o) => this.optionJson(o, {}, this.guild.guildOf(opts.channelId)));
     const st = this.create(4, opts.channelId, opts.name, opts.user, undefined, (cmd) => ({
       id: cmd.id,
       name: opts.name,
@@ -72,15 +74,16 @@ export class Interactions {
     return result;
   }
 
-  private optionJson(o: SlashOption, resolved: Json): Json {
+  /** An option as Discord sends it; users, roles and channels it names go into `resolved` (members and roles from the channel's guild). */
+  private optionJson(o: SlashOption, resolved: Json, guild: Guild | undefined): Json {
     const out: Json = { name: o.name, type: o.type };
     if (o.value !== undefined) out.value = o.value;
     if (o.focused) out.focused = true;
-    if (o.options) out.options = o.options.map((x) => this.optionJson(x, resolved));
+    if (o.options) out.options = o.options.map((x) => this.optionJson(x, resolved, guild));
     const id = typeof o.value === 'string' ? o.value : undefined;
-    if (id && (o.type === 6 || o.type === 9)) resolveUser(this.guild, resolved, id);
+    if (id && (o.type === 6 || o.type === 9)) resolveUser(this.guild, guild, resolved, id);
     if (id && o.type === 7) resolveChannel(this.guild, resolved, id, this.guild.user.id);
-    if (id && (o.type === 8 || o.type === 9)) resolveRole(this.guild, resolved, id);
+    if (id && (o.type === 8 || o.type === 9)) resolveRole(guild, resolved, id);
     return out;
   }
 
@@ -96,51 +99,50 @@ export class Interactions {
     memberPermissions: string | undefined,
     data: (cmd: { id: string; guild_id?: string }) => Json,
   ): InteractionState {
-    const g = this.guild;
-    const channel = g.channels.get(channelId);
+    const w = this.guild;
+    const channel = w.channels.get(channelId);
     if (!channel) throw new Error(`FakeDiscord: unknown channel ${channelId}`);
-    if (!this.gateway.hasLiveSession) {
-      throw new Error('FakeDiscord: no gateway session to dispatch the interaction to (is a client logged in and ready?)');
+    const guild = w.guildOf(channelId);
+    if (!this.gateway.hasLiveSessionFor(guild?.id)) {
+      const where = guild ? `guild ${guild.id}'s shard` : 'shard 0 (DMs)';
+      throw new Error(`FakeDiscord: no gateway session for ${where} to dispatch the interaction to (is a client logged in and ready?)`);
     }
-    const user = who ? g.userFor(who) : g.user;
-    const cmd = this.commands.resolve(name);
+    const user = who ? w.userFor(who, guild) : w.user;
+    const cmd = this.commands.resolve(name, guild?.id);
     const id = this.core.snowflake();
     // Real tokens are base64 of 'interaction:<id>:<secret>'.
     const token = Buffer.from(`interaction:${id}:${randomBytes(96).toString('base64url')}`).toString('base64url');
     // Discord sends permissions as computed in the channel (overwrites applied).
-    const perms = memberPermissions ?? g.channelPerms(user.id, channelId).toString();
+    const perms = memberPermissions ?? w.channelPerms(user.id, channelId).toString();
     const payload: Json = {
-      app_permissions: g.channelPerms(g.botUser.id, channelId).toString(),
-      application_id: g.applicationId,
+      app_permissions: w.channelPerms(w.botUser.id, channelId).toString(),
+      application_id: w.applicationId,
       attachment_size_limit: this.core.opts.attachmentSizeLimit,
-      authorizing_integration_owners: { '0': g.guildId },
+      authorizing_integration_owners: { '0': guild?.id ?? '0' },
       channel: { ...channel, permissions: perms },
       channel_id: channelId,
       context: 0,
       data: data(cmd),
       entitlement_sku_ids: [],
       entitlements: [],
-      guild: { features: [], id: g.guildId, locale: 'en-US' },
-      guild_id: g.guildId,
-      guild_locale: 'en-US',
       id,
       locale: 'en-US',
-      member: { ...g.memberObject(user.id), permissions: perms },
       token,
       type,
       version: 1,
     };
-    if (channel.type === 1) {
+    if (guild) {
+      Object.assign(payload, { guild: { features: [], id: guild.id, locale: 'en-US' }, guild_id: guild.id, guild_locale: 'en-US', member: { ...guild.memberObject(user.id), permissions: perms } });
+    } else {
       // A bot DM: no guild, no member; the user at the top level (context 1 = BOT_DM).
-      for (const key of ['guild', 'guild_id', 'guild_locale', 'member']) delete payload[key];
-      Object.assign(payload, { user, context: 1, authorizing_integration_owners: { '0': '0' }, channel: { ...channel } });
+      Object.assign(payload, { user, context: 1, channel: { ...channel } });
     }
     const st: InteractionState = {
       id,
       token,
       type,
       channelId,
-      guildId: g.guildId,
+      guildId: guild?.id,
       user,
       commandName: name,
       createdMs: Date.now(),

@@ -65,7 +65,8 @@ export class MessageStore {
   postAsUser(opts: UserMessage): FakeMessage {
     const g = this.guild;
     if (!g.channels.has(opts.channelId)) throw new Error(`FakeDiscord: unknown channel ${opts.channelId}`);
-    const author = opts.author ? (g.users.get(opts.author.id) ?? g.addUser(opts.author)) : g.user;
+    const guild = g.guildOf(opts.channelId);
+    const author = g.userFor(opts.author ?? g.user, guild);
     let content = opts.content;
     const botMention = new RegExp(`<@!?${g.botUser.id}>`);
     if (opts.mentionsBot && !botMention.test(content)) content = `<@${g.botUser.id}> ${content}`;
@@ -74,7 +75,7 @@ export class MessageStore {
     if (opts.referenceMessageId) {
       const ref = this.store.get(opts.referenceMessageId);
       if (!ref) throw new Error(`FakeDiscord: unknown referenced message ${opts.referenceMessageId}`);
-      reference = { type: 0, message_id: ref.id, channel_id: ref.channel_id, guild_id: g.guildId };
+      reference = { type: 0, message_id: ref.id, channel_id: ref.channel_id, ...(guild ? { guild_id: guild.id } : {}) };
     }
     const msg = this.create({ channelId: opts.channelId, author, type: reference ? 19 : 0, body: { content }, attachments, reference });
     this.dispatch('MESSAGE_CREATE', msg);
@@ -86,10 +87,11 @@ export class MessageStore {
     const now = performance.now();
     const content = typeof o.body.content === 'string' ? o.body.content : '';
     const flags = o.flags ?? (typeof o.body.flags === 'number' ? o.body.flags & (4 | 4096 | 8192 | 32768) : 0);
+    const guildId = this.guild.guildOf(o.channelId)?.id;
     const msg: FakeMessage = {
       id,
       channel_id: o.channelId,
-      guild_id: this.guild.guildId,
+      ...(guildId ? { guild_id: guildId } : {}),
       type: o.type,
       content,
       author: o.author,
@@ -179,7 +181,7 @@ export class MessageStore {
     }
     this.core.changed();
     if (!(m.flags & MessageFlag.Ephemeral)) {
-      after(() => this.events.dispatch('MESSAGE_DELETE', { id: m.id, channel_id: m.channel_id, guild_id: this.guild.guildId }));
+      after(() => this.events.dispatch('MESSAGE_DELETE', { id: m.id, channel_id: m.channel_id, ...(m.guild_id ? { guild_id: m.guild_id } : {}) }));
     }
   }
 
@@ -198,8 +200,9 @@ export class MessageStore {
     }
     const roleIds: string[] = [];
     const allowRoles = !am || parse?.includes('roles') || Array.isArray(am.roles);
+    const roles = (m.guild_id ? this.guild.guilds.get(m.guild_id)?.roles : undefined) ?? [];
     for (const match of m.content.matchAll(/<@&(\d{17,19})>/g)) {
-      if (allowRoles && this.guild.roles.some((r) => r.id === match[1])) roleIds.push(match[1]!);
+      if (allowRoles && roles.some((r) => r.id === match[1])) roleIds.push(match[1]!);
     }
     const everyone = /@(everyone|here)/.test(m.content) && (!am || parse?.includes('everyone') === true);
     if (creating && m.type === 19 && m.message_reference && (!am || am.replied_user !== false)) {
@@ -247,7 +250,7 @@ export class MessageStore {
           id: st.id,
           type: st.type,
           user: st.user,
-          authorizing_integration_owners: { '0': this.guild.guildId },
+          authorizing_integration_owners: { '0': st.guildId ?? '0' },
           ...(st.type === 2 ? { name: st.commandName, command_type: 1 } : {}),
           ...(st.type === 3 && st.messageId ? { interacted_message_id: st.messageId } : {}),
           ...(m.id !== st.originalId ? { original_response_message_id: st.originalId } : {}),
@@ -268,16 +271,20 @@ export class MessageStore {
     return out;
   }
 
-  /** MESSAGE_CREATE / MESSAGE_UPDATE payload for the gateway (adds guild_id and member). */
+  /** MESSAGE_CREATE / MESSAGE_UPDATE payload for the gateway: in a guild it adds guild_id and members (a DM's has neither). */
   dispatch(event: 'MESSAGE_CREATE' | 'MESSAGE_UPDATE', m: FakeMessage): void {
     if (m.flags & MessageFlag.Ephemeral) return;
     const json = this.json(m);
-    const member = this.guild.partialMember(m.author.id);
+    const guild = m.guild_id ? this.guild.guilds.get(m.guild_id) : undefined;
+    if (!guild) {
+      this.events.dispatch(event, json);
+      return;
+    }
     const data: Json = {
       ...json,
-      guild_id: this.guild.guildId,
-      ...(m.webhook_id ? {} : { member }),
-      mentions: m.mentions.map((u) => ({ ...u, member: this.guild.partialMember(u.id) })),
+      guild_id: guild.id,
+      ...(m.webhook_id ? {} : { member: guild.partialMember(m.author.id) }),
+      mentions: m.mentions.map((u) => ({ ...u, member: guild.partialMember(u.id) })),
     };
     this.events.dispatch(event, data);
   }

@@ -1,5 +1,6 @@
 /** The guild and application objects, as REST answers them and GUILD_CREATE carries them. */
 import { createHash } from 'node:crypto';
+import type { Guild } from './guild.js';
 import type { Json } from './json.js';
 import type { GuildState } from './state.js';
 
@@ -20,7 +21,7 @@ export function applicationObject(g: GuildState): Json {
     owner,
     team: null,
     bot: g.botUser,
-    approximate_guild_count: 1,
+    approximate_guild_count: g.guilds.size,
     approximate_user_install_count: 0,
     redirect_uris: [],
     interactions_endpoint_url: null,
@@ -29,10 +30,10 @@ export function applicationObject(g: GuildState): Json {
   };
 }
 
-export function guildObject(g: GuildState, forGateway: boolean): Json {
+export function guildObject(g: Guild, forGateway: boolean): Json {
   const base: Json = {
-    id: g.guildId,
-    name: 'Fake Guild',
+    id: g.id,
+    name: g.name,
     icon: null,
     splash: null,
     discovery_splash: null,
@@ -80,7 +81,7 @@ export function guildObject(g: GuildState, forGateway: boolean): Json {
   const threads = g.threads();
   return {
     ...base,
-    joined_at: g.members.get(g.botUser.id)!.joined_at,
+    joined_at: g.members.get(g.botId)!.joined_at,
     large: false,
     unavailable: false,
     member_count: g.members.size,

@@ -1,25 +1,26 @@
 /** The `resolved` data Discord attaches to options and selects that name users, roles or channels. */
+import type { Guild } from './guild.js';
 import type { Json } from './json.js';
 import type { GuildState } from './state.js';
 
-/** Adds a user (and their member, with permissions) if the guild knows them. */
-export function resolveUser(g: GuildState, resolved: Json, id: string): boolean {
-  const user = g.users.get(id);
+/** Adds a user if the application knows them, and in a guild their member, with permissions. */
+export function resolveUser(w: GuildState, guild: Guild | undefined, resolved: Json, id: string): boolean {
+  const user = w.users.get(id);
   if (!user) return false;
   ((resolved.users ??= {}) as Json)[id] = user;
-  ((resolved.members ??= {}) as Json)[id] = { ...g.partialMember(id), permissions: g.memberPerms(id).toString() };
+  if (guild) ((resolved.members ??= {}) as Json)[id] = { ...guild.partialMember(id), permissions: guild.memberPerms(id).toString() };
   return true;
 }
 
-export function resolveRole(g: GuildState, resolved: Json, id: string): boolean {
-  const role = g.roles.find((r) => r.id === id);
+export function resolveRole(guild: Guild | undefined, resolved: Json, id: string): boolean {
+  const role = guild?.roles.find((r) => r.id === id);
   if (role) ((resolved.roles ??= {}) as Json)[id] = role;
   return role !== undefined;
 }
 
 /** Adds a channel with the permissions of the user who picked it there. */
-export function resolveChannel(g: GuildState, resolved: Json, id: string, userId: string): boolean {
-  const channel = g.channels.get(id);
-  if (channel) ((resolved.channels ??= {}) as Json)[id] = { ...channel, permissions: g.channelPerms(userId, id).toString() };
+export function resolveChannel(w: GuildState, resolved: Json, id: string, userId: string): boolean {
+  const channel = w.channels.get(id);
+  if (channel) ((resolved.channels ??= {}) as Json)[id] = { ...channel, permissions: w.channelPerms(userId, id).toString() };
   return channel !== undefined;
 }

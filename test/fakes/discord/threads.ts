@@ -51,7 +51,8 @@ export class Threads {
     if (denied) return denied;
     if (msg.thread_id || g.channels.has(msg.id)) return { status: 400, body: errBody('A thread has already been created for this message', 160004) };
 
-    const thread = g.threadChannel({
+    const guild = g.guildOf(channel.id as string)!;
+    const thread = guild.threadChannel({
       id: msg.id,
       type: threadType,
       name: body.name as string,
@@ -85,7 +86,7 @@ export class Threads {
       type: 21,
       body: {},
       attachments: [],
-      reference: { type: 0, message_id: msg.id, channel_id: msg.channel_id, guild_id: this.guild.guildId },
+      reference: { type: 0, message_id: msg.id, channel_id: msg.channel_id, guild_id: thread.guild_id as string },
     });
   }
 }

@@ -37,8 +37,73 @@ export interface FakeDiscordOptions {
    * gateway with 4014 "Disallowed intent(s)". Default: all three.
    */
   privilegedIntents?: number;
-  /** Whether the bot is in the guild. false: READY lists no guild, as before anyone invites it. Default true. */
+  /** Whether the bot is in its guilds. false: READY lists no guild, as before anyone invites it. Default true. */
   botInGuild?: boolean;
+  /** The `shards` GET /gateway/bot recommends. Default: one per 1,000 guilds, at least 1 (a guess at Discord's rule). */
+  recommendedShards?: number;
+  /**
+   * session_start_limit.max_concurrency: shards identify in buckets `shard_id % max_concurrency`, one
+   * IDENTIFY per bucket per 5 s (more: op 9 INVALID_SESSION). Default 16, so that tests' shards start
+   * without waiting; Discord gives most bots 1.
+   */
+  maxConcurrency?: number;
+  /** session_start_limit.total: IDENTIFYs allowed per 24 h, all shards together. Default 1000 (Discord's). */
+  sessionStartLimit?: number;
+  /** Guilds one shard may serve; an IDENTIFY whose shard would serve more is closed with 4011. Default 2500 (Discord's). */
+  maxGuildsPerShard?: number;
+}
+
+/** The gateway settings a test may change while the fake runs (read at each request / IDENTIFY). */
+export type GatewayLimits = Pick<FakeDiscordOptions, 'recommendedShards' | 'maxConcurrency' | 'sessionStartLimit' | 'maxGuildsPerShard'>;
+
+/** Which sessions a gateway control acts on: those identified as this shard id (and, if given, count); default every connection. */
+export interface ShardSelector {
+  shard?: number;
+  shardCount?: number;
+}
+
+/** An IDENTIFY a client sent, and what the gateway did with it. */
+export interface IdentifyRecord {
+  /** performance.now() when it arrived. */
+  at: number;
+  connection: number;
+  /** The shard as sent ([0, 1] when the client sent none). */
+  shard: [number, number];
+  /**
+   * 'ready': a session started (READY); 'invalid-session': op 9, identified faster than
+   * max_concurrency allows; 'closed': the gateway closed the connection with `closeCode`.
+   */
+  outcome: 'ready' | 'invalid-session' | 'closed';
+  closeCode?: number;
+  sessionId?: string;
+}
+
+/** A dispatch (op 0) the gateway assigned to a session. */
+export interface DispatchRecord {
+  /** performance.now() when it was assigned. */
+  at: number;
+  event: string;
+  seq: number;
+  sessionId: string;
+  shard: [number, number];
+  /** The guild it is about; undefined for DMs and events of no guild (READY, RESUMED). */
+  guildId?: string;
+  /** Whether it was written to an open connection: at once, or later when the session resumed. */
+  delivered: boolean;
+  data: unknown;
+}
+
+/** A gateway session, as a test sees it. */
+export interface SessionView {
+  sessionId: string;
+  shard: [number, number];
+  /** Not ended (a client closing with 1000/1001, or invalidated, ends it); a disconnected live session can resume. */
+  alive: boolean;
+  /** Whether a connection is open for it now. */
+  connected: boolean;
+  /** The connection it is on (or was last on). */
+  connection: number;
+  resumes: number;
 }
 
 
@@ -72,6 +137,8 @@ export interface GatewayFrame {
   connection: number;
   /** The URL path the connection used: '/gateway' (from GET /gateway/bot) or '/resume' (resume_gateway_url). */
   connectionPath: string;
+  /** The shard of the connection's session (an IDENTIFY's or RESUME's: of the session it started or resumed; none if it failed). */
+  shard?: [number, number];
   op: number;
   d: unknown;
 }
@@ -269,8 +336,10 @@ export interface AutocompleteInvocation {
   user?: { id: string; username: string };
 }
 
-/** A channel to create in the guild. */
+/** A channel to create in a guild. */
 export interface ChannelSpec {
+  /** The guild (default: the default guild; a thread: its parent's). */
+  guildId?: string;
   name?: string;
   /** 0 text (default), 2 voice, 4 category, 5 announcement, 10/11/12 threads, 15 forum, 16 media. */
   type?: number;

@@ -1,0 +1,145 @@
+import type { ReadAttachment } from '../attachments.js';
+import { conversationMessages, streamingInto, type ConversationServices } from '../conversation/conversation.js';
+import type { TurnReply } from '../conversation/reply.js';
+import { fromDataUrl, toDataUrl, type ImageData } from '../images.js';
+import { RequestFailed, type Interruption } from '../openrouter/call.js';
+import { explainImageFailure, explainRequestFailure } from '../openrouter/errors.js';
+import { generateImages } from '../openrouter/image-api.js';
+import type { ImageModelInfo } from '../openrouter/image-models.js';
+import type { ModelInfo } from '../openrouter/models.js';
+import { streamChat, type StreamOutcome } from '../openrouter/stream.js';
+import { chatParameters } from '../settings/chat-parameters.js';
+import type { PartialSettings } from '../settings/definitions.js';
+import type { ChatImagePlan, ImageApiPlan } from './options.js';
+import type { PreviewImage } from './preview.js';
+import { newQuestion } from '../conversation/question.js';
+import { openRouterUser } from '../openrouter/user-tag.js';
+
+/** What came back from either API, before it is fitted for Discord. */
+export interface Drawn {
+  /** In order; an image the bot can't decode is `undefined` (said in a note). */
+  images: { image: ImageData | undefined; seed: number | undefined }[];
+  /** The seed the (first) request was sent with. */
+  seed: number | undefined;
+  /** A chat model's words with its image (the Image API says nothing). */
+  text: string;
+  cost: number | undefined;
+  /** The model that answered. */
+  model: string;
+  interruption: Interruption | undefined;
+  notices: string[];
+  /** Channel settings the model doesn't take (left out, said in the footer). */
+  ignored: string[];
+  firstImageMs: number | undefined;
+  partials: number;
+}
+
+export interface ChatJob {
+  channelId: string;
+  author: { id: string; name: string };
+  prompt: string;
+  names: { channel: string; server: string | undefined };
+  modelId: string;
+  values: PartialSettings;
+  attachments: ReadAttachment[];
+}
+
+/**
+ * The chat path: one request per image asked for, all at once (chat image models make one image
+ * per request), each with its own seed. The first one's words stream in as the caption. Requests
+ * that fail while others succeed are said in a notice; when all fail, that is the reply.
+ */
+export async function drawWithChat(services: ConversationServices, reply: TurnReply, job: ChatJob, model: ModelInfo | undefined, plan: ChatImagePlan): Promise<Drawn | undefined> {
+  const { config } = services;
+  const { parameters, unsupported } = chatParameters(job.values, model?.supportedParameters, config.maxAnswerTokens);
+  const messages = await conversationMessages(services, job, job.values, model, newQuestion(job.author, job.prompt, job.attachments));
+  const modalities: ('image' | 'text')[] = model && !model.output.includes('text') ? ['image'] : ['image', 'text'];
+  const count = plan.seeds.length;
+  let done = 0;
+  const settled = await Promise.allSettled(
+    plan.seeds.map((seed, i) =>
+      streamChat(
+        services.openrouter,
+        { model: job.modelId, messages, user: openRouterUser(job.author.id), ...parameters, ...(seed !== undefined ? { seed } : {}), modalities, ...(plan.imageConfig ? { imageConfig: plan.imageConfig } : {}) },
+        i === 0 ? streamingInto(reply) : { onText: () => undefined },
+        { idleTimeoutMs: config.streamIdleTimeoutMs, signal: reply.signal },
+      ).finally(() => {
+        if (count === 1) return;
+        reply.progress.setDetail(`${++done} of ${count} done`);
+        reply.renderer.refresh();
+      }),
+    ),
+  );
+  const failures: RequestFailed[] = [];
+  const answered: { outcome: StreamOutcome; seed: number | undefined }[] = [];
+  for (const [i, s] of settled.entries()) {
+    if (s.status === 'fulfilled') answered.push({ outcome: s.value, seed: plan.seeds[i] });
+    else if (s.reason instanceof RequestFailed) failures.push(s.reason);
+    else throw s.reason;
+  }
+  const explain = (f: RequestFailed) => explainRequestFailure(f.cause, job.modelId);
+  if (answered.length === 0) {
+    await reply.failed(failures[0]!, explain(failures[0]!));
+    return undefined;
+  }
+  for (const f of failures) reply.log.warn({ err: f.cause }, 'openrouter request failed');
+  const costs = answered.flatMap((a) => (a.outcome.usage?.cost === undefined ? [] : [a.outcome.usage.cost]));
+  const first = answered[0]!.outcome;
+  return {
+    images: answered.flatMap((a) => a.outcome.images.map((url) => ({ image: fromDataUrl(url), seed: a.seed }))),
+    seed: plan.seeds[0],
+    text: first.text,
+    cost: costs.length ? costs.reduce((a, b) => a + b, 0) : undefined,
+    model: first.model ?? job.modelId,
+    interruption: answered.find((a) => a.outcome.interruption)?.outcome.interruption,
+    notices: failures.length ? [`⚠️ ${failures.length} of ${count} requests failed: ${explain(failures[0]!)}`] : [],
+    ignored: unsupported,
+    firstImageMs: first.firstTokenMs,
+    partials: 0,
+  };
+}
+
+/** The Image API path: one request for every image, previews from a streaming endpoint. */
+export async function drawWithImageApi(
+  services: ConversationServices,
+  reply: TurnReply,
+  job: { prompt: string; modelId: string; attachments: ReadAttachment[]; userId: string },
+  model: ImageModelInfo | undefined,
+  plan: ImageApiPlan,
+  preview: PreviewImage,
+): Promise<Drawn | undefined> {
+  let outcome;
+  try {
+    outcome = await generateImages(
+      services.openrouter,
+      {
+        model: job.modelId,
+        prompt: job.prompt,
+        user: openRouterUser(job.userId),
+        ...plan.fields,
+        inputReferences: job.attachments.flatMap((a) => (a.image ? [toDataUrl(a.image)] : [])),
+        // Where no endpoint streams, OpenRouter would answer in one piece anyway.
+        stream: model?.streams ?? false,
+      },
+      { onPartial: (bytes) => preview.offer(bytes) },
+      { idleTimeoutMs: services.config.imageIdleTimeoutMs, signal: reply.signal },
+    );
+  } catch (error) {
+    if (!(error instanceof RequestFailed)) throw error;
+    await reply.failed(error, explainImageFailure(error.cause, job.modelId));
+    return undefined;
+  }
+  const single = outcome.images.length === 1;
+  return {
+    images: outcome.images.map((i) => ({ image: { bytes: i.bytes, mime: i.mediaType ?? 'image/png' }, seed: i.seed ?? (single ? plan.seed : undefined) })),
+    seed: plan.seed,
+    text: '',
+    cost: outcome.cost,
+    model: job.modelId,
+    interruption: outcome.interruption,
+    notices: [],
+    ignored: plan.ignored,
+    firstImageMs: outcome.firstImageMs,
+    partials: outcome.partials,
+  };
+}

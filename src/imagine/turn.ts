@@ -1,0 +1,153 @@
+import { randomInt } from 'node:crypto';
+import type { ReadAttachment } from '../attachments.js';
+import { readAttachments, rememberExchange, type ConversationServices, type FinalControls, type RequestInput, type TurnEnd } from '../conversation/conversation.js';
+import { IMAGE_TOKENS_ESTIMATE } from '../conversation/messages.js';
+import type { Billed } from '../preconditions.js';
+import { prepareImages } from '../conversation/made-images.js';
+import { TurnReply, type ReplyTarget } from '../conversation/reply.js';
+import { checkCaps, checkModelAccepts } from '../conversation/request-checks.js';
+import { unsupportedNote } from '../conversation/footer.js';
+import { explainImageInterruption, explainInterruption } from '../openrouter/errors.js';
+import { outcomeOf } from '../ops/metrics.js';
+import { valuesOf } from '../settings/resolve.js';
+import { UserError } from '../user-error.js';
+import { drawWithChat, drawWithImageApi, type Drawn } from './draw.js';
+import { chatImagePlan, imageApiPlan, type ImagineOptions } from './options.js';
+import { PreviewImage } from './preview.js';
+import { imageFooter, type ImageResult } from './result.js';
+import { routeImageModel } from './route.js';
+
+export type ImagineInput = RequestInput &
+  ReplyTarget & {
+    options: ImagineOptions;
+    /** The buttons under the images, given what was made. */
+    finalControls?: (result: ImageResult) => Promise<FinalControls>;
+  };
+
+/** Seeds most providers take (a signed 32-bit integer). */
+const newSeed = () => randomInt(0, 2 ** 31);
+
+/**
+ * One /imagine: check the request against the chosen model before anything is spent, make the
+ * images on chat completions or the Image API (whichever the model belongs to), show them in one
+ * message with their seed, size and cost, and remember them in the channel's conversation.
+ * Resolves with the messages the reply took.
+ */
+export async function runImagine(services: ConversationServices, input: ImagineInput): Promise<TurnEnd> {
+  const { config } = services;
+  const values = valuesOf(input.settings);
+  const modelId = values.image_model ?? config.imageModel;
+  const preview = new PreviewImage(
+    () => {
+      reply.progress.setDetail(`preview ${preview.count}`);
+      reply.renderer.refresh();
+    },
+    (err) => reply.log.debug({ err }, 'a partial image could not be scaled for the preview'),
+  );
+  const reply: TurnReply = new TurnReply(services, input, { mode: 'image', modelId, showReasoning: false, preview: () => preview.current });
+  const { log } = reply;
+  try {
+    const checked = await reply.checked(async () => {
+      checkCaps(config, input);
+      const [chatModels, imageModels] = await Promise.all([services.catalog.list(), services.imageCatalog.list()]);
+      const route = routeImageModel(modelId, chatModels, imageModels);
+      const attachments = await readAttachments(services, input.attachments, reply.signal);
+      const options = { ...input.options, withImages: attachments.some((a) => a.kind === 'image') };
+      if (route.kind === 'chat') {
+        checkModelAccepts(route.model, attachments);
+        const plan = chatImagePlan(options, route.model, values.seed, newSeed);
+        return { kind: route.kind, attachments, draw: () => drawWithChat(services, reply, { ...input, modelId, values, attachments }, route.model, plan) };
+      }
+      if (attachments.some((a) => a.kind !== 'image')) throw new UserError('Image models take images to start from, not other files. Attach a PNG, JPEG, WebP or GIF.');
+      const plan = imageApiPlan(options, route.model, values.seed, newSeed);
+      return { kind: route.kind, attachments, draw: () => drawWithImageApi(services, reply, { prompt: input.prompt, modelId, attachments, userId: input.author.id }, route.model, plan, preview) };
+    });
+    if (!checked) return { messages: reply.renderer.messages, billed: undefined };
+    if (input.options.count > 1) reply.progress.setDetail(`${input.options.count} images`);
+    const drawn = await checked.draw();
+    if (!drawn) return { messages: reply.renderer.messages, billed: undefined };
+    preview.close();
+    await finish(services, reply, input, { ...drawn, kind: checked.kind, attachments: checked.attachments });
+    return { messages: reply.renderer.messages, billed: billedFor(drawn) };
+  } finally {
+    preview.close();
+    reply.dispose();
+  }
+}
+
+/**
+ * What the images cost, as OpenRouter reported it (the Image API's `usage.cost`, or the chat
+ * requests' together); without a reported cost, an estimate from the images made.
+ */
+function billedFor(drawn: Drawn): Billed {
+  return {
+    model: drawn.model,
+    usage: drawn.cost === undefined ? undefined : { promptTokens: 0, completionTokens: 0, totalTokens: 0, cost: drawn.cost },
+    generationId: undefined,
+    estimate: { promptTokens: 0, completionTokens: drawn.images.length * IMAGE_TOKENS_ESTIMATE },
+  };
+}
+
+/** The images shown, remembered and logged. */
+async function finish(
+  services: ConversationServices,
+  reply: TurnReply,
+  input: ImagineInput,
+  drawn: Drawn & { kind: ImageResult['kind']; attachments: ReadAttachment[] },
+): Promise<void> {
+  const made = await prepareImages(drawn.images.map((i) => i.image), input.uploadLimit);
+  const notices = [...drawn.notices];
+  if (drawn.interruption) notices.push(drawn.kind === 'image-api' ? explainImageInterruption(drawn.interruption) : explainInterruption(drawn.interruption));
+  notices.push(...made.notes);
+  if (made.files.length === 0 && !drawn.interruption) {
+    notices.push('⚠️ The model didn’t return an image this time. Try rephrasing the prompt, or another model.');
+  } else if (drawn.images.length < input.options.count && !drawn.interruption) {
+    notices.push(`ℹ️ The model made ${drawn.images.length} of the ${input.options.count} images asked for.`);
+  }
+  const answer = { text: drawn.text, interrupted: Boolean(drawn.interruption), model: drawn.model };
+  // Memory copies of four 2K images take longer than uploading them: the images don't wait.
+  const remembered = rememberExchange(services, reply.log, { ...input, attachments: drawn.attachments, incoming: input.attachments, answer, made });
+
+  const result: ImageResult = {
+    prompt: input.prompt,
+    options: input.options,
+    model: drawn.model,
+    kind: drawn.kind,
+    images: made.originals.map((o) => ({ file: o.file.name, seed: drawn.images[o.index]?.seed, width: o.width, height: o.height })),
+    seed: drawn.seed,
+    cost: drawn.cost,
+    channelId: input.channelId,
+    messageId: reply.renderer.messages.at(-1)?.id,
+    exchange: undefined,
+  };
+  const notes = [unsupportedNote(drawn.ignored)].filter((n): n is string => Boolean(n));
+  const controls = made.files.length ? await reply.buttons(input.finalControls && (() => input.finalControls!(result))) : { components: [] };
+  const shown = await reply.show({
+    footer: imageFooter(result, notes),
+    files: made.files,
+    components: controls.components,
+    ...(notices.length ? { notice: notices.join('\n') } : {}),
+  });
+  const { notices: unsaved, exchange } = await remembered;
+  result.exchange = exchange;
+  result.messageId = reply.renderer.messages.at(-1)?.id;
+  if (shown) await controls.shown?.(reply.renderer.messages).catch((err: unknown) => reply.log.warn({ err }, 'could not keep what the images’ buttons need'));
+  services.metrics.answered({ kind: 'image', outcome: outcomeOf(drawn.interruption), ttftMs: drawn.firstImageMs, totalMs: performance.now() - reply.started, cost: result.cost });
+  if (unsaved.length) await input.surface.post({ content: unsaved.join('\n') }).catch((err: unknown) => reply.log.warn({ err }, 'could not say that the exchange was not saved'));
+  reply.log.info(
+    {
+      kind: result.kind,
+      totalMs: Math.round(performance.now() - reply.started),
+      firstImageMs: drawn.firstImageMs === undefined ? undefined : Math.round(drawn.firstImageMs),
+      cost: result.cost,
+      seed: result.seed,
+      images: result.images.length,
+      partials: drawn.partials,
+      interruption: drawn.interruption?.kind,
+      shown,
+      // What people asked for stays out of the logs, as in every answer's log line.
+      result: { ...result, prompt: undefined, promptChars: result.prompt.length },
+    },
+    'answered',
+  );
+}

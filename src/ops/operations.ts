@@ -1,0 +1,39 @@
+import { RESTEvents, Status, type Client, type REST } from 'discord.js';
+import type { Logger } from '../logger.js';
+import type { Store } from '../storage.js';
+import { startHealthServer } from './health-server.js';
+import { BotMetrics } from './metrics.js';
+
+/**
+ * This process's metrics, labelled with the shards its client runs, counting the REST client's
+ * queues and the 429s of it and of `others` (the interaction webhooks' client).
+ */
+export function processMetrics(client: Client, others: REST[] = []): BotMetrics {
+  const shards = Array.isArray(client.options.shards) ? client.options.shards.join(',') : '0';
+  const metrics = new BotMetrics(shards, () => [...client.rest.handlers.values()].filter((h) => !h.inactive).length);
+  for (const rest of [client.rest, ...others]) {
+    rest.on(RESTEvents.Response, (_request, response) => {
+      if (response.status === 429) metrics.discordRateLimited(response.headers.get('x-ratelimit-scope') ?? (response.headers.get('x-ratelimit-global') ? 'global' : 'user'));
+    });
+  }
+  return metrics;
+}
+
+/**
+ * `/healthz` and `/metrics` on `port`: healthy while every shard of this process is connected to
+ * the gateway and the store answers.
+ */
+export async function serveHealth(port: number, client: Client, store: Store, metrics: BotMetrics, logger: Logger) {
+  return startHealthServer(
+    port,
+    {
+      gateway: async () => client.ws.shards.size > 0 && client.ws.shards.every((shard) => shard.status === Status.Ready),
+      store: async () => {
+        await store.get('__ping__');
+        return true;
+      },
+    },
+    metrics,
+    logger,
+  );
+}

@@ -1,0 +1,158 @@
+/**
+ * The buttons under images, end to end: Reroll, Vary (V1–V4), Edit (a modal) and Delete, on the
+ * Image API and on chat models that draw.
+ */
+import sharp from 'sharp';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { FakeInteraction, FakeMessage, SlashOption } from '../fakes/discord.js';
+import { text } from '../fakes/openrouter.js';
+import { makeImage } from '../fakes/openrouter-images.js';
+import { startHarness, type Harness } from '../helpers/harness.js';
+import { FOOTER_OR_NOTICE, hasFooter } from '../helpers/replies.js';
+
+let h: Harness;
+afterEach(async () => {
+  await h.close();
+});
+
+const stranger = { id: '123456789012345021', username: 'stranger' };
+type Value = string | number | boolean;
+const TYPES: Record<string, number> = { count: 4, seed: 4, transparent: 5 };
+const imagine = (prompt: string, options: Record<string, Value> = {}) =>
+  h.discord.slash({
+    channelId: h.discord.defaultChannelId,
+    name: 'imagine',
+    options: [{ name: 'prompt', type: 3, value: prompt }, ...Object.entries(options).map(([name, value]): SlashOption => ({ name, type: TYPES[name] ?? 3, value }))],
+  });
+const isFinal = (content: string | undefined) => FOOTER_OR_NOTICE.test(content ?? '') && !/^-# 🎨/m.test(content ?? '');
+const finished = (i: FakeInteraction) => h.discord.waitFor(() => (isFinal(i.original()?.content) ? i.original() : undefined), { what: 'images shown', timeoutMs: 15_000 });
+
+type Button = { label: string; custom_id: string };
+const rows = (m: FakeMessage) => (m.components as { components: Button[] }[]).map((r) => r.components.map((b) => b.label));
+const button = (m: FakeMessage, label: string) => {
+  const found = (m.components as { components: Button[] }[]).flatMap((r) => r.components).find((b) => b.label === label);
+  if (!found) throw new Error(`no ${label} button: ${JSON.stringify(rows(m))}`);
+  return found.custom_id;
+};
+async function press(m: FakeMessage, label: string, user?: { id: string; username: string }): Promise<FakeInteraction> {
+  const pressed = await h.discord.component({ messageId: m.id, customId: button(m, label), ...(user ? { user, memberPermissions: '0' } : {}) });
+  await h.discord.waitFor(() => pressed.acknowledgedWith(), { what: `${label} acknowledged` });
+  return pressed;
+}
+const attachedBytes = (m: FakeMessage) => m.attachments.map((a) => h.discord.attachmentData(a.id)!);
+const dataUrl = (bytes: Buffer, mime = 'image/png') => `data:${mime};base64,${bytes.toString('base64')}`;
+
+describe('buttons under /imagine on the Image API', () => {
+  it('Reroll asks again with the same prompt and options and a new seed; the new images carry the same buttons', async () => {
+    h = await startHarness();
+    const first = await finished(await imagine('a fox in the snow', { model: 'bytedance-seed/seedream-4.5', count: 2, seed: 1234, resolution: '2K', aspect_ratio: '16:9' }));
+    expect(rows(first)).toEqual([['Reroll', 'Edit', 'Delete'], ['V1', 'V2']]);
+    await h.bot.idle();
+
+    const pressed = await press(first, 'Reroll');
+    const again = await finished(pressed);
+    const [original, rerolled] = h.openrouter.images.requests();
+    expect(rerolled).toMatchObject({ model: 'bytedance-seed/seedream-4.5', prompt: 'a fox in the snow', n: 2, resolution: '2K', aspect_ratio: '16:9' });
+    expect(rerolled.seed).toEqual(expect.any(Number));
+    expect(rerolled.seed).not.toBe(original.seed);
+    expect(again.content).toContain(`seed ${rerolled.seed}`);
+    expect(rows(again)).toEqual([['Reroll', 'Edit', 'Delete'], ['V1', 'V2']]);
+    // The first images keep their buttons: Reroll may be pressed again.
+    expect(rows(h.discord.message(first.id)!)).toEqual([['Reroll', 'Edit', 'Delete'], ['V1', 'V2']]);
+    await h.bot.idle();
+    await finished(await press(first, 'Reroll'));
+    expect(h.openrouter.images.requests()).toHaveLength(3);
+  });
+
+  it('V2 sends that image, as it is on Discord, as the reference with the same prompt', async () => {
+    h = await startHarness();
+    const first = await finished(await imagine('a lighthouse', { model: 'bytedance-seed/seedream-4.5', count: 2 }));
+    await h.bot.idle();
+    const second = attachedBytes(first)[1]!;
+    await finished(await press(first, 'V2'));
+    const varied = h.openrouter.images.requests().at(-1);
+    expect(varied).toMatchObject({ prompt: 'a lighthouse', n: 2, input_references: [{ type: 'image_url', image_url: { url: dataUrl(second) } }] });
+  });
+
+  it('Edit opens a modal; what is typed edits the chosen image, with its seed, as the reference', async () => {
+    h = await startHarness();
+    const first = await finished(await imagine('a cabin in a forest', { model: 'bytedance-seed/seedream-4.5', count: 2, seed: 77 }));
+    await h.bot.idle();
+    const opened = await press(first, 'Edit');
+    expect(opened.acknowledgedWith()).toBe(9);
+    const modal = opened.modal()!;
+    expect(modal.title).toBe('Edit the image');
+    const submitted = await h.discord.submitModal({ interaction: opened, values: { change: 'make it night-time, with snow', which: '2' } });
+    const edited = await finished(submitted);
+    const request = h.openrouter.images.requests().at(-1);
+    expect(request).toMatchObject({ prompt: 'make it night-time, with snow', seed: 77, input_references: [{ type: 'image_url', image_url: { url: dataUrl(attachedBytes(first)[1]!) } }] });
+    expect(request.n).toBeUndefined();
+    expect(rows(edited)).toEqual([['Reroll', 'Vary', 'Edit', 'Delete']]);
+
+    // A number that is no image is refused, privately, and nothing is sent.
+    const again = await press(first, 'Edit');
+    const wrong = await h.discord.submitModal({ interaction: again, values: { change: 'brighter', which: '7' } });
+    expect(await h.discord.waitFor(() => wrong.original()?.content || undefined, { what: 'refusal' })).toBe('Which image: a number from 1 to 2.');
+    expect(wrong.original()!.flags & 64).toBe(64);
+    expect(h.openrouter.images.requests()).toHaveLength(2);
+  });
+
+  it('Delete removes the images and their exchange; strangers are refused; it works after a restart', async () => {
+    h = await startHarness();
+    const kept = await finished(await imagine('keep this one', { model: 'bytedance-seed/seedream-4.5' }));
+    const gone = await finished(await imagine('remove this one', { model: 'bytedance-seed/seedream-4.5' }));
+    await h.bot.idle();
+    const refused = await press(gone, 'Delete', stranger);
+    expect(refused.original()!.content).toBe('Only the person who asked (or someone with Manage Messages) can use this button.');
+    expect(h.discord.message(gone.id)!.deleted).toBe(false);
+
+    await h.restart();
+    await press(gone, 'Delete');
+    await h.bot.idle();
+    expect(h.discord.message(gone.id)!.deleted).toBe(true);
+    expect(h.discord.message(kept.id)!.deleted).toBe(false);
+    const stored = (await h.bot.context.history.load(h.discord.defaultChannelId)).map((t) => t.content);
+    expect(stored).toEqual(['keep this one', '[generated image: image-1.png]']);
+  });
+});
+
+describe('buttons under images from chat models', () => {
+  it('Vary on /imagine with a chat model asks for a variation of that image, in the conversation', async () => {
+    h = await startHarness();
+    const fox = await sharp({ create: { width: 40, height: 40, channels: 3, background: 'red' } }).png().toBuffer();
+    h.openrouter.reply({ steps: [{ images: [dataUrl(fox)] }, { content: 'A red fox.' }] });
+    const first = await finished(await imagine('a red fox'));
+    expect(rows(first)).toEqual([['Reroll', 'Vary', 'Edit', 'Delete']]);
+    await h.bot.idle();
+    const variation = (await makeImage({ width: 40, height: 40, format: 'png', color: 'orange' })).bytes;
+    h.openrouter.reply({ steps: [{ images: [dataUrl(variation)] }, { content: 'Another fox.' }] });
+    const varied = await finished(await press(first, 'Vary'));
+    expect(attachedBytes(varied)[0]!.equals(variation)).toBe(true);
+    const last = h.openrouter.chatRequests().at(-1) as { messages: { role: string; content: { type: string; text?: string; image_url?: { url: string } }[] }[] };
+    const asked = last.messages.at(-1)!.content;
+    expect(asked[0]!.text).toMatch(/Make a variation of this image\. It was made for: “a red fox”$/);
+    expect(asked.find((p) => p.type === 'image_url')!.image_url!.url).toBe(dataUrl(fox));
+    // The conversation came along: a chat model that draws sees what it made before.
+    expect(JSON.stringify(last.messages)).toContain('[generated image: image-1.png]');
+  });
+
+  it('an answer to a mention that drew carries Vary and Edit beside Regenerate and Delete', async () => {
+    h = await startHarness();
+    const cat = await sharp({ create: { width: 30, height: 30, channels: 3, background: 'gray' } }).png().toBuffer();
+    h.openrouter.reply({ steps: [{ images: [dataUrl(cat)] }, ...text('Here is a cat.')] });
+    const asked = h.discord.postUserMessage({ channelId: h.discord.defaultChannelId, content: 'draw me a cat', mentionsBot: true });
+    const answer = await h.discord.waitFor(() => h.discord.messages(h.discord.defaultChannelId).find((m) => m.message_reference?.message_id === asked.id && hasFooter(m.content)), { what: 'answer' });
+    expect(rows(answer)).toEqual([['Regenerate', 'Delete'], ['Vary', 'Edit']]);
+    await h.bot.idle();
+    const opened = await press(answer, 'Edit');
+    expect(opened.modal()!.components).toHaveLength(1);
+    const edit = (await makeImage({ width: 30, height: 30, format: 'png', color: 'black' })).bytes;
+    h.openrouter.reply({ steps: [{ images: [dataUrl(edit)] }, { content: 'Now black.' }] });
+    const edited = await finished(await h.discord.submitModal({ interaction: opened, values: { change: 'make the cat black' } }));
+    expect(attachedBytes(edited)[0]!.equals(edit)).toBe(true);
+    const sent = (h.openrouter.chatRequests().at(-1) as { model: string; messages: { content: { type: string; text?: string; image_url?: { url: string } }[] }[] });
+    expect(sent.model).toBe('openai/gpt-5-image-mini');
+    expect(sent.messages.at(-1)!.content[0]!.text).toMatch(/make the cat black$/);
+    expect(sent.messages.at(-1)!.content.find((p) => p.type === 'image_url')!.image_url!.url).toBe(dataUrl(cat));
+  });
+});
