@@ -164,7 +164,8 @@ describe.skipIf(!available)('SHARD_COUNT: one process per shard', () => {
     const bot = run();
     await bot.printed(/"msg":"shard ready"/, 60_000);
     expect(discord.identifies.map((i) => i.shard)).toEqual([[1, 2]]);
-    // This machine's first shard process serves HEALTH_PORT itself.
+    // This machine's first shard process serves HEALTH_PORT itself (it listens once its shard is ready).
+    await bot.printed(new RegExp(`"port":${port},[^\\n]*"msg":"health and metrics listening"`), 30_000);
     expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
     expect(lines(bot).find((l) => l.msg === 'starting shards')).toMatchObject({ total: 2, ids: [1] });
     bot.child.kill('SIGTERM');
