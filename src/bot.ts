@@ -11,7 +11,7 @@ import type { Config } from './config.js';
 import type { BotContext } from './context.js';
 import { ChannelHistory } from './conversation/history.js';
 import { ReasoningArchive } from './conversation/reasoning-archive.js';
-import { interactionRest } from './discord/rest.js';
+import { interactionRest, reporting429s } from './discord/rest.js';
 import { Buckets } from './discord/shared-bucket.js';
 import { syncCommands } from './discord/register-commands.js';
 import type { Logger } from './logger.js';
@@ -19,6 +19,7 @@ import { SHUTDOWN } from './openrouter/errors.js';
 import { createOpenRouter } from './openrouter/client.js';
 import { ImageModelCatalog } from './openrouter/image-models.js';
 import { ModelCatalog } from './openrouter/models.js';
+import type { BotMetrics } from './ops/metrics.js';
 import { processMetrics, serveHealth } from './ops/operations.js';
 import { placeOf } from './place.js';
 import { RunningAnswers } from './running-answers.js';
@@ -61,11 +62,14 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
   const clock = options.clock ?? systemClock;
   const now = () => clock.now();
   const ledger = new Ledger(await openUsage(store, now));
+  // The metrics need the client (its shards, its queues); the clients report their 429s to them.
+  let metrics: BotMetrics | undefined;
+  const rateLimited = reporting429s((scope) => metrics?.discordRateLimited(scope));
   const client = new Client({
     // Message Content (privileged) lets the bot see the images on messages people reply to; the rest
     // works without it (Discord delivers messages that mention the bot, and its own, in full).
     intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, ...(config.messageContentIntent ? [GatewayIntentBits.MessageContent] : [])],
-    rest: { api: config.discordApiUrl },
+    rest: { api: config.discordApiUrl, ...rateLimited },
     // Nothing reads messages back from the cache, and with it every edit of a streamed answer
     // (echoed back as MESSAGE_UPDATE) re-parsed a cached Message.
     makeCache: Options.cacheWithLimits({ ...Options.DefaultMakeCacheSettings, MessageManager: 0 }),
@@ -78,8 +82,8 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
     retryBudgetMs: config.openRouterRetryMaxMs,
     attribution: { url: config.openRouterAppUrl, title: () => config.openRouterAppTitle ?? client.user?.username },
   });
-  const interactions = interactionRest({ api: config.discordApiUrl });
-  const metrics = processMetrics(client, [interactions]);
+  const interactions = interactionRest({ api: config.discordApiUrl, ...rateLimited });
+  metrics = processMetrics(client);
   const catalog = new ModelCatalog(openrouter, logger);
   const settings = new SettingsStore(store, config);
   const limiter = await openUserLimiter(store, config.userLimits);

@@ -1,22 +1,13 @@
-import { RESTEvents, Status, type Client, type REST } from 'discord.js';
+import { Status, type Client } from 'discord.js';
 import type { Logger } from '../logger.js';
 import type { Store } from '../storage.js';
 import { startHealthServer } from './health-server.js';
 import { BotMetrics } from './metrics.js';
 
-/**
- * This process's metrics, labelled with the shards its client runs, counting the REST client's
- * queues and the 429s of it and of `others` (the interaction webhooks' client).
- */
-export function processMetrics(client: Client, others: REST[] = []): BotMetrics {
+/** This process's metrics, labelled with the shards its client runs, counting its REST queues. */
+export function processMetrics(client: Client): BotMetrics {
   const shards = Array.isArray(client.options.shards) ? client.options.shards.join(',') : '0';
-  const metrics = new BotMetrics(shards, () => [...client.rest.handlers.values()].filter((h) => !h.inactive).length);
-  for (const rest of [client.rest, ...others]) {
-    rest.on(RESTEvents.Response, (_request, response) => {
-      if (response.status === 429) metrics.discordRateLimited(response.headers.get('x-ratelimit-scope') ?? (response.headers.get('x-ratelimit-global') ? 'global' : 'user'));
-    });
-  }
-  return metrics;
+  return new BotMetrics(shards, () => [...client.rest.handlers.values()].filter((h) => !h.inactive).length);
 }
 
 /**
