@@ -4,6 +4,7 @@ import { CONTENDER_LABEL, type ContenderName } from './contenders.js';
 import type { HistoryRow } from './history.js';
 import type { ImageBatchRun, ImageRun } from './images.js';
 import type { LoadRow } from './load.js';
+import { SCALE_LAG_TARGET, sustained, type ScaleRow } from './scale.js';
 import { floorLagMs } from './metrics.js';
 import type { Pace } from './reply.js';
 import { mean, summarize } from './stats.js';
@@ -86,6 +87,7 @@ export interface ReportInput {
   seconds: number;
   streaming: StreamingRow[];
   load: LoadRow[];
+  scale: ScaleRow[];
   images: ImageRun[];
   imageBatch: ImageBatchRun[];
   history: HistoryRow[];
@@ -157,6 +159,7 @@ export function renderReport(r: ReportInput): string {
   if (group('surfaces').length) renderSurfaces(push, group('surfaces'), r.cutoffMs);
   if (group('one-channel').length) renderOneChannel(push, group('one-channel'));
   if (r.load.length) renderLoad(push, r.load);
+  if (r.scale.length) renderScale(push, r.scale);
   if (r.images.length) {
     push('## Images (figure 5)', '', `A ${f2((r.images[0]?.imageBytes ?? 0) / 2 ** 20)} MiB PNG (random pixels) streamed by /imagine as one SSE event, to the upload request answered by Discord; peak resident memory of the bot above idle (VmHWM). ${r.images.length} runs after a warm-up.`, '');
     push('| time ms (median / p95) | peak MB above idle (median / p95) |', '|---|---|');
@@ -261,6 +264,29 @@ function renderLoad(push: Push, load: LoadRow[]): void {
     );
   }
   push('', 'CPU time comes from /proc in 10 ms ticks: at 1 and 10 streams the figures are coarse.', '');
+}
+
+function renderScale(push: Push, rows: ScaleRow[]): void {
+  const seconds = rows[0]!.seconds;
+  push(
+    '## Scale (figure 4b)',
+    '',
+    `The bot started as operators start it (\`npm start\`, the build) with \`SHARD_COUNT\` = 1, 2 and 4 (discord.js’s ShardingManager, one process per shard) on the real Redis, against one fake Discord with a guild on each shard: /ask answers (60 tokens/s, as in figure 4) asked for at a steady rate for ${seconds} s, spread over the guilds in turn, each in a channel of its own. **Sustained** = every answer finished, no 429, mean lag within ${SCALE_LAG_TARGET}× of the one-stream floor (500 ms). CPU is each shard process’s user + system time per second of the level (the manager process does nothing while they run), and the benchmark’s own process, which runs both fakes, beside it; memory is each shard process’s resident set, before the level and at its peak. The fakes and the benchmark share the machine’s cores with the shards, so past the cores’ worth of work more processes only divide it.`,
+    '',
+    '| shard processes | answers/s asked | answers | most streaming at once | mean lag ÷ floor | final ms (median / p95) | 429s | unfinished | CPU s/s per shard (mean / most) | fakes’ CPU s/s | RSS MB per shard (idle / peak) | sustained |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
+  );
+  for (const x of rows) {
+    push(
+      `| ${x.shards} | ${x.rate} | ${x.answers} | ${x.peakStreams} | ${f2(x.lagMsMean / x.floorMs)}× | ${x.finalMs.length ? medP95(x.finalMs) : '–'} | ${x.rateLimited} | ${x.unfinished} | ${f2(x.cpuPerShard)} / ${f2(x.cpuMaxShard)} | ${f2(x.harnessCpu)} | ${f0(x.idleRssMb)} / ${f0(x.peakRssMb)} | ${met(sustained(x))} |`,
+    );
+  }
+  push('', '| shard processes | answers/s sustained (of the rates tried) | RSS MB per shard at that rate (peak) |', '|---|---|---|');
+  for (const shards of [...new Set(rows.map((x) => x.shards))]) {
+    const best = rows.filter((x) => x.shards === shards && sustained(x)).at(-1);
+    push(`| ${shards} | ${best ? best.rate : `under ${rows.find((x) => x.shards === shards)!.rate}`} | ${best ? f0(best.peakRssMb) : '–'} |`);
+  }
+  push('');
 }
 
 /** The start-up section (also printed alone by `--startup-only`). */

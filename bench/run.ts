@@ -2,7 +2,7 @@
  * `npm run bench` (quick) or `npm run bench -- --full`: runs every figure of the benchmark and
  * writes bench/results/latest.md and bench/results/stream.svg.
  * `npm run bench -- --only=surfaces,load` runs only those parts (contenders, surfaces, one-channel,
- * load, images, history, startup) and prints their report, writing nothing; `--startup-only` is
+ * load, scale, images, history, startup) and prints their report, writing nothing; `--startup-only` is
  * `--only=startup`.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -12,6 +12,7 @@ import { CONTENDER_LABEL, startContender, type Contender, type ContenderName } f
 import { benchHistory } from './history.js';
 import { runImageBatch, runImages } from './images.js';
 import { runLoad } from './load.js';
+import { runScale } from './scale.js';
 import { floorLagMs } from './metrics.js';
 import { renderReport, type StreamingGroup, type StreamingRow } from './report.js';
 import { runStartup } from './startup.js';
@@ -20,10 +21,10 @@ import { LONG_SURFACES, type SurfaceName } from './surfaces.js';
 
 const full = process.argv.includes('--full');
 const mode = full
-  ? { name: 'full', chars: 1_900, longChars: 2_600, repeats: 3, cutoffMs: 3_000, loadLevels: [1, 10, 100, 200, 500], loadChars: 1_500, imageRuns: 5, historyIterations: 20, restarts: 10 }
-  : { name: 'quick', chars: 1_500, longChars: 2_600, repeats: 1, cutoffMs: 2_000, loadLevels: [1, 10, 100, 200], loadChars: 1_500, imageRuns: 2, historyIterations: 5, restarts: 5 };
+  ? { name: 'full', chars: 1_900, longChars: 2_600, repeats: 3, cutoffMs: 3_000, loadLevels: [1, 10, 100, 200, 500], loadChars: 1_500, scaleRates: [40, 80, 160], imageRuns: 5, historyIterations: 20, restarts: 10 }
+  : { name: 'quick', chars: 1_500, longChars: 2_600, repeats: 1, cutoffMs: 2_000, loadLevels: [1, 10, 100, 200], loadChars: 1_500, scaleRates: [40, 80], imageRuns: 2, historyIterations: 5, restarts: 5 };
 
-const PARTS = ['contenders', 'surfaces', 'one-channel', 'load', 'images', 'history', 'startup'] as const;
+const PARTS = ['contenders', 'surfaces', 'one-channel', 'load', 'scale', 'images', 'history', 'startup'] as const;
 type Part = (typeof PARTS)[number];
 const onlyArg = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length) ?? (process.argv.includes('--startup-only') ? 'startup' : undefined);
 const only = onlyArg?.split(',');
@@ -120,6 +121,8 @@ if (scenarios.length) {
 
 if (runs('load')) log(`load at ${mode.loadLevels.join(', ')} concurrent streams`);
 const load = runs('load') ? await runLoad(mode.loadLevels, { pace: DEFAULT_PACE, chars: mode.loadChars }) : [];
+if (runs('scale')) log(`scale: 1, 2 and 4 shard processes at ${mode.scaleRates.join(', ')} answers/s`);
+const scale = runs('scale') ? await runScale([1, 2, 4], mode.scaleRates, { pace: DEFAULT_PACE, chars: mode.loadChars, seconds: 8 }) : [];
 if (runs('images')) log('images');
 const images = runs('images') ? await runImages(mode.imageRuns) : [];
 if (runs('images')) log('four 2K images');
@@ -129,7 +132,7 @@ const history = runs('history') ? await benchHistory({ turnCounts: [10, 100, 1_0
 if (runs('startup')) log(`${mode.restarts} restarts with npm start`);
 const startup = runs('startup') ? await runStartup(mode.restarts) : [];
 
-const report = renderReport({ mode: mode.name, cutoffMs: mode.cutoffMs, seconds: (performance.now() - began) / 1000, streaming, load, images, imageBatch, history, startup, chart: chart ? 'stream.svg' : undefined });
+const report = renderReport({ mode: mode.name, cutoffMs: mode.cutoffMs, seconds: (performance.now() - began) / 1000, streaming, load, scale, images, imageBatch, history, startup, chart: chart ? 'stream.svg' : undefined });
 if (only) {
   // A partial run is printed, not written: bench/results holds whole runs.
   process.stdout.write(report);
