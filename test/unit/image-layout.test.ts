@@ -75,6 +75,11 @@ describe('the container image', () => {
     const compose = read('compose.yaml');
     const proxyCommand = JSON.parse(/^\s*command: (\["node", "dist\/src\/proxy[^\]]*\])$/m.exec(compose)![1]!) as string[];
     expect(proxyCommand.join(' ')).toBe(pkg.scripts.proxy);
+    // One process keeps its SQLite file in the volume: the default DATABASE_URL is under it.
+    const workdir = /^WORKDIR (\S+)$/m.exec(runtime)![1]!;
+    const volume = (JSON.parse(/^VOLUME (\[.*\])$/m.exec(runtime)![1]!) as string[])[0]!;
+    const defaultFile = /default\('sqlite:\/\/\.\/([^']+)'\)/.exec(read('src/config.ts'))![1]!;
+    expect(`${workdir}/${defaultFile}`.startsWith(`${volume}/`)).toBe(true);
     // Several shard processes share the store: compose gives the bot Redis, never the SQLite default.
     expect(compose).toMatch(/DATABASE_URL: redis:\/\/redis:6379/);
   });
