@@ -43,6 +43,10 @@ export interface ReplyResult {
 export async function runStreaming(contenders: Contender[], scenario: StreamScenario, label: string): Promise<Map<ContenderName, ReplyResult[]>> {
   const answer = answerText(scenario.chars, scenario.seed);
   const streamMs = scenario.pace.firstTokenMs + (tokenCount(answer) * 1000) / scenario.pace.tokensPerSecond;
+  // A window the previous scenario began runs on with its remaining requests and its length (the
+  // bucket it was begun under, which may not be this scenario's): the floor assumes buckets at rest.
+  const restAt = Math.max(...contenders.map((c) => c.discord.bucketsRestAt));
+  if (restAt > performance.now()) await new Promise((resolve) => setTimeout(resolve, restAt - performance.now() + 5));
   for (const c of contenders) {
     c.discord.setEditBucket(scenario.bucket);
     c.openrouter.setDefault({ steps: pacedSteps(answer, scenario.pace) });
