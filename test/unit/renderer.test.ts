@@ -272,6 +272,28 @@ describe('StreamRenderer', () => {
     expect(final()).toEqual(['⚠️ nope']);
   });
 
+  it('posts answers starting together in one channel at once while its send counter has room, not a spread apart', async () => {
+    const timers = new ManualTimers();
+    const channel = countingChannel(timers, 3, 1000);
+    const postedAt: number[] = [];
+    const answers = [channel.surface(), channel.surface(), channel.surface()].map(({ replies }) => ({
+      ...replies,
+      post: (payload: MessagePayload) => {
+        postedAt.push(timers.now());
+        return replies.post(payload);
+      },
+    }));
+    const renderers = answers.map((a) => new StreamRenderer(a));
+    for (const r of renderers) r.append('first words');
+    await settle();
+    for (let i = 0; i < 10; i++) {
+      timers.advance(10);
+      await settle();
+    }
+    expect(postedAt).toEqual([0, 0, 0]);
+    expect(channel.refused).toEqual([]);
+  });
+
   it('shares one channel’s edit bucket between its answers, spending no more than it has left', async () => {
     const timers = new ManualTimers();
     const channel = countingChannel(timers, 3, 1000);
