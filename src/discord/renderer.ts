@@ -106,7 +106,12 @@ export class StreamRenderer {
     this.version++;
     this.sync();
     this.ensureSlots(this.finalContents().length);
-    await Promise.all(this.slots.map((slot) => slot.scheduler.flush()));
+    // The last posted message takes its turn first: it carries the newest text and the footer, while
+    // an earlier one, sealed, often only swaps its controls, and with one request left in the window
+    // the text would wait out the reset behind it. Messages not posted yet go in order (posts must).
+    const posted = this.slots.filter((slot) => slot.message);
+    const order = [...this.slots.filter((slot) => !slot.message), ...posted.reverse()];
+    await Promise.all(order.map((slot) => slot.scheduler.flush()));
   }
 
   /**
