@@ -43,6 +43,10 @@ export interface ReplyResult {
 export async function runStreaming(contenders: Contender[], scenario: StreamScenario, label: string): Promise<Map<ContenderName, ReplyResult[]>> {
   const answer = answerText(scenario.chars, scenario.seed);
   const streamMs = scenario.pace.firstTokenMs + (tokenCount(answer) * 1000) / scenario.pace.tokensPerSecond;
+  // A window the previous scenario began runs on with its remaining requests and its length (the
+  // bucket it was begun under, which may not be this scenario's): the floor assumes buckets at rest.
+  const restAt = Math.max(...contenders.map((c) => c.discord.bucketsRestAt));
+  if (restAt > performance.now()) await new Promise((resolve) => setTimeout(resolve, restAt - performance.now() + 5));
   for (const c of contenders) {
     c.discord.setEditBucket(scenario.bucket);
     c.openrouter.setDefault({ steps: pacedSteps(answer, scenario.pace) });
@@ -59,7 +63,12 @@ export async function runStreaming(contenders: Contender[], scenario: StreamScen
   await Promise.all(
     contenders.map(async (c, ci) => {
       const answers = asked[ci]!;
-      const finished = () => answers.every((a, i) => c.upstreamFor(tags[i]!)?.response.state === 'done' && showsAll(a, answer));
+      // Checked on every request the fake answers, before it reads the next: following a finished
+      // answer across its messages again on each (milliseconds apiece at ten answers of two
+      // messages) held the fake's answers to the other replies' final edits back.
+      const whole = new Set<number>();
+      const finished = () =>
+        answers.every((a, i) => whole.has(i) || (c.upstreamFor(tags[i]!)?.response.state === 'done' && showsAll(a, answer) && whole.add(i)));
       await c.discord.waitFor(finished, { timeoutMs: streamMs + scenario.cutoffMs, what: `${c.name} showed every answer` }).catch(() => undefined);
       // Whatever has not finished by now is cut off (an interaction's token expires, so it stops editing).
       const cutAt = performance.now();

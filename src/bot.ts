@@ -12,6 +12,7 @@ import type { BotContext } from './context.js';
 import { ChannelHistory } from './conversation/history.js';
 import { ReasoningArchive } from './conversation/reasoning-archive.js';
 import { interactionRest, reporting429s } from './discord/rest.js';
+import { sendsApartFromEdits } from './discord/rest-queues.js';
 import { Buckets } from './discord/shared-bucket.js';
 import { syncCommands } from './discord/register-commands.js';
 import type { Logger } from './logger.js';
@@ -100,7 +101,7 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
     settings,
     actions: new ActionStore(store, config.buttonTtlMs),
     imagePricing: new ImagePricing(openrouter, logger),
-    rest: { bot: client.rest, interactions, buckets: new Buckets() },
+    rest: { bot: sendsApartFromEdits(client.rest), interactions, buckets: new Buckets() },
     answers: new RunningAnswers(),
     ledger,
     keyWatch,

@@ -106,17 +106,25 @@ export class StreamRenderer {
     this.version++;
     this.sync();
     this.ensureSlots(this.finalContents().length);
-    await Promise.all(this.slots.map((slot) => slot.scheduler.flush()));
+    // The last posted message takes its turn first: it carries the newest text and the footer, while
+    // an earlier one, sealed, often only swaps its controls, and with one request left in the window
+    // the text would wait out the reset behind it. Messages not posted yet go in order (posts must).
+    const posted = this.slots.filter((slot) => slot.message);
+    const order = [...this.slots.filter((slot) => !slot.message), ...posted.reverse()];
+    await Promise.all(order.map((slot) => slot.scheduler.flush()));
   }
 
   /**
    * Creates the missing messages' schedulers. They start on the next microtask: this may run inside
    * an earlier message's read, whose own post must be queued first, since posts go out in order.
+   * A post is urgent: it is the first a reader sees of the answer (or of its newest text), and the
+   * even spread would only hold it back (answers starting together in one channel would appear
+   * one spread apart, while the first to appear took the channel's edits for itself).
    */
   private ensureSlots(count: number): void {
     const added: Slot[] = [];
     while (this.slots.length < count) added.push(this.newSlot(this.slots.length));
-    if (added.length) queueMicrotask(() => added.forEach((slot) => slot.scheduler.markDirty()));
+    if (added.length) queueMicrotask(() => added.forEach((slot) => slot.scheduler.markDirty(true)));
   }
 
   private newSlot(index: number): Slot {

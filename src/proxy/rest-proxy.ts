@@ -6,6 +6,7 @@ import { populateErrorResponse } from '@discordjs/proxy';
 // @discordjs/rest itself, not discord.js's copy: discord.js loads its CommonJS build, and the proxy's
 // error helpers recognise only the classes of the ES module build they import.
 import { REST, type RequestMethod, type RESTOptions } from '@discordjs/rest';
+import { sendsApartFromEdits } from '../discord/rest-queues.js';
 import type { Logger } from '../logger.js';
 
 export interface RestProxyOptions {
@@ -45,7 +46,7 @@ export function exemptFromGlobal(route: string, authorized: boolean): boolean {
  */
 export function createRestProxy({ upstream, logger, globalRequestsPerSecond = 50 }: RestProxyOptions): RestProxy {
   const base: Partial<RESTOptions> = { api: upstream.replace(/\/+$/, '') };
-  const bot = new REST({ ...base, globalRequestsPerSecond });
+  const bot = sendsApartFromEdits(new REST({ ...base, globalRequestsPerSecond }));
   const exempt = new REST({ ...base, globalRequestsPerSecond: Number.POSITIVE_INFINITY, offset: 0 });
   for (const [queue, rest] of [['bot', bot], ['interactions', exempt]] as const) {
     // Routes here are discord.js's generalised ones (ids and tokens as :id, :token): safe to log.

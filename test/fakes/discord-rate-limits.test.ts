@@ -36,6 +36,19 @@ describe('FakeDiscord rate limits', () => {
     expect(remaining(await api(fake, 'POST', `/channels/${elsewhere}/messages`, { content: 'c' }))).toBe('4');
   });
 
+  it('keeps a window begun under an earlier edit bucket, and tells when every window has ended', async () => {
+    const { fake } = await setup({ editBucket: { limit: 5, windowMs: 5000 } });
+    const channel = fake.defaultChannelId;
+    const began = performance.now();
+    await api(fake, 'POST', `/channels/${channel}/messages`, { content: 'a' });
+    fake.setEditBucket({ limit: 5, windowMs: 2000 });
+    const again = await api(fake, 'POST', `/channels/${channel}/messages`, { content: 'b' });
+    // Still the 5 s window: a benchmark changing buckets must wait it out to measure the new one.
+    expect(Number(again.headers.get('x-ratelimit-reset-after'))).toBeGreaterThan(2.5);
+    expect(fake.bucketsRestAt).toBeGreaterThanOrEqual(began + 5000);
+    expect(fake.bucketsRestAt).toBeLessThanOrEqual(performance.now() + 5000);
+  });
+
   it('counts the edits of an interaction’s original and of its follow-ups on one counter per token', async () => {
     const { fake, client } = await setup({ editBucket: { limit: 5, windowMs: 5000 } });
     const handled = handleNext(client, async (i) => {

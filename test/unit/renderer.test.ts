@@ -272,6 +272,61 @@ describe('StreamRenderer', () => {
     expect(final()).toEqual(['⚠️ nope']);
   });
 
+  it('gives the last message, with the end of the text, the first turn of the final edits', async () => {
+    const buckets = new Buckets();
+    const log: string[] = [];
+    let posts = 0;
+    const surface: ReplySurface = {
+      postBucket: () => buckets.get('posts'),
+      async post(payload) {
+        const id = String(posts++);
+        log.push(`post ${id}`);
+        return {
+          info: undefined,
+          message: {
+            id,
+            channelId: 'c',
+            editBucket: () => buckets.get('edits'),
+            edit: async (p) => {
+              log.push(`edit ${id}${p.content.includes('-# f') ? ' footer' : ''}`);
+              return undefined;
+            },
+          },
+        };
+      },
+    };
+    const r = new StreamRenderer(surface, { limit: 60, controls: [{ type: 1 }] });
+    r.append(Array.from({ length: 16 }, (_, i) => `word${i}`).join(' '));
+    await settle();
+    expect(log.filter((l) => l.startsWith('post'))).toEqual(['post 0', 'post 1']);
+    log.length = 0;
+    // The first message only swaps its Stop button for the final components.
+    await r.finish({ footer: '-# f', components: [] });
+    expect(log).toEqual(['edit 1 footer', 'edit 0']);
+  });
+
+  it('posts answers starting together in one channel at once while its send counter has room, not a spread apart', async () => {
+    const timers = new ManualTimers();
+    const channel = countingChannel(timers, 3, 1000);
+    const postedAt: number[] = [];
+    const answers = [channel.surface(), channel.surface(), channel.surface()].map(({ replies }) => ({
+      ...replies,
+      post: (payload: MessagePayload) => {
+        postedAt.push(timers.now());
+        return replies.post(payload);
+      },
+    }));
+    const renderers = answers.map((a) => new StreamRenderer(a));
+    for (const r of renderers) r.append('first words');
+    await settle();
+    for (let i = 0; i < 10; i++) {
+      timers.advance(10);
+      await settle();
+    }
+    expect(postedAt).toEqual([0, 0, 0]);
+    expect(channel.refused).toEqual([]);
+  });
+
   it('shares one channel’s edit bucket between its answers, spending no more than it has left', async () => {
     const timers = new ManualTimers();
     const channel = countingChannel(timers, 3, 1000);

@@ -247,9 +247,17 @@ export class FakeDiscord {
     Object.assign(this.core.opts, Object.fromEntries(Object.entries(limits).filter(([, v]) => v !== undefined)));
   }
 
-  /** Changes the edit bucket for requests from now on (a benchmark runs several buckets against one client). */
+  /**
+   * Changes the edit bucket for requests from now on (a benchmark runs several buckets against one
+   * client). A window already begun keeps the length it began with: see `bucketsRestAt`.
+   */
   setEditBucket(bucket: { limit: number; windowMs: number }): void {
     this.core.opts.editBucket = bucket;
+  }
+
+  /** When (performance.now() clock) the window of every bucket spent from so far has ended. */
+  get bucketsRestAt(): number {
+    return this.rest.bucketsRestAt;
   }
 
   // -------------------------------------------------------------------------------------------

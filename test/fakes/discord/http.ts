@@ -41,6 +41,11 @@ export class RestServer {
     private readonly botToken: () => string,
   ) {}
 
+  /** When every bucket's window has ended: from then on each one starts a full window afresh. */
+  get bucketsRestAt(): number {
+    return this.limits.restingAt;
+  }
+
   async onHttp(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const at = performance.now();
     const url = new URL(req.url ?? '/', this.core.origin);

@@ -43,6 +43,13 @@ export class RateLimits {
     return undefined;
   }
 
+  /** When the last window of any bucket that has been spent from ends (performance.now() clock). */
+  get restingAt(): number {
+    let at = 0;
+    for (const st of this.buckets.values()) at = Math.max(at, st.resetAt);
+    return at;
+  }
+
   withBucket(reply: Reply, bucket: Bucket, hash: string, arrival: number): Reply {
     const st = this.buckets.get(bucket.key) ?? { count: 0, resetAt: arrival + bucket.limit.windowMs };
     const resetAfterMs = Math.max(0, Math.ceil(st.resetAt - performance.now()));
