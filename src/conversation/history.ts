@@ -142,7 +142,7 @@ export class ChannelHistory {
   /** One exchange's turns, or undefined when it is gone (deleted, pruned, or from before a /reset). */
   async exchange(channelId: string, at: ExchangeAddress): Promise<Turn[] | undefined> {
     const meta = await this.meta(channelId);
-    if (!meta || meta.epoch !== at.epoch || at.seq < meta.first || at.seq > meta.last) return undefined;
+    if (!holds(meta, at)) return undefined;
     return ((await this.store.get(this.exchangeKey(channelId, at.seq))) as Exchange | undefined)?.turns;
   }
 
@@ -162,7 +162,7 @@ export class ChannelHistory {
   private rewrite(channelId: string, at: ExchangeAddress, turns: Turn[] | undefined): Promise<boolean> {
     return this.lock.run(channelId, async () => {
       const meta = await this.migrate(channelId);
-      if (!meta || meta.epoch !== at.epoch || at.seq < meta.first || at.seq > meta.last) return false;
+      if (!holds(meta, at)) return false;
       const key = this.exchangeKey(channelId, at.seq);
       const before = (await this.store.get(key)) as Exchange | undefined;
       if (!before) return false;
@@ -243,4 +243,9 @@ export class ChannelHistory {
   drain(): Promise<void> {
     return this.lock.idle();
   }
+}
+
+/** Whether the history still has the exchange at `at`: the same history (no /reset since), and not pruned. */
+function holds(meta: Meta | undefined, at: ExchangeAddress): meta is Meta {
+  return meta !== undefined && meta.epoch === at.epoch && at.seq >= meta.first && at.seq <= meta.last;
 }
