@@ -185,6 +185,11 @@ export function renderReport(r: ReportInput): string {
 
 type Push = (...l: string[]) => void;
 
+/** A Markdown table of one line per row, and the blank line after it. */
+function table<T>(push: Push, columns: readonly string[], rows: readonly T[], cells: (row: T) => readonly (string | number)[]): void {
+  push(`| ${columns.join(' | ')} |`, `|${columns.map(() => '---').join('|')}|`, ...rows.map((row) => `| ${cells(row).join(' | ')} |`), '');
+}
+
 const cutOffNote = (f: StreamFigures, replies: number, cutoffMs: number) => {
   const final = f.final.length ? medP95(f.final) : '';
   return f.cutOff ? `${final ? `${final}; ` : ''}${f.cutOff} of ${replies} not finished ${cutoffMs / 1000} s after the stream` : final;
@@ -222,16 +227,11 @@ function renderSurfaces(push: Push, rows: StreamingRow[], cutoffMs: number): voi
     '',
     'The bot alone (the baselines answer only /ask, in one message): /ask; a mention, answered as a reply; each of them running into a follow-up message (answers past 2,000 characters); and /ask whose interaction expires once its first words show, so the answer continues as channel messages (what happens past Discord’s 15 minutes). One answer per channel; lag is over the whole reply, across its messages.',
     '',
-    '| surface | scenario (floor) | messages | overhead ms (median) | lag ms mean (median / p95) | mean lag ÷ floor | final ms (median / p95) | after bucket ms (median / p95) | requests per reply (median) | 429s |',
-    '|---|---|---|---|---|---|---|---|---|---|',
   );
-  for (const row of rows) {
+  table(push, ['surface', 'scenario (floor)', 'messages', 'overhead ms (median)', 'lag ms mean (median / p95)', 'mean lag ÷ floor', 'final ms (median / p95)', 'after bucket ms (median / p95)', 'requests per reply (median)', '429s'], rows, (row) => {
     const f = figures(row);
-    push(
-      `| ${SURFACE_LABEL[row.surface]} | ${row.label} (${f0(f.floorMs)} ms) | ${f0(summarize(f.messages).median)} | ${f1(summarize(f.overhead).median)} | ${f0(f.lagMsMean)} (${medP95(f.lagMs)}) | ${f2(f.lagMsMean / f.floorMs)}× | ${cutOffNote(f, row.replies.length, cutoffMs)} | ${f.beyondBucket.length ? medP95(f.beyondBucket) : '–'} | ${f0(summarize(f.requests).median)} | ${f.rateLimited} |`,
-    );
-  }
-  push('');
+    return [SURFACE_LABEL[row.surface], `${row.label} (${f0(f.floorMs)} ms)`, f0(summarize(f.messages).median), f1(summarize(f.overhead).median), `${f0(f.lagMsMean)} (${medP95(f.lagMs)})`, `${f2(f.lagMsMean / f.floorMs)}×`, cutOffNote(f, row.replies.length, cutoffMs), f.beyondBucket.length ? medP95(f.beyondBucket) : '–', f0(summarize(f.requests).median), f.rateLimited];
+  });
 }
 
 function renderOneChannel(push: Push, rows: StreamingRow[]): void {
@@ -240,30 +240,30 @@ function renderOneChannel(push: Push, rows: StreamingRow[]): void {
     '',
     'N mentions in one channel, by N readers, at once: their replies share the channel’s message bucket, so each one’s floor is its fair share, N times the one-answer floor. Their final texts all wait for that bucket, so they are given one bucket window more than a lone answer before they count as not finished.',
     '',
-    '| answers | scenario | fair share ms | mean lag ms, all answers | mean lag ÷ fair share (all / worst answer) | final ms (median / p95) | after bucket ms (median / p95) | complete | 429s |',
-    '|---|---|---|---|---|---|---|---|---|',
   );
-  for (const row of rows) {
+  table(push, ['answers', 'scenario', 'fair share ms', 'mean lag ms, all answers', 'mean lag ÷ fair share (all / worst answer)', 'final ms (median / p95)', 'after bucket ms (median / p95)', 'complete', '429s'], rows, (row) => {
     const f = figures(row);
-    push(
-      `| ${row.concurrency} | ${row.label} | ${f0(f.floorMs)} | ${f0(f.lagMsMean)} | ${f2(f.lagMsMean / f.floorMs)}× / ${f2(f.worstLagRatio)}× | ${f.final.length ? medP95(f.final) : '–'} | ${f.beyondBucket.length ? medP95(f.beyondBucket) : '–'} | ${row.replies.length - f.cutOff} of ${row.replies.length} | ${f.rateLimited} |`,
-    );
-  }
-  push('');
+    return [row.concurrency, row.label, f0(f.floorMs), f0(f.lagMsMean), `${f2(f.lagMsMean / f.floorMs)}× / ${f2(f.worstLagRatio)}×`, f.final.length ? medP95(f.final) : '–', f.beyondBucket.length ? medP95(f.beyondBucket) : '–', `${row.replies.length - f.cutOff} of ${row.replies.length}`, f.rateLimited];
+  });
 }
 
 function renderLoad(push: Push, load: LoadRow[]): void {
   push('## Load (figure 4)', '', 'One bot process, N concurrent /ask streams in distinct channels (60 tokens/s each, arrivals over 0.5 s), bucket 5 / 5 s. CPU is the process’s user + system time from /proc over the whole level, every thread. **Live** memory = heap + external after a full GC with every stream open, above the idle bot, per stream, read on a second run of the level: the forced collections cost CPU after them too (the compiled code they discard is compiled again), so the CPU is read on a run without them; **RSS** = peak resident above idle, per stream (counts garbage not yet collected). **Bare** = a process that only fetches and parses the same streams (`bench/bare-parse.ts`). Lag, first text and final text as in figures 1–3, over every stream of the level; the floor is the one-stream floor (500 ms).', '');
-  push(
-    '| streams | tokens | bot CPU s / 1k tokens | bare CPU s / 1k tokens | bot ÷ bare | live KB / stream | RSS KB / stream | mean lag ÷ floor | first text ms (median / p95) | final ms (median / p95) | 429s | wall s |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|',
-  );
-  for (const l of load) {
-    push(
-      `| ${l.streams} | ${l.tokens} | ${f2(l.cpuPer1kTokens)} | ${f2(l.bareCpuPer1kTokens)} | ${f2(l.cpuPer1kTokens / l.bareCpuPer1kTokens)}× | ${f0(l.liveBytesPerStream / 1024)} | ${f0(l.rssBytesPerStream / 1024)} | ${f2(l.lagMsMean / l.floorMs)}× | ${medP95(l.overheadMs)} | ${medP95(l.finalMs)} | ${l.rateLimited} | ${f1(l.wallSeconds)} |`,
-    );
-  }
-  push('', 'CPU time comes from /proc in 10 ms ticks: at 1 and 10 streams the figures are coarse.', '');
+  table(push, ['streams', 'tokens', 'bot CPU s / 1k tokens', 'bare CPU s / 1k tokens', 'bot ÷ bare', 'live KB / stream', 'RSS KB / stream', 'mean lag ÷ floor', 'first text ms (median / p95)', 'final ms (median / p95)', '429s', 'wall s'], load, (l) => [
+    l.streams,
+    l.tokens,
+    f2(l.cpuPer1kTokens),
+    f2(l.bareCpuPer1kTokens),
+    `${f2(l.cpuPer1kTokens / l.bareCpuPer1kTokens)}×`,
+    f0(l.liveBytesPerStream / 1024),
+    f0(l.rssBytesPerStream / 1024),
+    `${f2(l.lagMsMean / l.floorMs)}×`,
+    medP95(l.overheadMs),
+    medP95(l.finalMs),
+    l.rateLimited,
+    f1(l.wallSeconds),
+  ]);
+  push('CPU time comes from /proc in 10 ms ticks: at 1 and 10 streams the figures are coarse.', '');
 }
 
 function renderScale(push: Push, rows: ScaleRow[]): void {
@@ -273,20 +273,17 @@ function renderScale(push: Push, rows: ScaleRow[]): void {
     '',
     `The bot started as operators start it (\`npm start\`, the build) with \`SHARD_COUNT\` = 1, 2 and 4 (discord.js’s ShardingManager, one process per shard) on the real Redis, against one fake Discord with a guild on each shard: /ask answers (60 tokens/s, as in figure 4) asked for at a steady rate for ${seconds} s, spread over the guilds in turn, each in a channel of its own. **Sustained** = every answer finished, no 429, mean lag within ${SCALE_LAG_TARGET}× of the one-stream floor (500 ms). CPU is each shard process’s user + system time per second of the level (the manager process does nothing while they run), and the benchmark’s own process, which runs both fakes, beside it; memory is each shard process’s resident set, before the level and at its peak. The fakes and the benchmark share the machine’s cores with the shards, so past the cores’ worth of work more processes only divide it.`,
     '',
-    '| shard processes | answers/s asked | answers | most streaming at once | mean lag ÷ floor | final ms (median / p95) | 429s | unfinished | CPU s/s per shard (mean / most) | fakes’ CPU s/s | RSS MB per shard (idle / peak) | sustained |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|',
   );
-  for (const x of rows) {
-    push(
-      `| ${x.shards} | ${x.rate} | ${x.answers} | ${x.peakStreams} | ${f2(x.lagMsMean / x.floorMs)}× | ${x.finalMs.length ? medP95(x.finalMs) : '–'} | ${x.rateLimited} | ${x.unfinished} | ${f2(x.cpuPerShard)} / ${f2(x.cpuMaxShard)} | ${f2(x.harnessCpu)} | ${f0(x.idleRssMb)} / ${f0(x.peakRssMb)} | ${met(sustained(x))} |`,
-    );
-  }
-  push('', '| shard processes | answers/s sustained (of the rates tried) | RSS MB per shard at that rate (peak) |', '|---|---|---|');
-  for (const shards of [...new Set(rows.map((x) => x.shards))]) {
+  table(
+    push,
+    ['shard processes', 'answers/s asked', 'answers', 'most streaming at once', 'mean lag ÷ floor', 'final ms (median / p95)', '429s', 'unfinished', 'CPU s/s per shard (mean / most)', 'fakes’ CPU s/s', 'RSS MB per shard (idle / peak)', 'sustained'],
+    rows,
+    (x) => [x.shards, x.rate, x.answers, x.peakStreams, `${f2(x.lagMsMean / x.floorMs)}×`, x.finalMs.length ? medP95(x.finalMs) : '–', x.rateLimited, x.unfinished, `${f2(x.cpuPerShard)} / ${f2(x.cpuMaxShard)}`, f2(x.harnessCpu), `${f0(x.idleRssMb)} / ${f0(x.peakRssMb)}`, met(sustained(x))],
+  );
+  table(push, ['shard processes', 'answers/s sustained (of the rates tried)', 'RSS MB per shard at that rate (peak)'], [...new Set(rows.map((x) => x.shards))], (shards) => {
     const best = rows.filter((x) => x.shards === shards && sustained(x)).at(-1);
-    push(`| ${shards} | ${best ? best.rate : `under ${rows.find((x) => x.shards === shards)!.rate}`} | ${best ? f0(best.peakRssMb) : '–'} |`);
-  }
-  push('');
+    return [shards, best ? best.rate : `under ${rows.find((x) => x.shards === shards)!.rate}`, best ? f0(best.peakRssMb) : '–'];
+  });
 }
 
 /** The start-up section (also printed alone by `--startup-only`). */
