@@ -173,21 +173,11 @@ export async function runTurn(services: ConversationServices, input: TurnInput):
     if (shown) await controls.shown?.(renderer.messages).catch((err: unknown) => log.warn({ err }, 'could not keep what the answer’s buttons need'));
 
     if (outcome.interruption?.kind === 'upstream-error') services.metrics.openrouterError(outcome.interruption.code);
-    services.metrics.answered({
-      kind: 'chat',
-      outcome: outcomeOf(outcome.interruption),
-      ttftMs: outcome.firstTokenMs,
-      totalMs: performance.now() - reply.started,
-      promptTokens: outcome.usage?.promptTokens,
-      completionTokens: outcome.usage?.completionTokens,
-      cost: outcome.usage?.cost,
-    });
-
-    log.info(
+    reply.answered(
+      { outcome: outcomeOf(outcome.interruption), ttftMs: outcome.firstTokenMs, promptTokens: outcome.usage?.promptTokens, completionTokens: outcome.usage?.completionTokens, cost: outcome.usage?.cost },
       {
         ttftMs: outcome.firstTokenMs === undefined ? undefined : Math.round(outcome.firstTokenMs),
         thinkingMs: outcome.thinkingMs === undefined ? undefined : Math.round(outcome.thinkingMs),
-        totalMs: Math.round(performance.now() - reply.started),
         promptTokens: outcome.usage?.promptTokens,
         completionTokens: outcome.usage?.completionTokens,
         reasoningTokens: outcome.usage?.reasoningTokens,
@@ -199,7 +189,6 @@ export async function runTurn(services: ConversationServices, input: TurnInput):
         shown,
         generation: outcome.generationId,
       },
-      'answered',
     );
     return {
       messages: renderer.messages,

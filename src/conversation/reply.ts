@@ -1,7 +1,7 @@
 import { StreamRenderer, type FinishOptions } from '../discord/renderer.js';
 import type { OutgoingFile, ReplySurface } from '../discord/surface.js';
 import type { Logger } from '../logger.js';
-import type { BotMetrics } from '../ops/metrics.js';
+import type { AnsweredFigures, BotMetrics } from '../ops/metrics.js';
 import type { RequestFailed } from '../openrouter/call.js';
 import { failureCode } from '../openrouter/errors.js';
 import type { FinalControls } from './conversation.js';
@@ -91,7 +91,7 @@ export class TurnReply {
     } catch (error) {
       if (!(error instanceof UserError)) throw error;
       this.log.info({ reason: error.message }, 'request refused');
-      this.services.metrics.answered({ kind: this.options.mode, outcome: 'refused', totalMs: performance.now() - this.started });
+      this.counted({ outcome: 'refused' });
       await this.show({ notice: `⚠️ ${error.message}` });
       return undefined;
     }
@@ -101,8 +101,24 @@ export class TurnReply {
   async failed(error: RequestFailed, explanation: string): Promise<void> {
     this.log.warn({ err: error.cause }, 'openrouter request failed');
     this.services.metrics.openrouterError(failureCode(error.cause));
-    this.services.metrics.answered({ kind: this.options.mode, outcome: 'failed', totalMs: performance.now() - this.started });
+    this.counted({ outcome: 'failed' });
     await this.show({ notice: `⚠️ ${explanation}` });
+  }
+
+  /**
+   * A finished answer, in the metrics and in its `answered` log line (`fields`, beside the total
+   * time; what people asked for never goes in it).
+   */
+  answered(figures: Omit<AnsweredFigures, 'kind' | 'totalMs'>, fields: Record<string, unknown>): void {
+    const totalMs = this.counted(figures);
+    this.log.info({ ...fields, totalMs: Math.round(totalMs) }, 'answered');
+  }
+
+  /** Counts the answer by how it ended; the time it took, ms. */
+  private counted(figures: Omit<AnsweredFigures, 'kind' | 'totalMs'>): number {
+    const totalMs = performance.now() - this.started;
+    this.services.metrics.answered({ ...figures, kind: this.options.mode, totalMs });
+    return totalMs;
   }
 
   /** The finished answer's buttons; none, with a log line, when they can't be made. */

@@ -132,12 +132,11 @@ async function finish(
   result.exchange = exchange;
   result.messageId = reply.renderer.messages.at(-1)?.id;
   if (shown) await controls.shown?.(reply.renderer.messages).catch((err: unknown) => reply.log.warn({ err }, 'could not keep what the images’ buttons need'));
-  services.metrics.answered({ kind: 'image', outcome: outcomeOf(drawn.interruption), ttftMs: drawn.firstImageMs, totalMs: performance.now() - reply.started, cost: result.cost });
   if (unsaved.length) await input.surface.post({ content: unsaved.join('\n') }).catch((err: unknown) => reply.log.warn({ err }, 'could not say that the exchange was not saved'));
-  reply.log.info(
+  reply.answered(
+    { outcome: outcomeOf(drawn.interruption), ttftMs: drawn.firstImageMs, cost: result.cost },
     {
       kind: result.kind,
-      totalMs: Math.round(performance.now() - reply.started),
       firstImageMs: drawn.firstImageMs === undefined ? undefined : Math.round(drawn.firstImageMs),
       cost: result.cost,
       seed: result.seed,
@@ -148,6 +147,5 @@ async function finish(
       // What people asked for stays out of the logs, as in every answer's log line.
       result: { ...result, prompt: undefined, promptChars: result.prompt.length },
     },
-    'answered',
   );
 }
