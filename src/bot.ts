@@ -1,4 +1,4 @@
-import { Client, Events, GatewayIntentBits, MessageFlags, Options, type Interaction } from 'discord.js';
+import { Client, DefaultRestOptions, Events, GatewayIntentBits, MessageFlags, Options, type Interaction } from 'discord.js';
 import { refusal } from './access.js';
 import { components } from '../components/index.js';
 import { splitCustomId, type ComponentInteraction } from '../components/component.js';
@@ -11,7 +11,8 @@ import type { Config } from './config.js';
 import type { BotContext } from './context.js';
 import { ChannelHistory } from './conversation/history.js';
 import { ReasoningArchive } from './conversation/reasoning-archive.js';
-import { interactionRest, reporting429s } from './discord/rest.js';
+import { interactionRest } from './discord/rest.js';
+import { restRequests } from './discord/rest-requests.js';
 import { sendsApartFromEdits } from './discord/rest-queues.js';
 import { Buckets } from './discord/shared-bucket.js';
 import { syncCommands } from './discord/register-commands.js';
@@ -65,12 +66,12 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
   const ledger = new Ledger(await openUsage(store, now));
   // The metrics need the client (its shards, its queues); the clients report their 429s to them.
   let metrics: BotMetrics | undefined;
-  const rateLimited = reporting429s((scope) => metrics?.discordRateLimited(scope));
+  const on429 = (scope: string) => metrics?.discordRateLimited(scope);
   const client = new Client({
     // Message Content (privileged) lets the bot see the images on messages people reply to; the rest
     // works without it (Discord delivers messages that mention the bot, and its own, in full).
     intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, ...(config.messageContentIntent ? [GatewayIntentBits.MessageContent] : [])],
-    rest: { api: config.discordApiUrl, ...rateLimited },
+    rest: { api: config.discordApiUrl, ...restRequests(DefaultRestOptions.makeRequest, on429, DefaultRestOptions.offset) },
     // Nothing reads messages back from the cache, and with it every edit of a streamed answer
     // (echoed back as MESSAGE_UPDATE) re-parsed a cached Message.
     makeCache: Options.cacheWithLimits({ ...Options.DefaultMakeCacheSettings, MessageManager: 0 }),
@@ -83,7 +84,7 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
     retryBudgetMs: config.openRouterRetryMaxMs,
     attribution: { url: config.openRouterAppUrl, title: () => config.openRouterAppTitle ?? client.user?.username },
   });
-  const interactions = interactionRest({ api: config.discordApiUrl, ...rateLimited });
+  const interactions = interactionRest({ api: config.discordApiUrl, ...restRequests(DefaultRestOptions.makeRequest, on429, 0) });
   metrics = processMetrics(client);
   const catalog = new ModelCatalog(openrouter, logger);
   const settings = new SettingsStore(store, config);

@@ -5,9 +5,9 @@ export interface RateLimitInfo {
 }
 
 /**
- * The bucket state a response reported, or undefined when it reported none. discord.js holds a
- * request to an empty bucket until `offsetMs` after the reset; text read for an edit any earlier
- * would go out that much staler, so the offset counts as part of the wait.
+ * The bucket state a response reported, or undefined when it reported none. The client a request
+ * went through reads Reset-After `offsetMs` early (discord/rest.ts), and lets a request through
+ * to an empty bucket from then plus that offset: the bucket's own reset.
  */
 export function bucketState(headers: { get(name: string): string | null }, offsetMs: number): RateLimitInfo | undefined {
   const remainingHeader = headers.get('x-ratelimit-remaining');

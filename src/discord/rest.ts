@@ -1,4 +1,4 @@
-import { DefaultRestOptions, parseResponse, REST, type RequestData, type RequestMethod, type RESTOptions, type RouteLike } from 'discord.js';
+import { parseResponse, REST, type RequestData, type RequestMethod, type RESTOptions, type RouteLike } from 'discord.js';
 import { bucketState, type RateLimitInfo } from './rate-limits.js';
 import { Buckets } from './shared-bucket.js';
 import type { MessagePayload } from './surface.js';
@@ -28,21 +28,6 @@ export interface BotRest {
  */
 export function interactionRest(options: Partial<RESTOptions>): REST {
   return new REST({ ...options, globalRequestsPerSecond: Number.POSITIVE_INFINITY, offset: 0 });
-}
-
-/**
- * REST options that tell `report` of every 429 Discord answers, with its scope. Reading the status
- * where the request is made costs nothing; discord.js's `response` event would make the client
- * clone every response it reads, for every edit of every answer.
- */
-export function reporting429s(report: (scope: string) => void): Pick<RESTOptions, 'makeRequest'> {
-  return {
-    makeRequest: async (url, init) => {
-      const response = await DefaultRestOptions.makeRequest(url, init as Parameters<typeof DefaultRestOptions.makeRequest>[1]);
-      if (response.status === 429) report(response.headers.get('x-ratelimit-scope') ?? (response.headers.has('x-ratelimit-global') ? 'global' : 'user'));
-      return response;
-    },
-  };
 }
 
 /** A request's body with the bucket state its response reported. */

@@ -5,8 +5,9 @@ import { pipeline } from 'node:stream/promises';
 import { populateErrorResponse } from '@discordjs/proxy';
 // @discordjs/rest itself, not discord.js's copy: discord.js loads its CommonJS build, and the proxy's
 // error helpers recognise only the classes of the ES module build they import.
-import { REST, type RequestMethod, type RESTOptions } from '@discordjs/rest';
+import { DefaultRestOptions, REST, type RequestMethod, type RESTOptions } from '@discordjs/rest';
 import { sendsApartFromEdits } from '../discord/rest-queues.js';
+import { restRequests } from '../discord/rest-requests.js';
 import type { Logger } from '../logger.js';
 
 export interface RestProxyOptions {
@@ -46,7 +47,8 @@ export function exemptFromGlobal(route: string, authorized: boolean): boolean {
  */
 export function createRestProxy({ upstream, logger, globalRequestsPerSecond = 50 }: RestProxyOptions): RestProxy {
   const base: Partial<RESTOptions> = { api: upstream.replace(/\/+$/, '') };
-  const bot = sendsApartFromEdits(new REST({ ...base, globalRequestsPerSecond }));
+  const offsetMs = DefaultRestOptions.offset;
+  const bot = sendsApartFromEdits(new REST({ ...base, globalRequestsPerSecond, ...restRequests(DefaultRestOptions.makeRequest, () => {}, offsetMs) }));
   const exempt = new REST({ ...base, globalRequestsPerSecond: Number.POSITIVE_INFINITY, offset: 0 });
   for (const [queue, rest] of [['bot', bot], ['interactions', exempt]] as const) {
     // Routes here are discord.js's generalised ones (ids and tokens as :id, :token): safe to log.
@@ -76,7 +78,9 @@ export function createRestProxy({ upstream, logger, globalRequestsPerSecond = 50
       res.statusCode = response.status;
       for (const [name, value] of response.headers) {
         // A global limit is this proxy's to hold; a bucket's state is the bot's to pace by.
-        if (!/^x-ratelimit-(global|scope)$/i.test(name) && !/^(content-length|transfer-encoding|connection|content-encoding)$/i.test(name)) res.setHeader(name, value);
+        if (/^x-ratelimit-(global|scope)$/i.test(name) || /^(content-length|transfer-encoding|connection|content-encoding)$/i.test(name)) continue;
+        // The bot's client reads Reset-After early itself: it gets the bucket's as Discord sent it.
+        res.setHeader(name, rest === bot && response.status !== 429 && /^x-ratelimit-reset-after$/i.test(name) ? (Number(value) + offsetMs / 1000).toFixed(3) : value);
       }
       if (response.body) await pipeline(response.body instanceof Readable ? response.body : Readable.fromWeb(response.body as never), res);
     } catch (err) {

@@ -69,9 +69,11 @@ describe('answers in one channel share its buckets', () => {
       return { steps: paced(answers[Number(which)]!, 12) };
     });
     const triggers = answers.map((_, n) => h.discord.postUserMessage({ channelId, content: `question ${n}`, mentionsBot: true, author: { id: `20000000000000000${n}`, username: `reader${n}` } }));
+    // Each answer is one message: whole once that message has its footer (a later one's footer
+    // says nothing of an earlier answer whose final edit still waits for the bucket).
     const replies = await h.discord.waitFor(() => {
-      const all = triggers.map(answerTo);
-      return all.every(Boolean) ? (all as FakeMessage[][]) : undefined;
+      const all = triggers.map((trigger) => botMessages(channelId).find((m) => m.message_reference?.message_id === trigger.id));
+      return all.every((m) => m && FOOTER.test(m.content)) ? all.map((m) => [m!]) : undefined;
     }, { what: 'three whole answers', timeoutMs: 30_000 });
     replies.forEach((messages, n) => expect(shown(messages)).toBe(answers[n]));
     expect(limited()).toEqual([]);
