@@ -35,6 +35,8 @@ export interface LoadRow {
   /** Upstream end → all of the text shown, per stream. */
   finalMs: number[];
   rateLimited: number;
+  /** Requests each reply made to Discord (every edit costs the bot CPU that the bare parse doesn't spend). */
+  requestsPerReply: number[];
   /** From the first /ask to the last final message. */
   wallSeconds: number;
 }
@@ -111,6 +113,7 @@ async function level(bot: Contender, inspector: string, streams: number, answer:
     overheadMs: replies.flatMap((r) => (r.overheadMs === undefined ? [] : [r.overheadMs])),
     finalMs: replies.flatMap((r) => (r.finalDelayMs === undefined ? [] : [r.finalDelayMs])),
     rateLimited: new Set(replies.flatMap((r) => r.rateLimited)).size,
+    requestsPerReply: replies.map((r) => r.requests),
     wallSeconds: (cutAt - started) / 1000,
   };
 }

@@ -249,7 +249,7 @@ function renderOneChannel(push: Push, rows: StreamingRow[]): void {
 
 function renderLoad(push: Push, load: LoadRow[]): void {
   push('## Load (figure 4)', '', 'One bot process, N concurrent /ask streams in distinct channels (60 tokens/s each, arrivals over 0.5 s), bucket 5 / 5 s. CPU is the process’s user + system time from /proc over the whole level, every thread. **Live** memory = heap + external after a full GC with every stream open, above the idle bot, per stream, read on a second run of the level: the forced collections cost CPU after them too (the compiled code they discard is compiled again), so the CPU is read on a run without them; **RSS** = peak resident above idle, per stream (counts garbage not yet collected). **Bare** = a process that only fetches and parses the same streams (`bench/bare-parse.ts`). Lag, first text and final text as in figures 1–3, over every stream of the level; the floor is the one-stream floor (500 ms).', '');
-  table(push, ['streams', 'tokens', 'bot CPU s / 1k tokens', 'bare CPU s / 1k tokens', 'bot ÷ bare', 'live KB / stream', 'RSS KB / stream', 'mean lag ÷ floor', 'first text ms (median / p95)', 'final ms (median / p95)', '429s', 'wall s'], load, (l) => [
+  table(push, ['streams', 'tokens', 'bot CPU s / 1k tokens', 'bare CPU s / 1k tokens', 'bot ÷ bare', 'live KB / stream', 'RSS KB / stream', 'mean lag ÷ floor', 'first text ms (median / p95)', 'final ms (median / p95)', 'requests per reply (median)', '429s', 'wall s'], load, (l) => [
     l.streams,
     l.tokens,
     f2(l.cpuPer1kTokens),
@@ -260,6 +260,7 @@ function renderLoad(push: Push, load: LoadRow[]): void {
     `${f2(l.lagMsMean / l.floorMs)}×`,
     medP95(l.overheadMs),
     medP95(l.finalMs),
+    f0(summarize(l.requestsPerReply).median),
     l.rateLimited,
     f1(l.wallSeconds),
   ]);
