@@ -173,19 +173,35 @@ describe('/settings', () => {
   });
 
   it('declares the option ranges to Discord and registers /settings with its subcommands', async () => {
-    h = await startHarness();
-    const command = h.discord.commands(h.discord.guildId).find((c) => c.name === 'settings') as unknown as { options: { name: string; options?: Record<string, unknown>[] }[] };
-    expect(command.options.map((o) => o.name)).toEqual(['show', 'set', 'reset']);
-    const set = command.options[1]!.options!;
+    h = await startHarness({ env: { MAX_ANSWER_TOKENS: '1234' } });
+    type Options = ({ name: string; options?: Record<string, unknown>[] } & Record<string, unknown>)[];
+    const registered = (name: string) => (h.discord.commands(h.discord.guildId).find((c) => c.name === name) as unknown as { options: Options }).options;
+    const subcommands = registered('settings');
+    expect(subcommands.map((o) => o.name)).toEqual(['show', 'set', 'reset']);
+    const set = subcommands[1]!.options!;
     const option = (name: string) => set.find((o) => o.name === name)!;
-    expect(option('temperature')).toMatchObject({ type: 10, min_value: 0, max_value: 2 });
-    expect(option('top_p')).toMatchObject({ min_value: 0, max_value: 1 });
-    expect(option('presence_penalty')).toMatchObject({ min_value: -2, max_value: 2 });
+    const range = (o: Record<string, unknown>) => [o.type, o.min_value, o.max_value];
+    const numeric = Object.fromEntries(set.filter((o) => o.type === 4 || o.type === 10).map((o) => [o.name, range(o)]));
+    expect(numeric).toEqual({
+      temperature: [10, 0, 2],
+      top_p: [10, 0, 1],
+      frequency_penalty: [10, -2, 2],
+      presence_penalty: [10, -2, 2],
+      seed: [4, undefined, undefined],
+      // The bot's own MAX_ANSWER_TOKENS, so Discord's client refuses more before it is sent.
+      max_tokens: [4, 1, 1234],
+      budget_user_daily: [10, 0, 1_000_000],
+      budget_server_daily: [10, 0, 1_000_000],
+      budget_server_monthly: [10, 0, 1_000_000],
+      budget_role_daily: [10, 0, 1_000_000],
+    });
     expect(option('system_prompt')).toMatchObject({ type: 3, max_length: 4000 });
-    expect(option('max_tokens')).toMatchObject({ type: 4, min_value: 1 });
     expect(option('model')).toMatchObject({ autocomplete: true });
+    const ask = registered('ask');
+    expect(ask.map((o) => o.name)).toEqual(['prompt', 'attachment', 'model', 'reasoning', 'temperature', 'thread']);
+    expect(range(ask.find((o) => o.name === 'temperature')!)).toEqual([10, 0, 2]);
+    expect((ask.find((o) => o.name === 'reasoning')!.choices as { value: string }[]).map((c) => c.value)).toEqual(['off', 'minimal', 'low', 'medium', 'high', 'xhigh']);
     expect(set.map((o) => o.name)).toEqual(['model', 'image_model', 'system_prompt', 'temperature', 'top_p', 'frequency_penalty', 'presence_penalty', 'seed', 'stop', 'max_tokens', 'reasoning', 'show_reasoning', 'threads', 'budget_user_daily', 'budget_server_daily', 'budget_server_monthly', 'budget_role', 'budget_role_daily', 'scope']);
-    expect(option('budget_server_monthly')).toMatchObject({ type: 10, min_value: 0 });
     expect(option('budget_role')).toMatchObject({ type: 8 });
     const choices = await h.discord.autocomplete({ channelId: h.discord.defaultChannelId, name: 'settings', options: [{ name: 'set', type: 1, options: [{ name: 'image_model', type: 3, value: 'gpt', focused: true }] }] });
     // Both kinds of image model, each marked with the API it goes through.
