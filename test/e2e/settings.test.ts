@@ -167,9 +167,17 @@ describe('/settings', () => {
     const off = await ask('quick', { extra: [{ name: 'reasoning', type: 3, value: 'off' }] });
     expect(sampling(off.body)).toEqual({ temperature: 0.2, reasoning: { effort: 'none' } });
     expect(sampling((await ask('normal')).body)).toEqual({ temperature: 0.2 });
-    // The bot checks the override itself, whatever Discord's client let through.
-    const bad = await h.discord.slash({ channelId: h.discord.defaultChannelId, name: 'ask', options: [...askOptions('x'), { name: 'temperature', type: 10, value: 7 }] });
-    expect(await h.discord.waitFor(() => bad.original()?.content || undefined, { what: 'refusal' })).toMatch(/^⚠️ `temperature` must be a number from 0 to 2/);
+    // The bot checks the overrides itself, whatever Discord's client let through: privately, before anything is shown or sent.
+    const sent = h.openrouter.chatRequests().length;
+    for (const [option, refusal] of [[{ name: 'temperature', type: 10, value: 7 }, /^⚠️ `temperature` must be a number from 0 to 2/], [{ name: 'model', type: 3, value: 'not a model' }, /^⚠️ `model` must be an OpenRouter model id/]] as const) {
+      const bad = await h.discord.slash({ channelId: h.discord.defaultChannelId, name: 'ask', options: [...askOptions('x'), option] });
+      expect(await h.discord.waitFor(() => bad.original()?.content || undefined, { what: 'refusal' })).toMatch(refusal);
+      expect(bad.acceptedCallback()).toMatchObject({ type: 4, data: { flags: 64 } });
+      expect(bad.original()!.flags & 64).toBe(64);
+    }
+    await h.bot.idle();
+    expect(h.openrouter.chatRequests()).toHaveLength(sent);
+    expect(h.logs.lines().filter((l) => l.msg === 'command refused')).toHaveLength(2);
   });
 
   it('declares the option ranges to Discord and registers /settings with its subcommands', async () => {
