@@ -28,7 +28,8 @@ export const ask: SlashCommand = {
     // Discord drops the interaction if it isn't acknowledged within 3 s.
     await interaction.deferReply();
     const turn = await commandTurn(interaction, ctx, 'attachment', overrides);
-    const inThread = interaction.options.getBoolean('thread') ?? turn.settings.threads.value ?? false;
+    // The channel's `threads` default is inherited by its threads, where answering in place is what it means.
+    const inThread = interaction.options.getBoolean('thread') ?? (Boolean(turn.settings.threads.value) && !interaction.channel?.isThread());
     await runAnswer(ctx, turn, inThread ? { place: inAThread } : {});
 
     async function inAThread(input: AnswerInput): Promise<AnswerInput> {
