@@ -48,6 +48,9 @@ async function ask(prompt: string, opts: { channelId?: string; extra?: SlashOpti
   return { body: h.openrouter.chatRequests().at(-1), content };
 }
 
+/** A chat-completions model that draws but writes no text (as OpenRouter lists FLUX). */
+const withImageOnlyModel = { openrouter: (fake: Harness['openrouter']) => void fake.models.push({ id: 'black-forest-labs/flux.2-flex', name: 'FLUX.2 Flex', input_modalities: ['text', 'image'], output_modalities: ['image'] }) };
+
 const SAMPLING = ['temperature', 'top_p', 'frequency_penalty', 'presence_penalty', 'seed', 'stop', 'reasoning'];
 const sampling = (body: Record<string, unknown>) => Object.fromEntries(SAMPLING.filter((k) => k in body).map((k) => [k, body[k]]));
 
@@ -77,15 +80,25 @@ describe('/settings', () => {
     expect(body.max_completion_tokens).toBe(321);
     const today = new Date().toISOString().slice(0, 10);
     expect(body.messages[0]).toEqual({ role: 'system', content: `You help tester in #general of Fake Guild. Today is ${today}.` });
+
+    // A mention in the channel goes out with the same settings.
+    h.openrouter.reply({ steps: text('hi again') });
+    const mention = h.discord.postUserMessage({ channelId: h.discord.defaultChannelId, content: 'and by mention?', mentionsBot: true });
+    await h.discord.waitFor(() => h.discord.messages(mention.channel_id).find((m) => m.message_reference?.message_id === mention.id && hasFooter(m.content)), { what: 'the mention answered' });
+    const byMention = h.openrouter.chatRequests().at(-1);
+    expect([byMention.model, sampling(byMention), byMention.max_completion_tokens, byMention.messages[0]]).toEqual([body.model, sampling(body), 321, body.messages[0]]);
   });
 
   it('takes the channel over the server over the environment; a thread uses its own, else its parent’s', async () => {
     h = await startHarness({ env: { CHAT_MODEL: 'openai/gpt-5-image-mini' } });
     const thread = h.discord.createChannel({ name: 'a thread', type: 11, parentId: h.discord.defaultChannelId });
-    await settings('set', { temperature: 0.3, stop: 'SERVER', scope: 'server' }, { perms: MANAGE_GUILD });
+    await settings('set', { temperature: 0.3, stop: 'SERVER', model: 'openai/gpt-5-image', scope: 'server' }, { perms: MANAGE_GUILD });
     await settings('set', { temperature: 0.1 }, { perms: MANAGE_CHANNELS });
 
-    expect(sampling((await ask('in the channel')).body)).toEqual({ temperature: 0.1, stop: ['SERVER'] });
+    const inChannel = (await ask('in the channel')).body;
+    expect(sampling(inChannel)).toEqual({ temperature: 0.1, stop: ['SERVER'] });
+    // The server's model over CHAT_MODEL.
+    expect(inChannel.model).toBe('openai/gpt-5-image');
     expect(sampling((await ask('in the thread', { channelId: thread })).body)).toEqual({ temperature: 0.1, stop: ['SERVER'] });
 
     await settings('set', { temperature: 1.2 }, { channelId: thread, perms: MANAGE_CHANNELS });
@@ -95,15 +108,16 @@ describe('/settings', () => {
     const shown = (await settings('show', {}, { channelId: thread })).content;
     expect(shown).toContain('`temperature`: 1.2 · this channel');
     expect(shown).toContain('`stop`: `SERVER` · this server');
-    expect(shown).toContain('`model`: `openai/gpt-5-image-mini` · bot default (`CHAT_MODEL`)');
+    expect(shown).toContain('`model`: `openai/gpt-5-image` · this server');
     expect(shown).toContain('`top_p`: not set (the model’s default)');
     await settings('reset', { setting: 'temperature' }, { channelId: thread, perms: MANAGE_CHANNELS });
     expect((await settings('show', {}, { channelId: thread })).content).toContain('`temperature`: 0.1 · the parent channel');
 
     expect((await settings('reset', { setting: 'temperature' }, { perms: MANAGE_CHANNELS })).content).toMatch(/^✅ Reset for this channel: `temperature`/);
     expect(sampling((await ask('after the channel reset')).body)).toEqual({ temperature: 0.3, stop: ['SERVER'] });
-    expect((await settings('reset', { setting: 'all', scope: 'server' }, { perms: MANAGE_GUILD })).content).toMatch(/`stop`, `temperature`|`temperature`, `stop`/);
-    expect(sampling((await ask('after the server reset')).body)).toEqual({});
+    expect((await settings('reset', { setting: 'all', scope: 'server' }, { perms: MANAGE_GUILD })).content).toMatch(/^✅ Reset for this server: `model`, `temperature`, `stop`\./);
+    const afterReset = (await ask('after the server reset')).body;
+    expect([afterReset.model, sampling(afterReset)]).toEqual(['openai/gpt-5-image-mini', {}]);
     expect((await settings('reset', { setting: 'all', scope: 'server' }, { perms: MANAGE_GUILD })).content).toMatch(/^Nothing to reset/);
   });
 
@@ -113,17 +127,19 @@ describe('/settings', () => {
     expect(asMember.content).toMatch(/needs the \*\*Manage Channels\*\* permission/);
     const serverWithChannelPerms = await settings('set', { temperature: 1.9, scope: 'server' }, { perms: MANAGE_CHANNELS });
     expect(serverWithChannelPerms.content).toMatch(/needs the \*\*Manage Server\*\* permission/);
-    expect((await settings('reset', { setting: 'all' })).content).toMatch(/Manage Channels/);
     // An administrator has every permission.
     expect((await settings('set', { seed: 5, scope: 'server' }, { perms: ADMIN })).content).toMatch(/^✅ Set for this server/);
-    expect(sampling((await ask('hi')).body)).toEqual({ seed: 5 });
-    expect(h.logs.lines().filter((l) => l.msg === 'command refused')).toHaveLength(3);
+    expect((await settings('set', { top_p: 0.5 }, { perms: ADMIN })).content).toMatch(/^✅ Set for this channel/);
+    expect((await settings('reset', { setting: 'all' })).content).toMatch(/Manage Channels/);
+    expect((await settings('reset', { setting: 'seed', scope: 'server' }, { perms: MANAGE_CHANNELS })).content).toMatch(/Manage Server/);
+    expect(sampling((await ask('hi')).body)).toEqual({ seed: 5, top_p: 0.5 });
+    expect(h.logs.lines().filter((l) => l.msg === 'command refused')).toHaveLength(4);
     // Anyone may look.
     expect((await settings('show')).content).toContain('`temperature`: not set');
   });
 
   it('refuses bad values with the allowed range or limit, stores none of a refused set, and keeps answering', async () => {
-    h = await startHarness();
+    h = await startHarness(withImageOnlyModel);
     const refused = async (values: Record<string, Value>) => (await settings('set', { seed: 1, ...values }, { perms: MANAGE_CHANNELS })).content;
     expect(await refused({ temperature: 2.5 })).toBe('⚠️ `temperature` must be a number from 0 to 2; you gave `2.5`.');
     expect(await refused({ top_p: 1.5 })).toMatch(/`top_p` must be a number from 0 to 1/);
@@ -133,10 +149,11 @@ describe('/settings', () => {
     expect(await refused({ system_prompt: 'x'.repeat(4001) })).toMatch(/4,001 characters; the limit is 4,000/);
     expect(await refused({ model: 'nope/not-a-model' })).toMatch(/There is no model `nope\/not-a-model` on OpenRouter/);
     expect(await refused({ image_model: 'openai/gpt-5' })).toMatch(/can’t make images/);
+    expect(await refused({ model: 'black-forest-labs/flux.2-flex' })).toBe('⚠️ `black-forest-labs/flux.2-flex` doesn’t write text; `model` needs a chat model.');
     expect((await settings('set', {}, { perms: MANAGE_CHANNELS })).content).toMatch(/at least one setting/);
     // `seed` came with every refused set: none of it was stored.
     expect(sampling((await ask('still here?')).body)).toEqual({});
-    expect(h.logs.lines().filter((l) => l.msg === 'command refused')).toHaveLength(9);
+    expect(h.logs.lines().filter((l) => l.msg === 'command refused')).toHaveLength(10);
   });
 
   it('leaves out a parameter the model does not take and says so in the footer and in /settings show', async () => {
@@ -181,7 +198,7 @@ describe('/settings', () => {
   });
 
   it('declares the option ranges to Discord and registers /settings with its subcommands', async () => {
-    h = await startHarness({ env: { MAX_ANSWER_TOKENS: '1234' } });
+    h = await startHarness({ env: { MAX_ANSWER_TOKENS: '1234' }, ...withImageOnlyModel });
     type Options = ({ name: string; options?: Record<string, unknown>[] } & Record<string, unknown>)[];
     const registered = (name: string) => (h.discord.commands(h.discord.guildId).find((c) => c.name === name) as unknown as { options: Options }).options;
     const subcommands = registered('settings');
@@ -215,6 +232,9 @@ describe('/settings', () => {
     // Both kinds of image model, each marked with the API it goes through.
     expect(choices.choices.map((c) => c.value)).toEqual(['openai/gpt-5-image', 'openai/gpt-5-image-mini', 'openai/gpt-5.4-image-2', 'openai/gpt-image-1']);
     expect(choices.choices.map((c) => c.name.split(' · ')[1])).toEqual(['chat', 'chat', 'chat', 'image API']);
+    // `model` offers the models that write text: not the one that only draws.
+    const models = await h.discord.autocomplete({ channelId: h.discord.defaultChannelId, name: 'settings', options: [{ name: 'set', type: 1, options: [{ name: 'model', type: 3, value: '', focused: true }] }] });
+    expect(models.choices.map((c) => c.value).sort()).toEqual(['google/gemini-3-pro-image-preview', 'openai/gpt-5', 'openai/gpt-5-image', 'openai/gpt-5-image-mini', 'openai/gpt-5.4-image-2']);
   });
 });
 
