@@ -89,19 +89,6 @@ describe('reasoning, visible while it happens', () => {
     expect(final).toMatch(/^The answer\.\n-# 💭 thought for \d+ s\n/);
   });
 
-  it('counts encrypted-only reasoning as thinking, with nothing of it shown', async () => {
-    h = await startHarness();
-    const gate = new Gate('encrypted reasoning');
-    // No reasoning tokens in the usage: only the encrypted delta can tell the bot the model thought.
-    h.openrouter.reply({ steps: [{ encryptedReasoning: 'gAAAAABpF-opaque' }, { gate }, ...text('Here.')], usage: { completion_tokens_details: null } });
-    const interaction = await h.discord.slash({ channelId: h.discord.defaultChannelId, name: 'ask', options: askOptions('secret thoughts') });
-    await h.discord.waitFor(() => /^-# 💭 Thinking… \d+ s$/.test(interaction.original()?.content ?? ''), { what: 'thinking, nothing to show' });
-    gate.open();
-    const final = await h.discord.waitFor(() => (hasFooter(interaction.original()?.content) ? interaction.original()! : undefined), { what: 'final answer' });
-    expect(final.content).toMatch(/^Here\.\n-# 💭 thought for \d+ s\n-# openai\/gpt-5-image-mini · /);
-    expect(final.edits.some((e) => e.content.includes('gAAAA'))).toBe(false);
-  });
-
   it('keeps the full reasoning behind a Reasoning button, privately, across a restart', async () => {
     h = await startHarness();
     const gates = thinkingReply();
@@ -166,15 +153,23 @@ describe('reasoning, visible while it happens', () => {
     expect((final.components[0] as { components: { label: string }[] }).components.map((b) => b.label)).toEqual(['Regenerate', 'Delete']);
   });
 
-  it('shows a timer when a model is silent before answering, and no thought time when it did not reason', async () => {
+  it('shows a timer, with nothing to read, for encrypted-only reasoning and for a silent model; only the one that reasoned thought', async () => {
     h = await startHarness();
-    const gate = new Gate('silent model');
-    h.openrouter.reply({ steps: [{ comment: 'OPENROUTER PROCESSING' }, { gate }, ...text('Here.')], usage: { completion_tokens_details: null } });
-    const interaction = await h.discord.slash({ channelId: h.discord.defaultChannelId, name: 'ask', options: askOptions('slow one') });
-    await h.discord.waitFor(() => /^-# 💭 Thinking… \d+ s$/.test(interaction.original()?.content ?? ''), { what: 'timer while silent' });
-    gate.open();
-    const final = await h.discord.waitFor(() => (hasFooter(interaction.original()?.content) ? interaction.original()!.content : undefined), { what: 'final' });
-    expect(final).toMatch(/^Here\.\n-# openai\/gpt-5-image-mini · /);
+    const cases = [
+      { first: { encryptedReasoning: 'gAAAAABpF-opaque' }, footer: /^Here\.\n-# 💭 thought for \d+ s\n-# openai\/gpt-5-image-mini · / },
+      { first: { comment: 'OPENROUTER PROCESSING' }, footer: /^Here\.\n-# openai\/gpt-5-image-mini · / },
+    ];
+    for (const { first, footer } of cases) {
+      const gate = new Gate(JSON.stringify(first));
+      // No reasoning tokens in the usage: only the encrypted delta can tell the bot the model thought.
+      h.openrouter.reply({ steps: [first, { gate }, ...text('Here.')], usage: { completion_tokens_details: null } });
+      const interaction = await h.discord.slash({ channelId: h.discord.defaultChannelId, name: 'ask', options: askOptions('slow one') });
+      await h.discord.waitFor(() => /^-# 💭 Thinking… \d+ s$/.test(interaction.original()?.content ?? ''), { what: 'timer, nothing to read' });
+      gate.open();
+      const final = await h.discord.waitFor(() => (hasFooter(interaction.original()?.content) ? interaction.original()! : undefined), { what: 'final' });
+      expect(final.content).toMatch(footer);
+      expect(final.edits.some((e) => e.content.includes('gAAAA'))).toBe(false);
+    }
   });
 
   it('answers a button nobody handles privately, and logs it', async () => {
