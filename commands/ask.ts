@@ -23,11 +23,13 @@ export const ask: SlashCommand = {
     .toJSON(),
 
   async execute(interaction, ctx) {
+    // Checked before the reply is deferred in public, so a refusal reaches the asker alone.
+    const overrides = requestOverrides(interaction, { model: 'model', reasoning: 'reasoning', temperature: 'temperature' }, ctx.config.maxAnswerTokens);
     // Discord drops the interaction if it isn't acknowledged within 3 s.
     await interaction.deferReply();
-    const overrides = requestOverrides(interaction, { model: 'model', reasoning: 'reasoning', temperature: 'temperature' }, ctx.config.maxAnswerTokens);
     const turn = await commandTurn(interaction, ctx, 'attachment', overrides);
-    const inThread = interaction.options.getBoolean('thread') ?? turn.settings.threads.value ?? false;
+    // The channel's `threads` default is inherited by its threads, where answering in place is what it means.
+    const inThread = interaction.options.getBoolean('thread') ?? (Boolean(turn.settings.threads.value) && !interaction.channel?.isThread());
     await runAnswer(ctx, turn, inThread ? { place: inAThread } : {});
 
     async function inAThread(input: AnswerInput): Promise<AnswerInput> {

@@ -21,6 +21,7 @@ import {
   SETTINGS,
   specOf,
   type AnySettingSpec,
+  type Limits,
   type PartialSettings,
   type SettingName,
 } from '../src/settings/definitions.js';
@@ -35,7 +36,7 @@ const SCOPES = [
   { name: 'this server', value: 'server' },
 ] as const;
 
-function addSettingOption(sub: SlashCommandSubcommandBuilder, spec: AnySettingSpec): void {
+function addSettingOption(sub: SlashCommandSubcommandBuilder, spec: AnySettingSpec, limits: Limits): void {
   const { option } = spec;
   switch (option.type) {
     case 'string':
@@ -53,6 +54,7 @@ function addSettingOption(sub: SlashCommandSubcommandBuilder, spec: AnySettingSp
       sub.addIntegerOption((o) => {
         o.setName(spec.name).setDescription(spec.description);
         if (option.min !== undefined) o.setMinValue(option.min);
+        if (option.max) o.setMaxValue(option.max(limits));
         return o;
       });
       break;
@@ -204,14 +206,15 @@ async function reset(interaction: ChatInputCommandInteraction, ctx: BotContext):
   return `✅ Reset for ${where(target)}: ${had.join(', ')}. ${had.length === 1 ? 'It comes' : 'They come'} from the next level again (see \`/settings show\`).`;
 }
 
-export const settings: SlashCommand = {
+/** Built from the bot's limits: `max_tokens` declares MAX_ANSWER_TOKENS as its upper bound. */
+export const settingsCommand = (limits: Limits): SlashCommand => ({
   data: new SlashCommandBuilder()
     .setName('settings')
     .setDescription('See or change this channel’s or server’s model, persona and parameters')
     .addSubcommand((s) => s.setName('show').setDescription('The settings in effect here, and where each one comes from'))
     .addSubcommand((s) => {
       s.setName('set').setDescription('Change settings for this channel (Manage Channels) or the server (Manage Server)');
-      for (const spec of SETTINGS) addSettingOption(s, spec);
+      for (const spec of SETTINGS) addSettingOption(s, spec, limits);
       s.addRoleOption((o) => o.setName(ROLE_BUDGET_OPTIONS.role).setDescription('A role whose members get their own daily budget (with budget_role_daily)'));
       s.addNumberOption((o) => o.setName(ROLE_BUDGET_OPTIONS.daily).setDescription('US$ a member with budget_role may spend here per UTC day (server only)').setMinValue(0).setMaxValue(MAX_BUDGET_USD));
       return scopeOption(s);
@@ -248,4 +251,4 @@ export const settings: SlashCommand = {
     }
     await interaction.respond(await modelChoices(ctx, String(focused.value), 'text'));
   },
-};
+});

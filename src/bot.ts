@@ -2,7 +2,7 @@ import { Client, DefaultRestOptions, Events, GatewayIntentBits, MessageFlags, Op
 import { refusal } from './access.js';
 import { components } from '../components/index.js';
 import { splitCustomId, type ComponentInteraction } from '../components/component.js';
-import { commands } from '../commands/index.js';
+import { commandsFor } from '../commands/index.js';
 import { DISCORD_CDN_HOSTS } from './attachments.js';
 import { inviteUrl } from './discord/invite.js';
 import { answerMention } from './discord/mentions.js';
@@ -118,6 +118,7 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
 
   const running = new Set<Promise<void>>();
   let accepting = true;
+  const commands = commandsFor(config);
   const byName = new Map(commands.map((c) => [c.data.name, c]));
   const byPrefix = new Map(components.map((c) => [`${c.kind}:${c.prefix}`, c]));
 

@@ -35,7 +35,8 @@ export type PartialSettings = { [K in SettingName]?: SettingValues[K] };
 export type OptionShape =
   | { type: 'string'; maxLength: number; autocomplete?: boolean; choices?: readonly string[] }
   | { type: 'number'; min: number; max: number }
-  | { type: 'integer'; min?: number }
+  /** `max` from the bot's limits, which differ per deployment. */
+  | { type: 'integer'; min?: number; max?: (limits: Limits) => number }
   | { type: 'boolean' };
 
 export interface SettingSpec<K extends SettingName> {
@@ -210,7 +211,7 @@ export const SETTINGS: readonly AnySettingSpec[] = [
   spec({
     name: 'max_tokens',
     description: 'Longest answer in tokens (capped by the bot’s MAX_ANSWER_TOKENS)',
-    option: { type: 'integer', min: 1 },
+    option: { type: 'integer', min: 1, max: (limits) => limits.maxAnswerTokens },
     parse: (raw, limits) => integerIn('max_tokens', 1, limits.maxAnswerTokens)(raw),
     format: (v) => v.toLocaleString('en'),
     fromEnv: (c) => ({ value: c.maxAnswerTokens, variable: 'MAX_ANSWER_TOKENS' }),

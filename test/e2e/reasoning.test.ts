@@ -63,6 +63,32 @@ describe('reasoning, visible while it happens', () => {
     expect(sent).not.toMatch(/syllables|Reading the question/);
   });
 
+  it('reads reasoning sent only as delta.reasoning, or only as reasoning_details text or summary', async () => {
+    h = await startHarness();
+    const gates = [new Gate('plain reasoning shown'), new Gate('text detail shown'), new Gate('summary detail shown')];
+    h.openrouter.reply({
+      steps: [
+        { reasoning: 'Weighing the options.', via: 'reasoning' },
+        { gate: gates[0]! },
+        { reasoning: ' Checking the facts.', as: 'text', via: 'details' },
+        { gate: gates[1]! },
+        { reasoning: ' Settling on one.', as: 'summary', via: 'details' },
+        { gate: gates[2]! },
+        ...text('The answer.'),
+      ],
+    });
+    const interaction = await h.discord.slash({ channelId: h.discord.defaultChannelId, name: 'ask', options: askOptions('pick one') });
+    const shown = ['Weighing the options.', 'Weighing the options. Checking the facts.', 'Weighing the options. Checking the facts. Settling on one.'];
+    for (const [i, excerpt] of shown.entries()) {
+      // Each step is held at its gate: this edit can only come from the reasoning sent so far.
+      await h.discord.waitFor(() => interaction.original()?.content.endsWith(`\n-# ${excerpt}`), { what: `thinking shows step ${i + 1}` });
+      expect(interaction.original()!.content).toMatch(/^-# 💭 Thinking… \d+ s\n/);
+      gates[i]!.open();
+    }
+    const final = await h.discord.waitFor(() => (hasFooter(interaction.original()?.content) ? interaction.original()!.content : undefined), { what: 'final answer' });
+    expect(final).toMatch(/^The answer\.\n-# 💭 thought for \d+ s\n/);
+  });
+
   it('keeps the full reasoning behind a Reasoning button, privately, across a restart', async () => {
     h = await startHarness();
     const gates = thinkingReply();
@@ -127,15 +153,23 @@ describe('reasoning, visible while it happens', () => {
     expect((final.components[0] as { components: { label: string }[] }).components.map((b) => b.label)).toEqual(['Regenerate', 'Delete']);
   });
 
-  it('shows a timer when a model is silent before answering, and no thought time when it did not reason', async () => {
+  it('shows a timer, with nothing to read, for encrypted-only reasoning and for a silent model; only the one that reasoned thought', async () => {
     h = await startHarness();
-    const gate = new Gate('silent model');
-    h.openrouter.reply({ steps: [{ comment: 'OPENROUTER PROCESSING' }, { gate }, ...text('Here.')], usage: { completion_tokens_details: null } });
-    const interaction = await h.discord.slash({ channelId: h.discord.defaultChannelId, name: 'ask', options: askOptions('slow one') });
-    await h.discord.waitFor(() => /^-# 💭 Thinking… \d+ s$/.test(interaction.original()?.content ?? ''), { what: 'timer while silent' });
-    gate.open();
-    const final = await h.discord.waitFor(() => (hasFooter(interaction.original()?.content) ? interaction.original()!.content : undefined), { what: 'final' });
-    expect(final).toMatch(/^Here\.\n-# openai\/gpt-5-image-mini · /);
+    const cases = [
+      { first: { encryptedReasoning: 'gAAAAABpF-opaque' }, footer: /^Here\.\n-# 💭 thought for \d+ s\n-# openai\/gpt-5-image-mini · / },
+      { first: { comment: 'OPENROUTER PROCESSING' }, footer: /^Here\.\n-# openai\/gpt-5-image-mini · / },
+    ];
+    for (const { first, footer } of cases) {
+      const gate = new Gate(JSON.stringify(first));
+      // No reasoning tokens in the usage: only the encrypted delta can tell the bot the model thought.
+      h.openrouter.reply({ steps: [first, { gate }, ...text('Here.')], usage: { completion_tokens_details: null } });
+      const interaction = await h.discord.slash({ channelId: h.discord.defaultChannelId, name: 'ask', options: askOptions('slow one') });
+      await h.discord.waitFor(() => /^-# 💭 Thinking… \d+ s$/.test(interaction.original()?.content ?? ''), { what: 'timer, nothing to read' });
+      gate.open();
+      const final = await h.discord.waitFor(() => (hasFooter(interaction.original()?.content) ? interaction.original()! : undefined), { what: 'final' });
+      expect(final.content).toMatch(footer);
+      expect(final.edits.some((e) => e.content.includes('gAAAA'))).toBe(false);
+    }
   });
 
   it('answers a button nobody handles privately, and logs it', async () => {

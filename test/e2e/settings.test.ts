@@ -48,6 +48,9 @@ async function ask(prompt: string, opts: { channelId?: string; extra?: SlashOpti
   return { body: h.openrouter.chatRequests().at(-1), content };
 }
 
+/** A chat-completions model that draws but writes no text (as OpenRouter lists FLUX). */
+const withImageOnlyModel = { openrouter: (fake: Harness['openrouter']) => void fake.models.push({ id: 'black-forest-labs/flux.2-flex', name: 'FLUX.2 Flex', input_modalities: ['text', 'image'], output_modalities: ['image'] }) };
+
 const SAMPLING = ['temperature', 'top_p', 'frequency_penalty', 'presence_penalty', 'seed', 'stop', 'reasoning'];
 const sampling = (body: Record<string, unknown>) => Object.fromEntries(SAMPLING.filter((k) => k in body).map((k) => [k, body[k]]));
 
@@ -77,15 +80,25 @@ describe('/settings', () => {
     expect(body.max_completion_tokens).toBe(321);
     const today = new Date().toISOString().slice(0, 10);
     expect(body.messages[0]).toEqual({ role: 'system', content: `You help tester in #general of Fake Guild. Today is ${today}.` });
+
+    // A mention in the channel goes out with the same settings.
+    h.openrouter.reply({ steps: text('hi again') });
+    const mention = h.discord.postUserMessage({ channelId: h.discord.defaultChannelId, content: 'and by mention?', mentionsBot: true });
+    await h.discord.waitFor(() => h.discord.messages(mention.channel_id).find((m) => m.message_reference?.message_id === mention.id && hasFooter(m.content)), { what: 'the mention answered' });
+    const byMention = h.openrouter.chatRequests().at(-1);
+    expect([byMention.model, sampling(byMention), byMention.max_completion_tokens, byMention.messages[0]]).toEqual([body.model, sampling(body), 321, body.messages[0]]);
   });
 
   it('takes the channel over the server over the environment; a thread uses its own, else its parent’s', async () => {
     h = await startHarness({ env: { CHAT_MODEL: 'openai/gpt-5-image-mini' } });
     const thread = h.discord.createChannel({ name: 'a thread', type: 11, parentId: h.discord.defaultChannelId });
-    await settings('set', { temperature: 0.3, stop: 'SERVER', scope: 'server' }, { perms: MANAGE_GUILD });
+    await settings('set', { temperature: 0.3, stop: 'SERVER', model: 'openai/gpt-5-image', scope: 'server' }, { perms: MANAGE_GUILD });
     await settings('set', { temperature: 0.1 }, { perms: MANAGE_CHANNELS });
 
-    expect(sampling((await ask('in the channel')).body)).toEqual({ temperature: 0.1, stop: ['SERVER'] });
+    const inChannel = (await ask('in the channel')).body;
+    expect(sampling(inChannel)).toEqual({ temperature: 0.1, stop: ['SERVER'] });
+    // The server's model over CHAT_MODEL.
+    expect(inChannel.model).toBe('openai/gpt-5-image');
     expect(sampling((await ask('in the thread', { channelId: thread })).body)).toEqual({ temperature: 0.1, stop: ['SERVER'] });
 
     await settings('set', { temperature: 1.2 }, { channelId: thread, perms: MANAGE_CHANNELS });
@@ -95,15 +108,16 @@ describe('/settings', () => {
     const shown = (await settings('show', {}, { channelId: thread })).content;
     expect(shown).toContain('`temperature`: 1.2 · this channel');
     expect(shown).toContain('`stop`: `SERVER` · this server');
-    expect(shown).toContain('`model`: `openai/gpt-5-image-mini` · bot default (`CHAT_MODEL`)');
+    expect(shown).toContain('`model`: `openai/gpt-5-image` · this server');
     expect(shown).toContain('`top_p`: not set (the model’s default)');
     await settings('reset', { setting: 'temperature' }, { channelId: thread, perms: MANAGE_CHANNELS });
     expect((await settings('show', {}, { channelId: thread })).content).toContain('`temperature`: 0.1 · the parent channel');
 
     expect((await settings('reset', { setting: 'temperature' }, { perms: MANAGE_CHANNELS })).content).toMatch(/^✅ Reset for this channel: `temperature`/);
     expect(sampling((await ask('after the channel reset')).body)).toEqual({ temperature: 0.3, stop: ['SERVER'] });
-    expect((await settings('reset', { setting: 'all', scope: 'server' }, { perms: MANAGE_GUILD })).content).toMatch(/`stop`, `temperature`|`temperature`, `stop`/);
-    expect(sampling((await ask('after the server reset')).body)).toEqual({});
+    expect((await settings('reset', { setting: 'all', scope: 'server' }, { perms: MANAGE_GUILD })).content).toMatch(/^✅ Reset for this server: `model`, `temperature`, `stop`\./);
+    const afterReset = (await ask('after the server reset')).body;
+    expect([afterReset.model, sampling(afterReset)]).toEqual(['openai/gpt-5-image-mini', {}]);
     expect((await settings('reset', { setting: 'all', scope: 'server' }, { perms: MANAGE_GUILD })).content).toMatch(/^Nothing to reset/);
   });
 
@@ -113,17 +127,19 @@ describe('/settings', () => {
     expect(asMember.content).toMatch(/needs the \*\*Manage Channels\*\* permission/);
     const serverWithChannelPerms = await settings('set', { temperature: 1.9, scope: 'server' }, { perms: MANAGE_CHANNELS });
     expect(serverWithChannelPerms.content).toMatch(/needs the \*\*Manage Server\*\* permission/);
-    expect((await settings('reset', { setting: 'all' })).content).toMatch(/Manage Channels/);
     // An administrator has every permission.
     expect((await settings('set', { seed: 5, scope: 'server' }, { perms: ADMIN })).content).toMatch(/^✅ Set for this server/);
-    expect(sampling((await ask('hi')).body)).toEqual({ seed: 5 });
-    expect(h.logs.lines().filter((l) => l.msg === 'command refused')).toHaveLength(3);
+    expect((await settings('set', { top_p: 0.5 }, { perms: ADMIN })).content).toMatch(/^✅ Set for this channel/);
+    expect((await settings('reset', { setting: 'all' })).content).toMatch(/Manage Channels/);
+    expect((await settings('reset', { setting: 'seed', scope: 'server' }, { perms: MANAGE_CHANNELS })).content).toMatch(/Manage Server/);
+    expect(sampling((await ask('hi')).body)).toEqual({ seed: 5, top_p: 0.5 });
+    expect(h.logs.lines().filter((l) => l.msg === 'command refused')).toHaveLength(4);
     // Anyone may look.
     expect((await settings('show')).content).toContain('`temperature`: not set');
   });
 
   it('refuses bad values with the allowed range or limit, stores none of a refused set, and keeps answering', async () => {
-    h = await startHarness();
+    h = await startHarness(withImageOnlyModel);
     const refused = async (values: Record<string, Value>) => (await settings('set', { seed: 1, ...values }, { perms: MANAGE_CHANNELS })).content;
     expect(await refused({ temperature: 2.5 })).toBe('⚠️ `temperature` must be a number from 0 to 2; you gave `2.5`.');
     expect(await refused({ top_p: 1.5 })).toMatch(/`top_p` must be a number from 0 to 1/);
@@ -133,10 +149,11 @@ describe('/settings', () => {
     expect(await refused({ system_prompt: 'x'.repeat(4001) })).toMatch(/4,001 characters; the limit is 4,000/);
     expect(await refused({ model: 'nope/not-a-model' })).toMatch(/There is no model `nope\/not-a-model` on OpenRouter/);
     expect(await refused({ image_model: 'openai/gpt-5' })).toMatch(/can’t make images/);
+    expect(await refused({ model: 'black-forest-labs/flux.2-flex' })).toBe('⚠️ `black-forest-labs/flux.2-flex` doesn’t write text; `model` needs a chat model.');
     expect((await settings('set', {}, { perms: MANAGE_CHANNELS })).content).toMatch(/at least one setting/);
     // `seed` came with every refused set: none of it was stored.
     expect(sampling((await ask('still here?')).body)).toEqual({});
-    expect(h.logs.lines().filter((l) => l.msg === 'command refused')).toHaveLength(9);
+    expect(h.logs.lines().filter((l) => l.msg === 'command refused')).toHaveLength(10);
   });
 
   it('leaves out a parameter the model does not take and says so in the footer and in /settings show', async () => {
@@ -167,30 +184,57 @@ describe('/settings', () => {
     const off = await ask('quick', { extra: [{ name: 'reasoning', type: 3, value: 'off' }] });
     expect(sampling(off.body)).toEqual({ temperature: 0.2, reasoning: { effort: 'none' } });
     expect(sampling((await ask('normal')).body)).toEqual({ temperature: 0.2 });
-    // The bot checks the override itself, whatever Discord's client let through.
-    const bad = await h.discord.slash({ channelId: h.discord.defaultChannelId, name: 'ask', options: [...askOptions('x'), { name: 'temperature', type: 10, value: 7 }] });
-    expect(await h.discord.waitFor(() => bad.original()?.content || undefined, { what: 'refusal' })).toMatch(/^⚠️ `temperature` must be a number from 0 to 2/);
+    // The bot checks the overrides itself, whatever Discord's client let through: privately, before anything is shown or sent.
+    const sent = h.openrouter.chatRequests().length;
+    for (const [option, refusal] of [[{ name: 'temperature', type: 10, value: 7 }, /^⚠️ `temperature` must be a number from 0 to 2/], [{ name: 'model', type: 3, value: 'not a model' }, /^⚠️ `model` must be an OpenRouter model id/]] as const) {
+      const bad = await h.discord.slash({ channelId: h.discord.defaultChannelId, name: 'ask', options: [...askOptions('x'), option] });
+      expect(await h.discord.waitFor(() => bad.original()?.content || undefined, { what: 'refusal' })).toMatch(refusal);
+      expect(bad.acceptedCallback()).toMatchObject({ type: 4, data: { flags: 64 } });
+      expect(bad.original()!.flags & 64).toBe(64);
+    }
+    await h.bot.idle();
+    expect(h.openrouter.chatRequests()).toHaveLength(sent);
+    expect(h.logs.lines().filter((l) => l.msg === 'command refused')).toHaveLength(2);
   });
 
   it('declares the option ranges to Discord and registers /settings with its subcommands', async () => {
-    h = await startHarness();
-    const command = h.discord.commands(h.discord.guildId).find((c) => c.name === 'settings') as unknown as { options: { name: string; options?: Record<string, unknown>[] }[] };
-    expect(command.options.map((o) => o.name)).toEqual(['show', 'set', 'reset']);
-    const set = command.options[1]!.options!;
+    h = await startHarness({ env: { MAX_ANSWER_TOKENS: '1234' }, ...withImageOnlyModel });
+    type Options = ({ name: string; options?: Record<string, unknown>[] } & Record<string, unknown>)[];
+    const registered = (name: string) => (h.discord.commands(h.discord.guildId).find((c) => c.name === name) as unknown as { options: Options }).options;
+    const subcommands = registered('settings');
+    expect(subcommands.map((o) => o.name)).toEqual(['show', 'set', 'reset']);
+    const set = subcommands[1]!.options!;
     const option = (name: string) => set.find((o) => o.name === name)!;
-    expect(option('temperature')).toMatchObject({ type: 10, min_value: 0, max_value: 2 });
-    expect(option('top_p')).toMatchObject({ min_value: 0, max_value: 1 });
-    expect(option('presence_penalty')).toMatchObject({ min_value: -2, max_value: 2 });
+    const range = (o: Record<string, unknown>) => [o.type, o.min_value, o.max_value];
+    const numeric = Object.fromEntries(set.filter((o) => o.type === 4 || o.type === 10).map((o) => [o.name, range(o)]));
+    expect(numeric).toEqual({
+      temperature: [10, 0, 2],
+      top_p: [10, 0, 1],
+      frequency_penalty: [10, -2, 2],
+      presence_penalty: [10, -2, 2],
+      seed: [4, undefined, undefined],
+      // The bot's own MAX_ANSWER_TOKENS, so Discord's client refuses more before it is sent.
+      max_tokens: [4, 1, 1234],
+      budget_user_daily: [10, 0, 1_000_000],
+      budget_server_daily: [10, 0, 1_000_000],
+      budget_server_monthly: [10, 0, 1_000_000],
+      budget_role_daily: [10, 0, 1_000_000],
+    });
     expect(option('system_prompt')).toMatchObject({ type: 3, max_length: 4000 });
-    expect(option('max_tokens')).toMatchObject({ type: 4, min_value: 1 });
     expect(option('model')).toMatchObject({ autocomplete: true });
+    const ask = registered('ask');
+    expect(ask.map((o) => o.name)).toEqual(['prompt', 'attachment', 'model', 'reasoning', 'temperature', 'thread']);
+    expect(range(ask.find((o) => o.name === 'temperature')!)).toEqual([10, 0, 2]);
+    expect((ask.find((o) => o.name === 'reasoning')!.choices as { value: string }[]).map((c) => c.value)).toEqual(['off', 'minimal', 'low', 'medium', 'high', 'xhigh']);
     expect(set.map((o) => o.name)).toEqual(['model', 'image_model', 'system_prompt', 'temperature', 'top_p', 'frequency_penalty', 'presence_penalty', 'seed', 'stop', 'max_tokens', 'reasoning', 'show_reasoning', 'threads', 'budget_user_daily', 'budget_server_daily', 'budget_server_monthly', 'budget_role', 'budget_role_daily', 'scope']);
-    expect(option('budget_server_monthly')).toMatchObject({ type: 10, min_value: 0 });
     expect(option('budget_role')).toMatchObject({ type: 8 });
     const choices = await h.discord.autocomplete({ channelId: h.discord.defaultChannelId, name: 'settings', options: [{ name: 'set', type: 1, options: [{ name: 'image_model', type: 3, value: 'gpt', focused: true }] }] });
     // Both kinds of image model, each marked with the API it goes through.
     expect(choices.choices.map((c) => c.value)).toEqual(['openai/gpt-5-image', 'openai/gpt-5-image-mini', 'openai/gpt-5.4-image-2', 'openai/gpt-image-1']);
     expect(choices.choices.map((c) => c.name.split(' · ')[1])).toEqual(['chat', 'chat', 'chat', 'image API']);
+    // `model` offers the models that write text: not the one that only draws.
+    const models = await h.discord.autocomplete({ channelId: h.discord.defaultChannelId, name: 'settings', options: [{ name: 'set', type: 1, options: [{ name: 'model', type: 3, value: '', focused: true }] }] });
+    expect(models.choices.map((c) => c.value).sort()).toEqual(['google/gemini-3-pro-image-preview', 'openai/gpt-5', 'openai/gpt-5-image', 'openai/gpt-5-image-mini', 'openai/gpt-5.4-image-2']);
   });
 });
 

@@ -70,6 +70,23 @@ describe('/ask thread:true', () => {
     await h.discord.waitFor(() => hasFooter(inPlace.original()?.content), { what: 'answer in place' });
     expect(inPlace.original()!.content).toMatch(/^Right here\.\n-# /);
     expect(h.discord.channel(inPlace.original()!.id)).toBeUndefined();
+
+    // Inside a thread (the one the bot made, or any other) the inherited default just answers there, with no note.
+    const existing = h.discord.createChannel({ name: 'older thread', type: 11, parentId: h.discord.defaultChannelId });
+    for (const where of [pointer.id, existing]) {
+      h.openrouter.reply({ steps: text('Answered in the thread.') });
+      const followUp = await h.discord.slash({ channelId: where, name: 'ask', options: askOptions('a follow-up') });
+      const content = await h.discord.waitFor(() => (hasFooter(followUp.original()?.content) ? followUp.original()!.content : undefined), { what: `answer in ${where}` });
+      expect(content).toMatch(/^Answered in the thread\.\n-# openai\/gpt-5-image-mini · [^\n]*$/);
+      expect(content).not.toContain('🧵');
+    }
+    // Asked for by name, a thread that can't be had is still explained.
+    h.openrouter.reply({ steps: text('Still here.') });
+    const explicit = await h.discord.slash({ channelId: existing, name: 'ask', options: [...askOptions('a thread please'), thread(true)] });
+    expect(await h.discord.waitFor(() => (hasFooter(explicit.original()?.content) ? explicit.original()!.content : undefined), { what: 'explicit thread:true' })).toMatch(
+      /^Still here\.\n-# .*\n-# 🧵 no thread: this is already a thread$/,
+    );
+    expect(h.logs.lines().filter((l) => l.msg === 'answering in place: no thread')).toHaveLength(1);
   });
 
   it('answers in place, saying why in the footer, where a thread can’t be started', async () => {
@@ -91,9 +108,14 @@ describe('/ask thread:true', () => {
 
     await inPlace(h.discord.createDmChannel(), /threads aren’t available in direct messages$/);
 
+    // A forum's posts are threads already, and no thread can be started from a reply in the forum itself.
+    const forum = h.discord.createChannel({ name: 'forum', type: 15 });
+    await inPlace(h.discord.createChannel({ name: 'a post', type: 11, parentId: forum }), /this is already a thread$/);
+    await inPlace(forum, /threads can’t be started in this kind of channel$/);
+
     // Discord itself refusing (here: a thread already exists on that message) is said in words too.
     h.discord.inject({ method: 'POST', path: /\/messages\/\d+\/threads$/, status: 400, body: { message: 'A thread has already been created for this message', code: 160004 } });
     await inPlace(h.discord.defaultChannelId, /that message already has a thread$/);
-    expect(h.logs.lines().filter((l) => l.msg === 'answering in place: no thread')).toHaveLength(4);
+    expect(h.logs.lines().filter((l) => l.msg === 'answering in place: no thread')).toHaveLength(6);
   });
 });

@@ -102,6 +102,25 @@ describe('streaming chat completions through the real SDK', () => {
     expect(chunks.at(-1)?.choices[0]?.finishReason).toBeNull();
   });
 
+  it('streams readable reasoning as both fields, or as only one of them', async () => {
+    fake.reply({
+      steps: [
+        { reasoning: 'both', as: 'summary' },
+        { reasoning: 'plain', via: 'reasoning' },
+        { reasoning: 'detail', as: 'text', via: 'details' },
+        { encryptedReasoning: 'opaque' },
+        { content: 'answer' },
+      ],
+    });
+    const deltas = (await collect(await openStream())).slice(0, 4).map((c) => c.choices[0]?.delta);
+    expect(deltas.map((d) => [d?.reasoning, d?.reasoningDetails])).toEqual([
+      ['both', [{ type: 'reasoning.summary', summary: 'both', format: 'openai-responses-v1', index: 0 }]],
+      ['plain', undefined],
+      [null, [{ type: 'reasoning.text', text: 'detail', format: 'unknown', index: 0 }]],
+      [null, [{ type: 'reasoning.encrypted', data: 'opaque', format: 'openai-responses-v1', index: 0 }]],
+    ]);
+  });
+
   it('a gate holds the stream until opened (by event order, no sleeps)', async () => {
     const gate = new Gate();
     fake.reply({ steps: [{ content: 'before' }, { gate }, { content: 'after' }] });

@@ -41,8 +41,14 @@ export interface StreamErrorSpec {
 
 export type Step =
   | { content: string }
-  /** Readable reasoning: `reasoning.text` details (Anthropic, Gemini, …) or `reasoning.summary` (OpenAI). */
-  | { reasoning: string; as?: 'text' | 'summary' }
+  /**
+   * Readable reasoning: `reasoning.text` details (Anthropic, Gemini, …) or `reasoning.summary`
+   * (OpenAI). OpenRouter usually sends it twice, as `delta.reasoning` and as a detail (`via`
+   * `both`, the default); `reasoning` sends only the plain field (no `reasoning_details`, as from
+   * providers without structured reasoning), `details` only the detail (`reasoning: null`, as
+   * alongside encrypted details).
+   */
+  | { reasoning: string; as?: 'text' | 'summary'; via?: 'both' | 'reasoning' | 'details' }
   /** Reasoning the provider only hands over encrypted (`reasoning.encrypted`): nothing to show. */
   | { encryptedReasoning: string }
   | { images: string[] }
@@ -797,11 +803,16 @@ export class FakeOpenRouter {
       if ('content' in step) {
         if (!(await out.frame(sse(chunk({ role: 'assistant', content: step.content }))))) return;
       } else if ('reasoning' in step) {
-        // OpenRouter sends readable reasoning twice: as text, and as a structured detail.
         const detail = step.as === 'summary'
           ? { type: 'reasoning.summary', summary: step.reasoning, format: 'openai-responses-v1', index: 0 }
           : { type: 'reasoning.text', text: step.reasoning, format: 'unknown', index: 0 };
-        const delta = { role: 'assistant', content: '', reasoning: step.reasoning, reasoning_details: [detail] };
+        const via = step.via ?? 'both';
+        const delta = {
+          role: 'assistant',
+          content: '',
+          reasoning: via === 'details' ? null : step.reasoning,
+          ...(via === 'reasoning' ? {} : { reasoning_details: [detail] }),
+        };
         if (!(await out.frame(sse(chunk(delta))))) return;
       } else if ('encryptedReasoning' in step) {
         const delta = {
