@@ -238,6 +238,30 @@ describe('Image API failures', () => {
     expect(h.logs.lines().some((l) => l.msg === 'could not fetch the OpenRouter image model list')).toBe(true);
   });
 
+  it('both model lists unreachable: an option only the Image API has goes there, the rest to chat, nothing refused', async () => {
+    h = await startHarness({
+      env: { OPENROUTER_RETRY_MAX_MS: '1' },
+      openrouter: (fake) => {
+        fake.modelsStatus = 503;
+        fake.images.modelsStatus = 503;
+      },
+    });
+    const message = await finalOf(await imagine('a logo', { model: 'openai/gpt-image-1', quality: 'high' }));
+    expect(h.openrouter.images.requests()).toEqual([{ model: 'openai/gpt-image-1', prompt: 'a logo', user: openRouterUser(h.discord.user.id), quality: 'high', stream: false }]);
+    expect(h.openrouter.chatRequests()).toHaveLength(0);
+    expect(message!.attachments.map((a) => a.filename)).toEqual(['image-1.png']);
+    expect(message!.content).toBe('-# openai/gpt-image-1 · 1024×1024 · $0.00004');
+
+    // Options both paths take: chat, as before there was an Image API.
+    h.openrouter.setDefault({ steps: [{ images: [`data:image/png;base64,${(await solid('red')).toString('base64')}`] }] });
+    const chat = await finalOf(await imagine('two foxes', { count: 2, seed: 5 }));
+    expect((h.openrouter.chatRequests() as { seed: number }[]).map((b) => b.seed).sort()).toEqual([5, 6]);
+    expect(chat!.attachments).toHaveLength(2);
+    expect(h.openrouter.images.requests()).toHaveLength(1);
+    await h.bot.idle();
+    expect(h.logs.lines().filter((l) => l.msg === 'request refused')).toHaveLength(0);
+  });
+
   it('an error event mid-stream keeps no preview and says it cost nothing', async () => {
     h = await startHarness();
     h.openrouter.images.reply({ steps: [{ partial: await solid('gray') }, { error: { message: 'Generation failed', code: 'server_error' } }] });
