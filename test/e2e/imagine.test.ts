@@ -140,6 +140,25 @@ describe('/imagine on the Image API', () => {
     shown.open();
   });
 
+  it('the footer shows the seed the provider reports, else the one sent', async () => {
+    h = await startHarness();
+    const image = await solid('red');
+    // Streamed, from a model without a seed option: only the provider's seed can be shown.
+    h.openrouter.images.reply({ steps: [{ image, seed: 987654 }] });
+    const streamed = await finalOf(await imagine('a', { model: 'openai/gpt-image-1' }));
+    expect(h.openrouter.images.requests()[0]).toMatchObject({ stream: true });
+    expect(streamed!.content).toMatch(/^-# openai\/gpt-image-1 · seed 987654 · 64×64 · /);
+    // Buffered: the reported seed wins over the one sent; each image's own when they differ.
+    h.openrouter.images.reply({ steps: [{ image, seed: 4321 }] });
+    expect((await finalOf(await imagine('b', { model: 'bytedance-seed/seedream-4.5', seed: 1234 })))!.content).toMatch(/^-# bytedance-seed\/seedream-4\.5 · seed 4321 · /);
+    h.openrouter.images.reply({ steps: [{ image, seed: 11 }, { image, seed: 12 }] });
+    expect((await finalOf(await imagine('c', { model: 'bytedance-seed/seedream-4.5', seed: 1234, count: 2 })))!.content).toMatch(/ · seeds 11, 12 · /);
+    // None reported: the one sent.
+    h.openrouter.images.reply({ steps: [{ image }] });
+    expect((await finalOf(await imagine('d', { model: 'bytedance-seed/seedream-4.5', seed: 1234 })))!.content).toMatch(/^-# bytedance-seed\/seedream-4\.5 · seed 1234 · /);
+    expect(h.openrouter.images.requests().map((r) => r.seed)).toEqual([undefined, 1234, 1234, 1234]);
+  });
+
   it('attaches an SVG with a PNG rendering so Discord shows a preview', async () => {
     h = await startHarness();
     const i = await imagine('a lighthouse icon', { model: 'recraft/recraft-v3-svg', aspect_ratio: '4:3' });
