@@ -124,6 +124,27 @@ describe('/imagine on the Image API', () => {
     expect(h.logs.lines().find((l) => l.msg === 'answered')).toMatchObject({ partials: 2, images: 1 });
   });
 
+  it('a model whose endpoints don’t stream shows the elapsed time, counting, until its images come', async () => {
+    h = await startHarness();
+    const gate = new Gate();
+    h.openrouter.images.reply({ steps: [{ gate }, { image: await solid('red') }] });
+    const i = await imagine('a fox', { model: 'bytedance-seed/seedream-4.5' });
+    const seconds = () => {
+      const shown = /^-# 🎨 `bytedance-seed\/seedream-4\.5` is working… (\d+) s$/.exec(i.original()?.content ?? '');
+      return shown ? Number(shown[1]) : undefined;
+    };
+    const first = await h.discord.waitFor(() => seconds() !== undefined && { at: seconds()! }, { what: 'the elapsed time' });
+    // The reply is held at the gate, so a later count can only come from the ticking progress line.
+    await h.discord.waitFor(() => seconds()! > first.at, { what: 'the elapsed time moving on', timeoutMs: 10_000 });
+    expect(h.openrouter.images.records()[0]!.response.waitingAt).toBe(gate);
+    expect(h.openrouter.images.requests()[0]).toMatchObject({ stream: false });
+    expect(i.original()!.attachments).toEqual([]);
+    gate.open();
+    const message = await finalOf(i);
+    expect(message!.content).toMatch(/^-# bytedance-seed\/seedream-4\.5 · seed \d+ · 64×64 · /);
+    expect(message!.attachments.map((a) => a.filename)).toEqual(['image-1.png']);
+  });
+
   it('Stop during a streaming generation closes the upstream connection, removes the preview and says it cost nothing', async () => {
     h = await startHarness();
     const shown = new Gate();
