@@ -220,6 +220,38 @@ describe('/imagine on the Image API', () => {
   });
 });
 
+describe('/imagine previews and the edit bucket', () => {
+  it('previews leave the bucket’s last request to the final images, which never wait for a reset', async () => {
+    // Three edits per window: the progress line and two previews could empty it, and without a
+    // request kept back the final images would then wait for the window's reset.
+    h = await startHarness({ discord: { editBucket: { limit: 3, windowMs: 3000 } } });
+    const colors = ['#202020', '#808080'];
+    const gates = colors.map((c) => new Gate(c));
+    const partials = await Promise.all(colors.map((color) => makeImage({ width: 256, height: 256, format: 'png', color }).then((m) => m.bytes)));
+    h.openrouter.images.reply({ steps: [...partials.flatMap((partial, k) => [{ partial }, { gate: gates[k]! }]), { image: await solid('navy') }] });
+    const i = await imagine('a ship', { model: 'openai/gpt-image-1' });
+    const edits = () => h.discord.requests.filter((r) => r.method === 'PATCH' && r.path.includes(i.token));
+    const previewsAnswered = () => edits().filter((r) => r.status > 0 && r.files?.some((f) => f.filename === 'preview.webp')).length;
+    // Each partial comes once the one before it is on Discord, so previews keep the bucket busy.
+    for (const [k, gate] of gates.entries()) {
+      await h.discord.waitFor(() => previewsAnswered() > k, { what: `preview ${k + 1} on Discord`, timeoutMs: 10_000 });
+      gate.open();
+    }
+    await finalOf(i);
+    await h.bot.idle();
+    const all = edits();
+    const finalAt = all.findIndex((r) => r.files?.some((f) => f.filename === 'image-1.png'));
+    const remaining = (r: (typeof all)[number]) => Number(r.responseHeaders?.['x-ratelimit-remaining']);
+    const before = all.slice(0, finalAt);
+    expect(before.filter((r) => r.files?.some((f) => f.filename === 'preview.webp'))).toHaveLength(2);
+    // No edit while it drew emptied the window: one request was always kept back…
+    expect(before.map(remaining).every((n) => n >= 1)).toBe(true);
+    // …and the final images spent it in that same window rather than waiting for the next one.
+    expect(all[finalAt]!.status).toBe(200);
+    expect(remaining(all[finalAt]!)).toBe(remaining(before.at(-1)!) - 1);
+  });
+});
+
 describe('/imagine on a chat image model', () => {
   it('count 2 runs two requests at once, each with its own seed and the image config; both images in one message', async () => {
     h = await startHarness();
