@@ -256,10 +256,15 @@ describe('/imagine on a chat image model', () => {
   it('count 2 runs two requests at once, each with its own seed and the image config; both images in one message', async () => {
     h = await startHarness();
     const colors = ['red', 'blue'];
-    const reply = async (body: { seed: number }): Promise<Reply> => ({ steps: [{ images: [`data:image/png;base64,${(await solid(colors[body.seed - 5]!)).toString('base64')}`] }] });
+    const gate = new Gate('both asked');
+    const reply = async (body: { seed: number }): Promise<Reply> => ({ steps: [{ gate }, { images: [`data:image/png;base64,${(await solid(colors[body.seed - 5]!)).toString('base64')}`] }] });
     const made = await Promise.all([reply({ seed: 5 }), reply({ seed: 6 })]);
     h.openrouter.setDefault((body: { seed: number }) => made[body.seed - 5]!);
     const i = await imagine('two foxes', { count: 2, seed: 5, aspect_ratio: '21:9', resolution: '2K' });
+    // At once: both requests are open together while neither has been answered.
+    await h.openrouter.waitFor(() => h.openrouter.chatRecords().filter((r) => r.response.waitingAt === gate).length === 2, { what: 'both requests held at the gate' });
+    expect(h.openrouter.inFlight()).toBe(2);
+    gate.open();
     const message = await finalOf(i);
     const bodies = h.openrouter.chatRequests() as { seed: number; modalities: string[]; image_config: unknown }[];
     expect(bodies.map((b) => b.seed).sort()).toEqual([5, 6]);
