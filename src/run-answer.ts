@@ -39,7 +39,7 @@ async function worstCostOf(ctx: BotContext, input: Admissible, model: string): P
   const count = input.options?.count ?? 1;
   let route;
   try {
-    route = routeImageModel(model, await ctx.catalog.list(), await ctx.imageCatalog.list());
+    route = routeImageModel(model, await ctx.catalog.list(), await ctx.imageCatalog.list(), input.options);
   } catch {
     // Not an image model: the request refuses itself before anything is spent.
     return undefined;

@@ -96,8 +96,9 @@ function inRange(cap: Capability | undefined, n: number): boolean {
   return cap !== undefined && (cap.type !== 'range' || (n >= cap.min && n <= cap.max));
 }
 
-function refuse(id: string, kind: string, problems: string[], support: string): never {
-  throw new UserError(`\`${id}\`${kind} doesn’t take ${problems.join(', ')}. It takes: ${support}.`);
+/** `subject` is who doesn't take them: a model id in code, or a phrase. */
+function refuse(subject: string, problems: string[], support: string): never {
+  throw new UserError(`${subject} doesn’t take ${problems.join(', ')}. It takes: ${support}.`);
 }
 
 /**
@@ -120,7 +121,7 @@ export function imageApiPlan(options: ImagineOptions, model: ImageModelInfo | un
   // Transparency needs a format with alpha; a model that names its formats must offer one.
   const format = !options.transparent || !p?.output_format ? undefined : offers(p.output_format, 'png') ? 'png' : offers(p.output_format, 'webp') ? 'webp' : null;
   if (format === null) problems.push('transparent (none of its formats has transparency)');
-  if (problems.length && model) refuse(model.id, '', problems, imageApiSupport(model));
+  if (problems.length && model) refuse(code(model.id), problems, imageApiSupport(model));
 
   const takesSeed = known('seed');
   const seed = takesSeed ? (options.seed ?? channelSeed ?? (p ? randomSeed() : undefined)) : undefined;
@@ -138,6 +139,16 @@ export function imageApiPlan(options: ImagineOptions, model: ImageModelInfo | un
   };
 }
 
+/** The options asked for that chat completions have no field for, whatever the model. */
+export function chatCannotTake(options: ImagineOptions): string[] {
+  const problems: string[] = [];
+  if (options.quality) problems.push('quality');
+  if (options.transparent) problems.push('transparent');
+  if (options.resolution && !CHAT_IMAGE_SIZES.includes(options.resolution)) problems.push(`resolution ${options.resolution}`);
+  if (options.aspectRatio && !CHAT_ASPECT_RATIOS.includes(options.aspectRatio)) problems.push(`aspect_ratio ${options.aspectRatio}`);
+  return problems;
+}
+
 export interface ChatImagePlan {
   /** One seed per request (`count` requests); undefined where none is sent. */
   seeds: (number | undefined)[];
@@ -150,14 +161,10 @@ export interface ChatImagePlan {
  * be made again. Options chat completions have no field for are refused.
  */
 export function chatImagePlan(options: ImagineOptions, model: ModelInfo | undefined, channelSeed: number | undefined, randomSeed: () => number): ChatImagePlan {
-  const problems: string[] = [];
-  if (options.quality) problems.push('quality');
-  if (options.transparent) problems.push('transparent');
-  if (options.resolution && !CHAT_IMAGE_SIZES.includes(options.resolution)) problems.push(`resolution ${options.resolution}`);
-  if (options.aspectRatio && !CHAT_ASPECT_RATIOS.includes(options.aspectRatio)) problems.push(`aspect_ratio ${options.aspectRatio}`);
+  const problems = chatCannotTake(options);
   const takesSeed = !model || model.supportedParameters.includes('seed');
   if (options.seed !== undefined && !takesSeed) problems.push('seed');
-  if (problems.length) refuse(model?.id ?? 'This chat model', model ? ' (a chat model)' : '', problems, chatSupport(model));
+  if (problems.length) refuse(model ? `${code(model.id)} (a chat model)` : 'A chat image model', problems, chatSupport(model));
 
   const base = takesSeed ? (options.seed ?? channelSeed ?? (model ? randomSeed() : undefined)) : undefined;
   const imageConfig = {

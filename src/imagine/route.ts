@@ -2,6 +2,7 @@ import { rankModels } from '../openrouter/catalogue.js';
 import type { ImageModelInfo } from '../openrouter/image-models.js';
 import type { ModelInfo } from '../openrouter/models.js';
 import { UserError } from '../user-error.js';
+import { chatCannotTake, type ImagineOptions } from './options.js';
 
 /**
  * Which API makes the images. A chat model that writes text and draws stays on chat completions:
@@ -12,10 +13,13 @@ export type ImageRoute = { kind: 'chat'; model: ModelInfo | undefined } | { kind
 
 /**
  * Decides by which list the model is in; an empty list is one that couldn't be fetched. A model
- * in neither list goes where the unreachable list would have said (chat when neither answered,
- * as before there was an Image API), so the request itself tells whether it exists.
+ * in neither list goes where the unreachable list would have said, so the request itself tells
+ * whether it exists. When neither list answered, what was asked decides: an option only the Image
+ * API has a field for (quality, transparent, …) goes there; anything else to chat, as before there
+ * was an Image API, since both paths take a prompt, a seed, images and a count, and the default
+ * models are chat models.
  */
-export function routeImageModel(id: string, chatModels: readonly ModelInfo[], imageModels: readonly ImageModelInfo[]): ImageRoute {
+export function routeImageModel(id: string, chatModels: readonly ModelInfo[], imageModels: readonly ImageModelInfo[], asked?: ImagineOptions): ImageRoute {
   const chat = chatModels.find((m) => m.id === id);
   const image = imageModels.find((m) => m.id === id);
   if (chat?.output.includes('image') && chat.output.includes('text')) return { kind: 'chat', model: chat };
@@ -23,6 +27,7 @@ export function routeImageModel(id: string, chatModels: readonly ModelInfo[], im
   if (chat?.output.includes('image')) return { kind: 'chat', model: chat };
   if (chat) throw new UserError(`\`${id}\` can’t make images. Pick one from the \`model\` option’s list.`);
   if (chatModels.length > 0 && imageModels.length === 0) return { kind: 'image-api', model: undefined };
+  if (chatModels.length === 0 && imageModels.length === 0 && asked && chatCannotTake(asked).length) return { kind: 'image-api', model: undefined };
   if (chatModels.length === 0) return { kind: 'chat', model: undefined };
   throw new UserError(`There is no image model \`${id}\` on OpenRouter. Pick one from the \`model\` option’s list.`);
 }

@@ -50,7 +50,7 @@ export async function runImagine(services: ConversationServices, input: ImagineI
     const checked = await reply.checked(async () => {
       checkCaps(config, input);
       const [chatModels, imageModels] = await Promise.all([services.catalog.list(), services.imageCatalog.list()]);
-      const route = routeImageModel(modelId, chatModels, imageModels);
+      const route = routeImageModel(modelId, chatModels, imageModels, input.options);
       const attachments = await readAttachments(services, input.attachments, reply.signal);
       const options = { ...input.options, withImages: attachments.some((a) => a.kind === 'image') };
       if (route.kind === 'chat') {

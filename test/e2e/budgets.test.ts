@@ -174,5 +174,29 @@ describe('budgets for the Image API', () => {
   });
 });
 
+describe('budgets with both model lists unreachable', () => {
+  it('an option only the Image API has reserves at the Image API’s endpoint prices, the path the request takes', async () => {
+    h = await startHarness({
+      env: { BUDGET_USER_DAILY_USD: '1', OPENROUTER_RETRY_MAX_MS: '1' },
+      openrouter: (fake) => {
+        fake.modelsStatus = 503;
+        fake.images.modelsStatus = 503;
+      },
+    });
+    const gate = new Gate('image held');
+    h.openrouter.images.reply({ steps: [{ gate }, { image: await solidPng() }] });
+    const i = await h.discord.slash({ channelId: h.discord.defaultChannelId, name: 'imagine', options: [{ name: 'prompt', type: 3, value: 'a kite' }, { name: 'model', type: 3, value: 'openai/gpt-image-1' }, { name: 'quality', type: 3, value: 'high' }] });
+    await h.openrouter.waitFor(() => h.openrouter.images.records()[0]?.response.waitingAt === gate, { what: 'the image request held' });
+    const user = userCounter({ userId: h.discord.user.id, guildId: null, channelId: '' }, Date.now());
+    const [held] = await h.bot.context.ledger.read([user]);
+    expect(held!.reserved).toBeGreaterThan(0);
+    gate.open();
+    await h.discord.waitFor(() => (/^-# openai\/gpt-image-1/m.test(i.original()?.content ?? '') ? true : undefined), { what: 'the image', timeoutMs: 15_000 });
+    await h.bot.idle();
+    const [after] = await h.bot.context.ledger.read([user]);
+    expect(after).toMatchObject({ requests: 1, reserved: 0 });
+  });
+});
+
 const solidPng = async () => (await import('sharp')).default({ create: { width: 8, height: 8, channels: 3, background: 'teal' } }).png().toBuffer();
 

@@ -124,6 +124,27 @@ describe('/imagine on the Image API', () => {
     expect(h.logs.lines().find((l) => l.msg === 'answered')).toMatchObject({ partials: 2, images: 1 });
   });
 
+  it('a model whose endpoints don’t stream shows the elapsed time, counting, until its images come', async () => {
+    h = await startHarness();
+    const gate = new Gate();
+    h.openrouter.images.reply({ steps: [{ gate }, { image: await solid('red') }] });
+    const i = await imagine('a fox', { model: 'bytedance-seed/seedream-4.5' });
+    const seconds = () => {
+      const shown = /^-# 🎨 `bytedance-seed\/seedream-4\.5` is working… (\d+) s$/.exec(i.original()?.content ?? '');
+      return shown ? Number(shown[1]) : undefined;
+    };
+    const first = await h.discord.waitFor(() => seconds() !== undefined && { at: seconds()! }, { what: 'the elapsed time' });
+    // The reply is held at the gate, so a later count can only come from the ticking progress line.
+    await h.discord.waitFor(() => seconds()! > first.at, { what: 'the elapsed time moving on', timeoutMs: 10_000 });
+    expect(h.openrouter.images.records()[0]!.response.waitingAt).toBe(gate);
+    expect(h.openrouter.images.requests()[0]).toMatchObject({ stream: false });
+    expect(i.original()!.attachments).toEqual([]);
+    gate.open();
+    const message = await finalOf(i);
+    expect(message!.content).toMatch(/^-# bytedance-seed\/seedream-4\.5 · seed \d+ · 64×64 · /);
+    expect(message!.attachments.map((a) => a.filename)).toEqual(['image-1.png']);
+  });
+
   it('Stop during a streaming generation closes the upstream connection, removes the preview and says it cost nothing', async () => {
     h = await startHarness();
     const shown = new Gate();
@@ -138,6 +159,25 @@ describe('/imagine on the Image API', () => {
     expect(message!.attachments).toEqual([]);
     expect(message!.components).toEqual([]);
     shown.open();
+  });
+
+  it('the footer shows the seed the provider reports, else the one sent', async () => {
+    h = await startHarness();
+    const image = await solid('red');
+    // Streamed, from a model without a seed option: only the provider's seed can be shown.
+    h.openrouter.images.reply({ steps: [{ image, seed: 987654 }] });
+    const streamed = await finalOf(await imagine('a', { model: 'openai/gpt-image-1' }));
+    expect(h.openrouter.images.requests()[0]).toMatchObject({ stream: true });
+    expect(streamed!.content).toMatch(/^-# openai\/gpt-image-1 · seed 987654 · 64×64 · /);
+    // Buffered: the reported seed wins over the one sent; each image's own when they differ.
+    h.openrouter.images.reply({ steps: [{ image, seed: 4321 }] });
+    expect((await finalOf(await imagine('b', { model: 'bytedance-seed/seedream-4.5', seed: 1234 })))!.content).toMatch(/^-# bytedance-seed\/seedream-4\.5 · seed 4321 · /);
+    h.openrouter.images.reply({ steps: [{ image, seed: 11 }, { image, seed: 12 }] });
+    expect((await finalOf(await imagine('c', { model: 'bytedance-seed/seedream-4.5', seed: 1234, count: 2 })))!.content).toMatch(/ · seeds 11, 12 · /);
+    // None reported: the one sent.
+    h.openrouter.images.reply({ steps: [{ image }] });
+    expect((await finalOf(await imagine('d', { model: 'bytedance-seed/seedream-4.5', seed: 1234 })))!.content).toMatch(/^-# bytedance-seed\/seedream-4\.5 · seed 1234 · /);
+    expect(h.openrouter.images.requests().map((r) => r.seed)).toEqual([undefined, 1234, 1234, 1234]);
   });
 
   it('attaches an SVG with a PNG rendering so Discord shows a preview', async () => {
@@ -180,14 +220,51 @@ describe('/imagine on the Image API', () => {
   });
 });
 
+describe('/imagine previews and the edit bucket', () => {
+  it('previews leave the bucket’s last request to the final images, which never wait for a reset', async () => {
+    // Three edits per window: the progress line and two previews could empty it, and without a
+    // request kept back the final images would then wait for the window's reset.
+    h = await startHarness({ discord: { editBucket: { limit: 3, windowMs: 3000 } } });
+    const colors = ['#202020', '#808080'];
+    const gates = colors.map((c) => new Gate(c));
+    const partials = await Promise.all(colors.map((color) => makeImage({ width: 256, height: 256, format: 'png', color }).then((m) => m.bytes)));
+    h.openrouter.images.reply({ steps: [...partials.flatMap((partial, k) => [{ partial }, { gate: gates[k]! }]), { image: await solid('navy') }] });
+    const i = await imagine('a ship', { model: 'openai/gpt-image-1' });
+    const edits = () => h.discord.requests.filter((r) => r.method === 'PATCH' && r.path.includes(i.token));
+    const previewsAnswered = () => edits().filter((r) => r.status > 0 && r.files?.some((f) => f.filename === 'preview.webp')).length;
+    // Each partial comes once the one before it is on Discord, so previews keep the bucket busy.
+    for (const [k, gate] of gates.entries()) {
+      await h.discord.waitFor(() => previewsAnswered() > k, { what: `preview ${k + 1} on Discord`, timeoutMs: 10_000 });
+      gate.open();
+    }
+    await finalOf(i);
+    await h.bot.idle();
+    const all = edits();
+    const finalAt = all.findIndex((r) => r.files?.some((f) => f.filename === 'image-1.png'));
+    const remaining = (r: (typeof all)[number]) => Number(r.responseHeaders?.['x-ratelimit-remaining']);
+    const before = all.slice(0, finalAt);
+    expect(before.filter((r) => r.files?.some((f) => f.filename === 'preview.webp'))).toHaveLength(2);
+    // No edit while it drew emptied the window: one request was always kept back…
+    expect(before.map(remaining).every((n) => n >= 1)).toBe(true);
+    // …and the final images spent it in that same window rather than waiting for the next one.
+    expect(all[finalAt]!.status).toBe(200);
+    expect(remaining(all[finalAt]!)).toBe(remaining(before.at(-1)!) - 1);
+  });
+});
+
 describe('/imagine on a chat image model', () => {
   it('count 2 runs two requests at once, each with its own seed and the image config; both images in one message', async () => {
     h = await startHarness();
     const colors = ['red', 'blue'];
-    const reply = async (body: { seed: number }): Promise<Reply> => ({ steps: [{ images: [`data:image/png;base64,${(await solid(colors[body.seed - 5]!)).toString('base64')}`] }] });
+    const gate = new Gate('both asked');
+    const reply = async (body: { seed: number }): Promise<Reply> => ({ steps: [{ gate }, { images: [`data:image/png;base64,${(await solid(colors[body.seed - 5]!)).toString('base64')}`] }] });
     const made = await Promise.all([reply({ seed: 5 }), reply({ seed: 6 })]);
     h.openrouter.setDefault((body: { seed: number }) => made[body.seed - 5]!);
     const i = await imagine('two foxes', { count: 2, seed: 5, aspect_ratio: '21:9', resolution: '2K' });
+    // At once: both requests are open together while neither has been answered.
+    await h.openrouter.waitFor(() => h.openrouter.chatRecords().filter((r) => r.response.waitingAt === gate).length === 2, { what: 'both requests held at the gate' });
+    expect(h.openrouter.inFlight()).toBe(2);
+    gate.open();
     const message = await finalOf(i);
     const bodies = h.openrouter.chatRequests() as { seed: number; modalities: string[]; image_config: unknown }[];
     expect(bodies.map((b) => b.seed).sort()).toEqual([5, 6]);
@@ -236,6 +313,30 @@ describe('Image API failures', () => {
     expect(h.openrouter.images.requests()[0]).toMatchObject({ quality: 'high' });
     expect(message!.content).toMatch(/^⚠️ `bytedance-seed\/seedream-4\.5` refused this request \(OpenRouter said: Parameter "quality" is not supported by bytedance-seed\/seedream-4\.5\)\. Check the options/);
     expect(h.logs.lines().some((l) => l.msg === 'could not fetch the OpenRouter image model list')).toBe(true);
+  });
+
+  it('both model lists unreachable: an option only the Image API has goes there, the rest to chat, nothing refused', async () => {
+    h = await startHarness({
+      env: { OPENROUTER_RETRY_MAX_MS: '1' },
+      openrouter: (fake) => {
+        fake.modelsStatus = 503;
+        fake.images.modelsStatus = 503;
+      },
+    });
+    const message = await finalOf(await imagine('a logo', { model: 'openai/gpt-image-1', quality: 'high' }));
+    expect(h.openrouter.images.requests()).toEqual([{ model: 'openai/gpt-image-1', prompt: 'a logo', user: openRouterUser(h.discord.user.id), quality: 'high', stream: false }]);
+    expect(h.openrouter.chatRequests()).toHaveLength(0);
+    expect(message!.attachments.map((a) => a.filename)).toEqual(['image-1.png']);
+    expect(message!.content).toBe('-# openai/gpt-image-1 · 1024×1024 · $0.00004');
+
+    // Options both paths take: chat, as before there was an Image API.
+    h.openrouter.setDefault({ steps: [{ images: [`data:image/png;base64,${(await solid('red')).toString('base64')}`] }] });
+    const chat = await finalOf(await imagine('two foxes', { count: 2, seed: 5 }));
+    expect((h.openrouter.chatRequests() as { seed: number }[]).map((b) => b.seed).sort()).toEqual([5, 6]);
+    expect(chat!.attachments).toHaveLength(2);
+    expect(h.openrouter.images.requests()).toHaveLength(1);
+    await h.bot.idle();
+    expect(h.logs.lines().filter((l) => l.msg === 'request refused')).toHaveLength(0);
   });
 
   it('an error event mid-stream keeps no preview and says it cost nothing', async () => {

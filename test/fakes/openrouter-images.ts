@@ -52,8 +52,12 @@ export interface ImageModelSpec {
 export type ImageStep =
   /** One `image_generation.partial_image` event (streaming only; a JSON answer has none). */
   | { partial: Buffer }
-  /** One finished image: a `completed` event, or an entry of `data[]`. */
-  | { image: Buffer; mediaType?: string }
+  /**
+   * One finished image: a `completed` event, or an entry of `data[]`. `seed` is one the provider
+   * reports it used, sent beside `b64_json`; OpenRouter's documented shape (and the SDK's types)
+   * have no such field, so it comes only from providers that pass one through.
+   */
+  | { image: Buffer; mediaType?: string; seed?: number }
   /** Streaming: an `error` event, and the stream ends. JSON: a 502, as a failed generation answers. */
   | { error: { message: string; code?: string | null } }
   /** `image_generation.text_chunk` (SVG markup as it is written). */
@@ -354,6 +358,7 @@ export class FakeImageApi {
           type: 'image_generation.completed',
           b64_json: step.image.toString('base64'),
           ...(step.mediaType ? { media_type: step.mediaType } : {}),
+          ...(step.seed !== undefined ? { seed: step.seed } : {}),
           created,
           ...(i === lastImage && usage ? { usage } : {}),
         });
@@ -376,7 +381,7 @@ export class FakeImageApi {
     const data: Record<string, unknown>[] = [];
     for (const step of steps) {
       if (out.closed) return;
-      if ('image' in step) data.push({ b64_json: step.image.toString('base64'), ...(step.mediaType ? { media_type: step.mediaType } : {}) });
+      if ('image' in step) data.push({ b64_json: step.image.toString('base64'), ...(step.mediaType ? { media_type: step.mediaType } : {}), ...(step.seed !== undefined ? { seed: step.seed } : {}) });
       else if ('error' in step) {
         // A generation that fails is not billed: OpenRouter answers 502.
         return this.fake.errorResponse(out, 502, { error: { message: step.error.message, metadata: { provider_name: 'fake', raw: step.error.code ?? 'server_error' } }, headers });

@@ -97,6 +97,10 @@ describe('the chat plan', () => {
     expect(refusal(() => chatImagePlan(ask({ quality: 'high', transparent: true, resolution: '512', aspectRatio: '1:8', seed: 1 }), chatModel([]), undefined, seed7))).toBe(
       '`openai/gpt-5-image-mini` (a chat model) doesn’t take quality, transparent, resolution 512, aspect_ratio 1:8, seed. It takes: count 1–4, resolution (1K, 2K, 4K), aspect_ratio (1:1, 2:3, 3:2, 3:4, 4:3, 4:5, 5:4, 9:16, 16:9, 21:9), image.',
     );
+    // Not known from the list (it couldn't be fetched): no model id to name, so no code span.
+    expect(refusal(() => chatImagePlan(ask({ quality: 'high' }), undefined, undefined, seed7))).toBe(
+      'A chat image model doesn’t take quality. It takes: count 1–4, seed, resolution (1K, 2K, 4K), aspect_ratio (1:1, 2:3, 3:2, 3:4, 4:3, 4:5, 5:4, 9:16, 16:9, 21:9), image.',
+    );
   });
 });
 

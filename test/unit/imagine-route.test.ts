@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { imageModelChoices, routeImageModel } from '../../src/imagine/route.js';
+import type { ImagineOptions } from '../../src/imagine/options.js';
 import type { ImageModelInfo } from '../../src/openrouter/image-models.js';
 import type { ModelInfo } from '../../src/openrouter/models.js';
 
@@ -31,6 +32,18 @@ describe('which API makes the images', () => {
     expect(routeImageModel('recraft/v3', [], imageModels)).toMatchObject({ kind: 'image-api', model: { id: 'recraft/v3' } });
     expect(routeImageModel('openai/gpt-5-image-mini', [], imageModels)).toEqual({ kind: 'chat', model: undefined });
     expect(routeImageModel('anything/at-all', [], [])).toEqual({ kind: 'chat', model: undefined });
+  });
+
+  it('with neither list, sends what only the Image API can express there, and the rest to chat', () => {
+    const asked = (o: Partial<ImagineOptions>): ImagineOptions => ({ count: 1, ...o });
+    for (const o of [{ quality: 'high' }, { transparent: true }, { resolution: '512' }, { aspectRatio: '1:8' }] as const) {
+      expect(routeImageModel('openai/gpt-image-1', [], [], asked(o))).toEqual({ kind: 'image-api', model: undefined });
+    }
+    // Both paths take these: chat, where the default models are.
+    expect(routeImageModel('openai/gpt-5-image-mini', [], [], asked({ count: 4, seed: 3, resolution: '2K', aspectRatio: '16:9', withImages: true }))).toEqual({ kind: 'chat', model: undefined });
+    // Only when neither list answered: a list that did answer still decides.
+    expect(routeImageModel('old/image-only', chatModels, [], asked({ quality: 'high' })).kind).toBe('chat');
+    expect(routeImageModel('nobody/none', [], imageModels, asked({ quality: 'high' }))).toEqual({ kind: 'chat', model: undefined });
   });
 });
 
