@@ -36,7 +36,7 @@ export const imagine: SlashCommand = {
     .toJSON(),
 
   async execute(interaction, ctx) {
-    await interaction.deferReply();
+    // Bad values are refused before the public defer, so only the asker sees the refusal.
     const aspectRatio = interaction.options.getString('aspect_ratio');
     const options: ImagineOptions = {
       count: interaction.options.getInteger('count') ?? 1,
@@ -47,6 +47,7 @@ export const imagine: SlashCommand = {
       aspectRatio: aspectRatio ? parseAspectRatio(aspectRatio) : undefined,
     };
     const overrides = requestOverrides(interaction, { model: 'image_model' }, ctx.config.maxAnswerTokens);
+    await interaction.deferReply();
     const turn = await commandTurn(interaction, ctx, 'image', overrides);
     await runImage(ctx, { ...turn, options });
   },

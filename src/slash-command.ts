@@ -8,6 +8,7 @@ import { interactionSurface } from './discord/interaction-surface.js';
 import { namesOf, placeOf } from './place.js';
 import type { AnswerInput } from './run-answer.js';
 import { parseSettings, type PartialSettings, type SettingName } from './settings/definitions.js';
+import { UserError } from './user-error.js';
 
 export interface SlashCommand {
   data: RESTPostAPIChatInputApplicationCommandsJSONBody;
@@ -37,7 +38,14 @@ export function requestOverrides(interaction: ChatInputCommandInteraction, optio
     const value = interaction.options.get(option)?.value;
     if (value !== undefined && setting) raw[setting] = value;
   }
-  return parseSettings(raw, { maxAnswerTokens });
+  try {
+    return parseSettings(raw, { maxAnswerTokens });
+  } catch (err) {
+    // The refusal names the setting; the asker typed the option (`/imagine model:` sets `image_model`).
+    const renamed = err instanceof UserError && Object.entries(options).find(([option, setting]) => option !== setting && err.message.startsWith(`\`${setting}\``));
+    if (renamed) throw new UserError(`\`${renamed[0]}\`${(err as UserError).message.slice(renamed[1]!.length + 2)}`);
+    throw err;
+  }
 }
 
 /** What every command's turn shares: who, where, the prompt, the file, the settings, the reply. */

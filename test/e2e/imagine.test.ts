@@ -97,6 +97,19 @@ describe('/imagine on the Image API', () => {
     expect(h.logs.lines().filter((l) => l.msg === 'request refused')).toHaveLength(3);
   });
 
+  it('refuses a malformed aspect_ratio or model privately, before the reply is shown and before anything is sent', async () => {
+    h = await startHarness();
+    for (const [options, refusal] of [[{ aspect_ratio: 'wide' }, /^⚠️ `aspect_ratio` must be one of /], [{ model: 'not a model' }, /^⚠️ `model` must be an OpenRouter model id/]] as const) {
+      const bad = await imagine('x', options);
+      expect(await h.discord.waitFor(() => bad.original()?.content || undefined, { what: 'refusal' })).toMatch(refusal);
+      expect(bad.acceptedCallback()).toMatchObject({ type: 4, data: { flags: 64 } });
+    }
+    await h.bot.idle();
+    expect(h.openrouter.images.requests()).toHaveLength(0);
+    expect(h.openrouter.chatRequests()).toHaveLength(0);
+    expect(h.logs.lines().filter((l) => l.msg === 'command refused')).toHaveLength(2);
+  });
+
   it('shows partial previews as edits, small and newest first, before the final images replace them', async () => {
     h = await startHarness();
     const [first, second] = [new Gate('first'), new Gate('second')];
