@@ -23,6 +23,14 @@ async function ask(reply: Parameters<Harness['openrouter']['reply']>[0] = { step
   return content;
 }
 
+type Value = string | number | boolean;
+const imagine = (prompt: string, options: Record<string, Value> = {}) =>
+  h.discord.slash({
+    channelId: h.discord.defaultChannelId,
+    name: 'imagine',
+    options: [{ name: 'prompt', type: 3, value: prompt }, ...Object.entries(options).map(([name, value]) => ({ name, type: typeof value === 'number' ? 4 : 3, value }))],
+  });
+
 const today = () => userCounter({ userId: h.discord.user.id, guildId: null, channelId: '' }, Date.now());
 
 describe('the ledger', () => {
@@ -40,15 +48,72 @@ describe('the ledger', () => {
     expect(openRouterUser('123456789012345678')).not.toBe(openRouterUser('123456789012345679'));
   });
 
-  it('records /imagine’s cost the same way, as kind image', async () => {
+  it('records /imagine’s cost the same way, as kind image: each request a chat model gets, with its tokens', async () => {
     h = await startHarness();
-    h.openrouter.reply({ ...replies.image(), usage: { cost: 0.04 } });
-    const i = await h.discord.slash({ channelId: h.discord.defaultChannelId, name: 'imagine', options: [{ name: 'prompt', type: 3, value: 'a cat' }] });
-    await h.discord.waitFor(() => FOOTER.test(i.original()?.content ?? '') || undefined, { what: 'the image' });
+    h.openrouter.setDefault({ ...replies.image(), usage: { cost: 0.04, prompt_tokens: 50, completion_tokens: 1290 } });
+    const i = await imagine('a cat', { count: 3 });
+    await h.discord.waitFor(() => FOOTER.test(i.original()?.content ?? '') || undefined, { what: 'the images' });
     await h.bot.idle();
-    expect(h.logs.lines().find((l) => l.msg === 'cost recorded')).toMatchObject({ kind: 'image', costUsd: 0.04, estimated: false, model: 'openai/gpt-5-image-mini' });
+    expect(h.openrouter.chatRequests()).toHaveLength(3);
+    const recorded = h.logs.lines().filter((l) => l.msg === 'cost recorded');
+    expect(recorded).toHaveLength(3);
+    for (const line of recorded) expect(line).toMatchObject({ kind: 'image', costUsd: 0.04, estimated: false, model: 'openai/gpt-5-image-mini' });
     const [totals] = await h.bot.context.ledger.read([today()]);
-    expect(totals!.cost).toBe(toNanos(0.04));
+    expect(totals).toMatchObject({ requests: 3, promptTokens: 150, completionTokens: 3870, cost: toNanos(0.12), estimated: 0, reserved: 0 });
+    expect(totals!.models.get('openai/gpt-5-image-mini')).toEqual({ requests: 3, tokens: 4020, cost: toNanos(0.12) });
+  });
+
+  it('records an Image API /imagine as the one request it is, with the tokens its usage reports', async () => {
+    h = await startHarness();
+    h.openrouter.images.reply({ usage: { prompt_tokens: 12 } });
+    const i = await imagine('two foxes', { model: 'bytedance-seed/seedream-4.5', count: 2 });
+    await h.discord.waitFor(() => FOOTER.test(i.original()?.content ?? '') || undefined, { what: 'the images' });
+    await h.bot.idle();
+    const [totals] = await h.bot.context.ledger.read([today()]);
+    // The fake bills $0.04 and 4175 tokens an image.
+    expect(totals).toMatchObject({ requests: 1, promptTokens: 12, completionTokens: 8350, cost: toNanos(0.08), estimated: 0 });
+  });
+
+  it('looks up /imagine’s cost with /generation when a chat image stream ends without usage', async () => {
+    const clock = new TestClock();
+    h = await startHarness({ clock });
+    h.openrouter.account.generationLag = 1;
+    h.openrouter.reply({ ...replies.image(), usage: null });
+    const i = await imagine('a cat');
+    expect(await h.discord.waitFor(() => (FOOTER.test(i.original()?.content ?? '') ? i.original()!.content : undefined), { what: 'the image' })).not.toMatch(/\$/);
+    await h.bot.idle();
+    const [generation] = [...h.openrouter.account.generations.values()];
+    const [totals] = await h.bot.context.ledger.read([today()]);
+    expect(totals).toMatchObject({ requests: 1, cost: toNanos(generation!.cost), promptTokens: generation!.promptTokens, estimated: 0 });
+    expect(generation!.cost).toBeGreaterThan(0);
+    expect(clock.waits).toEqual([500, 1000]);
+  });
+
+  it.each([
+    ['looked up', 1],
+    ['estimated and marked as one when it never comes', Infinity],
+  ])('counts every request of a count:2 /imagine when one stream brought no usage: that one is %s', async (_, lag) => {
+    const clock = new TestClock();
+    h = await startHarness({ clock });
+    h.openrouter.account.generationLag = lag;
+    h.openrouter.setDefault((body: { seed: number }) => ({ ...replies.image(), usage: body.seed === 5 ? { cost: 0.04 } : null }));
+    const i = await imagine('two cats', { count: 2, seed: 5 });
+    // The footer can't say the cost of a request that didn't report it.
+    expect(await h.discord.waitFor(() => (FOOTER.test(i.original()?.content ?? '') ? i.original()!.content : undefined), { what: 'the images' })).not.toMatch(/\$/);
+    await h.bot.idle();
+    const [totals] = await h.bot.context.ledger.read([today()]);
+    const billed = [...h.openrouter.account.generations.values()].reduce((sum, g) => sum + g.cost, 0);
+    expect(billed).toBeGreaterThan(0.04);
+    if (lag === 1) {
+      expect(totals).toMatchObject({ requests: 2, cost: toNanos(billed), estimated: 0 });
+      expect(clock.waits).toEqual([500, 1000]);
+    } else {
+      expect(totals).toMatchObject({ requests: 2, estimated: 1 });
+      // The reported $0.04 and an estimate for the other, from its image at the model's prices.
+      expect(totals!.cost).toBeGreaterThan(toNanos(0.04));
+      expect(h.logs.lines().filter((l) => /never reported/.test(String(l.msg)))).toHaveLength(1);
+      expect(clock.waits).toHaveLength(4);
+    }
   });
 
   it('looks up a stream’s cost with /generation when the stream ends without usage, retrying until OpenRouter has it', async () => {
