@@ -177,6 +177,22 @@ describe('the key’s own limit', () => {
     expect(await ask()).toMatch(FOOTER);
   });
 
+  it('counts /imagine’s cost against the key: once images have spent it, /imagine is refused before anything is sent', async () => {
+    h = await startHarness({ openrouter: (fake) => (fake.account.limit = 0.07) });
+    const seedream = { model: 'bytedance-seed/seedream-4.5' };
+    // $0.04 each: the second may start with $0.03 left, and spends the key.
+    expect(await settled(await imagine('a fox', seedream))).toMatch(/^-# bytedance-seed\/seedream-4\.5 · .* · \$0\.0400$/m);
+    await h.bot.idle();
+    expect(await settled(await imagine('another fox', seedream))).toMatch(FOOTER);
+    await h.bot.idle();
+    // OpenRouter's own count, read again from /key, agrees with the bot's.
+    await h.bot.context.keyWatch.refresh();
+    expect(h.bot.context.keyWatch.limit?.remaining).toBeCloseTo(-0.01, 12);
+    const refused = await settled(await imagine('a third fox', seedream));
+    expect(refused).toBe('🔒 The bot’s OpenRouter key has used up its $0.07 limit, so I can’t answer until the bot’s operator raises it.');
+    expect(h.openrouter.images.requests()).toHaveLength(2);
+  });
+
   it('reads /key at start-up: a key already spent refuses the first request, saying when its limit resets', async () => {
     h = await startHarness({
       openrouter: (fake) => {
