@@ -160,10 +160,14 @@ describe('the ledger', () => {
 });
 
 describe('the key’s own limit', () => {
+  const nearlySpent = () => h.logs.lines().filter((l) => l.msg === 'the OpenRouter key’s limit is nearly spent');
+
   it('refuses new requests once the key is spent, before anything is sent, and warns when it runs low', async () => {
     h = await startHarness({ env: { KEY_WARN_REMAINING_USD: '0.01' }, openrouter: (fake) => (fake.account.limit = 0.02) });
+    // $0.02 left is above the $0.01 set (the default, $1, would warn already).
+    expect(nearlySpent()).toEqual([]);
     expect(await ask({ steps: text('one'), usage: { cost: 0.015 } })).toMatch(FOOTER);
-    expect(h.logs.lines().some((l) => l.msg === 'the OpenRouter key’s limit is nearly spent')).toBe(true);
+    expect(nearlySpent()).toEqual([expect.objectContaining({ level: 40, warnBelow: 0.01, remaining: expect.closeTo(0.005, 12) })]);
     // $0.005 left: it may start, and its cost spends the key.
     expect(await ask({ steps: text('two'), usage: { cost: 0.015 } })).toMatch(FOOTER);
     const refused = await ask();
@@ -174,6 +178,13 @@ describe('the key’s own limit', () => {
     // The operator raises the limit; the next read of /key lets requests through again.
     h.openrouter.account.limit = 10;
     await h.bot.context.keyWatch.refresh();
+    expect(await ask()).toMatch(FOOTER);
+  });
+
+  it('warns at start-up when what the key has left is below KEY_WARN_REMAINING_USD, however high it is set', async () => {
+    h = await startHarness({ env: { KEY_WARN_REMAINING_USD: '10' }, openrouter: (fake) => (fake.account.limit = 5) });
+    // $5 left: the default, $1, would not warn.
+    expect(nearlySpent()).toEqual([expect.objectContaining({ level: 40, warnBelow: 10, remaining: 5 })]);
     expect(await ask()).toMatch(FOOTER);
   });
 
