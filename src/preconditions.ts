@@ -15,7 +15,10 @@ export interface RequestFacts {
   at: number;
 }
 
-/** What a request that reached OpenRouter brought back: enough to tell what it cost. */
+/**
+ * What one request to OpenRouter brought back: enough to tell what it cost. A turn ends with one
+ * per request it sent (an /imagine on a chat model sends one per image).
+ */
 export interface Billed {
   model: string;
   usage: Usage | undefined;
@@ -26,7 +29,7 @@ export interface Billed {
 
 /** Held while a request runs; finished with what it was billed for (nothing: it never reached OpenRouter). */
 export interface Ticket {
-  finish(billed: Billed | undefined): Promise<void>;
+  finish(billed: readonly Billed[]): Promise<void>;
 }
 
 export type Verdict = { ok: true; ticket?: Ticket } | Refusal;
@@ -49,12 +52,12 @@ export interface Precondition {
   check(facts: RequestFacts): Verdict | Promise<Verdict>;
 }
 
-export type Admission = { ok: true; finish: (billed: Billed | undefined) => Promise<void> } | Refusal;
+export type Admission = { ok: true; finish: (billed: readonly Billed[]) => Promise<void> } | Refusal;
 
 /** Runs the checks in order; the first refusal wins and gives back what the earlier ones hold. */
 export async function admit(preconditions: readonly Precondition[], facts: RequestFacts): Promise<Admission> {
   const tickets: Ticket[] = [];
-  const finish = async (billed: Billed | undefined) => {
+  const finish = async (billed: readonly Billed[]) => {
     await Promise.all(tickets.map((t) => t.finish(billed)));
   };
   for (const precondition of preconditions) {
@@ -62,11 +65,11 @@ export async function admit(preconditions: readonly Precondition[], facts: Reque
     try {
       verdict = await precondition.check(facts);
     } catch (error) {
-      await finish(undefined);
+      await finish([]);
       throw error;
     }
     if (!verdict.ok) {
-      await finish(undefined);
+      await finish([]);
       return verdict;
     }
     if (verdict.ticket) tickets.push(verdict.ticket);

@@ -62,7 +62,7 @@ async function worstCostOf(ctx: BotContext, input: Admissible, model: string): P
  * moderator can press it); otherwise says why and resolves with undefined. What the work was
  * billed for goes into the ledger.
  */
-export async function runAdmitted<T>(ctx: BotContext, input: Admissible, run: (signal: AbortSignal, controls: object[]) => Promise<{ value: T; billed: Billed | undefined }>): Promise<T | undefined> {
+export async function runAdmitted<T>(ctx: BotContext, input: Admissible, run: (signal: AbortSignal, controls: object[]) => Promise<{ value: T; billed: readonly Billed[] }>): Promise<T | undefined> {
   const model = turnModel(input.settings, input.kind, ctx.config);
   const admission = await admit(ctx.preconditions, {
     userId: input.author.id,
@@ -80,7 +80,7 @@ export async function runAdmitted<T>(ctx: BotContext, input: Admissible, run: (s
     return undefined;
   }
   const running = ctx.answers.start(input.author.id);
-  let billed: Billed | undefined;
+  let billed: readonly Billed[] = [];
   try {
     const done = await run(running.signal, stopButton(running.id));
     billed = done.billed;

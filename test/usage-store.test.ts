@@ -70,9 +70,9 @@ for (const backend of backends) {
 
     it('adds a request to its user, member, server, channel and model totals, with a breakdown by model, and keeps its record', async () => {
       const { namespace, store, ledger, close } = await open();
-      await ledger.settle(record(), undefined);
-      await ledger.settle(record({ model: 'google/gemini-3-pro-image-preview', kind: 'image', cost: toNanos(0.04), estimated: true }), undefined);
-      await ledger.settle(record({ userId: 'u2', at: OTHER_DAY }), undefined);
+      await ledger.settle([record()], undefined);
+      await ledger.settle([record({ model: 'google/gemini-3-pro-image-preview', kind: 'image', cost: toNanos(0.04), estimated: true })], undefined);
+      await ledger.settle([record({ userId: 'u2', at: OTHER_DAY })], undefined);
       const keys = countersOf(record()).map((c) => c.key);
       const totals = await ledger.read(keys);
       const [user, member, server, month, channel, model] = totals;
@@ -102,11 +102,31 @@ for (const backend of backends) {
       const third = await ledger.reserve([{ key: user, limit }], toNanos(0.006));
       expect(third).toMatchObject({ ok: false, index: 0, totals: { cost: 0, reserved: toNanos(0.012) } });
       if (!first.ok || !second.ok) throw new Error('unreachable');
-      await ledger.settle(record({ cost: toNanos(0.002) }), first.reservation);
+      await ledger.settle([record({ cost: toNanos(0.002) })], first.reservation);
       const [after] = await ledger.read([user]);
       expect(after).toMatchObject({ cost: toNanos(0.002), reserved: toNanos(0.006), requests: 1 });
-      await ledger.settle(record({ cost: toNanos(0.002) }), second.reservation);
+      await ledger.settle([record({ cost: toNanos(0.002) })], second.reservation);
       expect((await ledger.reserve([{ key: user, limit }], toNanos(0.006))).ok).toBe(true);
+      await close();
+    });
+
+    it('settles several upstream requests of one request (an /imagine’s images) at once: each counted and kept, the reservation released once', async () => {
+      const { namespace, store, ledger, close } = await open();
+      const user = userCounter(record(), T0);
+      const reserved = await ledger.reserve([{ key: user, limit: toNanos(1) }], toNanos(0.3));
+      if (!reserved.ok) throw new Error('expected room');
+      const images = [
+        record({ kind: 'image', cost: toNanos(0.04), generationId: 'gen-a' }),
+        record({ kind: 'image', cost: toNanos(0.05), promptTokens: 7, completionTokens: 1290, estimated: true, generationId: 'gen-b' }),
+      ];
+      await ledger.settle(images, reserved.reservation);
+      const [totals] = await ledger.read([user]);
+      expect(totals).toMatchObject({ requests: 2, promptTokens: 17, completionTokens: 1310, cost: toNanos(0.09), reserved: 0, estimated: 1 });
+      expect(totals!.models.get('openai/gpt-5')).toEqual({ requests: 2, tokens: 1327, cost: toNanos(0.09) });
+      expect((await logOf(store, namespace)).map((r) => [r.kind, r.cost])).toEqual([
+        ['image', toNanos(0.04)],
+        ['image', toNanos(0.05)],
+      ]);
       await close();
     });
 
@@ -114,7 +134,7 @@ for (const backend of backends) {
       const { ledger, close } = await open();
       const user = userCounter(record(), T0);
       const server = countersOf(record())[2]!.key;
-      await ledger.settle(record({ cost: toNanos(1) }), undefined);
+      await ledger.settle([record({ cost: toNanos(1) })], undefined);
       const refused = await ledger.reserve([{ key: user, limit: toNanos(5) }, { key: server, limit: toNanos(1) }], toNanos(0.5));
       expect(refused).toMatchObject({ ok: false, index: 1 });
       expect((await ledger.read([user]))[0]!.reserved).toBe(0);
@@ -127,7 +147,7 @@ for (const backend of backends) {
       const { ledgers, ledger, close } = await open(2);
       const user = userCounter(record(), T0);
       const limit = toNanos(0.1);
-      await ledger.settle(record({ cost: toNanos(0.09) }), undefined);
+      await ledger.settle([record({ cost: toNanos(0.09) })], undefined);
       const each = toNanos(0.003);
       const results = await Promise.all(Array.from({ length: 20 }, (_, i) => ledgers[i % 2]!.reserve([{ key: user, limit }], each)));
       const admitted = results.filter((r) => r.ok).length;
@@ -141,7 +161,7 @@ for (const backend of backends) {
     it(`keeps counters ${RETENTION_DAYS} days past their period, then forgets them`, async () => {
       let now = T0;
       const { namespace, ledger, close } = await open(1, () => now);
-      await ledger.settle(record(), undefined);
+      await ledger.settle([record()], undefined);
       const user = userCounter(record(), T0);
       if (backend.name === 'Redis') {
         const { createClient } = await import('@redis/client');
@@ -151,10 +171,10 @@ for (const backend of backends) {
         await client.close();
       } else {
         now = T0 + (RETENTION_DAYS - 1) * DAY;
-        await ledger.settle(record({ at: now, userId: 'later' }), undefined);
+        await ledger.settle([record({ at: now, userId: 'later' })], undefined);
         expect((await ledger.read([user]))[0]!.requests).toBe(1);
         now = T0 + (RETENTION_DAYS + 1) * DAY;
-        await ledger.settle(record({ at: now, userId: 'later' }), undefined);
+        await ledger.settle([record({ at: now, userId: 'later' })], undefined);
         expect((await ledger.read([user]))[0]!.requests).toBe(0);
       }
       await close();

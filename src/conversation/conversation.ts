@@ -84,10 +84,23 @@ export function turnModel(settings: EffectiveSettings, kind: 'chat' | 'image', c
   return (kind === 'image' ? values.image_model : values.model) ?? (kind === 'image' ? config.imageModel : config.chatModel);
 }
 
-/** What a finished turn ends with: the messages it took, and, when it reached OpenRouter, what to bill. */
+/** What a finished turn ends with: the messages it took, and what each request that reached OpenRouter is billed for. */
 export interface TurnEnd {
   messages: PostedMessage[];
-  billed: Billed | undefined;
+  billed: Billed[];
+}
+
+/**
+ * What one streamed chat request is billed for: its usage when the stream brought it, else its
+ * generation to look up, and the bot's own count of what was sent and got for when neither comes.
+ */
+export function billedOf(outcome: StreamOutcome, modelId: string, messages: readonly ChatMessage[]): Billed {
+  return {
+    model: outcome.model ?? modelId,
+    usage: outcome.usage,
+    generationId: outcome.generationId,
+    estimate: { promptTokens: estimatePromptTokens(messages), completionTokens: estimateTokens(outcome.text + outcome.reasoning) + outcome.images.length * IMAGE_TOKENS_ESTIMATE },
+  };
 }
 
 export interface FinalControls {
@@ -122,7 +135,7 @@ export async function runTurn(services: ConversationServices, input: TurnInput):
       checkModelAccepts(model, attachments);
       return { model, attachments, stored };
     });
-    if (!checked) return { messages: renderer.messages, billed: undefined };
+    if (!checked) return { messages: renderer.messages, billed: [] };
     const { model, attachments, stored } = checked;
 
     const { parameters, unsupported } = chatParameters(values, model?.supportedParameters, config.maxAnswerTokens);
@@ -148,7 +161,7 @@ export async function runTurn(services: ConversationServices, input: TurnInput):
     } catch (error) {
       if (!(error instanceof RequestFailed)) throw error;
       await reply.failed(error, explainRequestFailure(error.cause, modelId));
-      return { messages: renderer.messages, billed: undefined };
+      return { messages: renderer.messages, billed: [] };
     } finally {
       streamClosed();
     }
@@ -190,15 +203,7 @@ export async function runTurn(services: ConversationServices, input: TurnInput):
         generation: outcome.generationId,
       },
     );
-    return {
-      messages: renderer.messages,
-      billed: {
-        model: outcome.model ?? modelId,
-        usage: outcome.usage,
-        generationId: outcome.generationId,
-        estimate: { promptTokens: estimatePromptTokens(messages), completionTokens: estimateTokens(outcome.text + outcome.reasoning) + outcome.images.length * IMAGE_TOKENS_ESTIMATE },
-      },
-    };
+    return { messages: renderer.messages, billed: [billedOf(outcome, modelId, messages)] };
   } finally {
     reply.dispose();
   }

@@ -50,12 +50,19 @@ export interface Totals {
 
 export const emptyTotals = (): Totals => ({ requests: 0, promptTokens: 0, completionTokens: 0, cost: 0, reserved: 0, estimated: 0, models: new Map() });
 
+/** A counter a record adds to; `models`: its per-model breakdown too. */
+export interface CounterAdd {
+  key: CounterKey;
+  models: boolean;
+}
+
 /** What settling a request changes, in one atomic step. */
 export interface Settlement {
-  /** Undefined: the request was never billed, only its reservation goes. */
-  record: SpendRecord | undefined;
-  /** Counters the record adds to; `models`: its per-model breakdown too. */
-  add: { key: CounterKey; models: boolean }[];
+  /**
+   * One record per request OpenRouter billed (an /imagine on a chat model sends one per image),
+   * each with the counters it adds to; none: the request was never billed, only its reservation goes.
+   */
+  records: { record: SpendRecord; add: CounterAdd[] }[];
   /** The request's reservation, released in the same step. */
   release: { keys: CounterKey[]; amount: Nanos } | undefined;
 }
@@ -93,7 +100,7 @@ export const serverDayCounter = (guildId: string, at: number): CounterKey => ({ 
 export const serverMonthCounter = (guildId: string, at: number): CounterKey => ({ period: monthPeriod(at), dim: 'server', id: guildId });
 
 /** Every counter a request adds to: the day's user, member, server, channel and model, and the server's month. */
-export function countersOf(record: SpendRecord): Settlement['add'] {
+export function countersOf(record: SpendRecord): CounterAdd[] {
   const { at, guildId } = record;
   return [
     { key: userCounter(record, at), models: true },
@@ -139,14 +146,14 @@ export class Ledger {
     return { ok: false, index: full, totals: totals! };
   }
 
-  /** Records a request's real cost and releases its reservation (if any) in the same step. */
-  settle(record: SpendRecord, reservation: Reservation | undefined): Promise<void> {
-    return this.backend.settle({ record, add: countersOf(record), release: holds(reservation) ? reservation : undefined });
-  }
-
-  /** Gives back the reservation of a request that was never billed. */
-  async release(reservation: Reservation): Promise<void> {
-    if (holds(reservation)) await this.backend.settle({ record: undefined, add: [], release: reservation });
+  /**
+   * Records what each of a request's upstream requests really cost and releases its reservation
+   * (if any) in the same step; with no records, a request that was never billed gives it back.
+   */
+  async settle(records: readonly SpendRecord[], reservation: Reservation | undefined): Promise<void> {
+    const release = holds(reservation) ? reservation : undefined;
+    if (records.length === 0 && !release) return;
+    await this.backend.settle({ records: records.map((record) => ({ record, add: countersOf(record) })), release });
   }
 
   read(keys: readonly CounterKey[]): Promise<Totals[]> {

@@ -50,23 +50,21 @@ export function budgets(services: SpendingServices): Precondition {
 }
 
 /** Records what a request cost and releases its reservation; a failure is logged, never thrown at the user. */
-async function settle(services: SpendingServices, facts: RequestFacts, reservation: Reservation, billed: Billed | undefined): Promise<void> {
+async function settle(services: SpendingServices, facts: RequestFacts, reservation: Reservation, billed: readonly Billed[]): Promise<void> {
   try {
-    if (!billed) {
-      await services.ledger.release(reservation);
-      return;
+    const records = await Promise.all(billed.map((b) => recordOf(services, facts, b)));
+    await services.ledger.settle(records, reservation);
+    services.keyWatch.noteSpend(toUsd(records.reduce((sum, r) => sum + r.cost, 0)));
+    for (const record of records) {
+      services.logger.debug({ user: record.userId, channel: record.channelId, kind: record.kind, model: record.model, costUsd: toUsd(record.cost), estimated: record.estimated, generation: record.generationId }, 'cost recorded');
+      if (record.estimated) services.logger.warn({ generation: record.generationId, model: record.model, costUsd: toUsd(record.cost) }, 'OpenRouter never reported this request’s cost: recorded an estimate');
     }
-    const record = await recordOf(services, facts, billed);
-    await services.ledger.settle(record, reservation);
-    services.keyWatch.noteSpend(toUsd(record.cost));
-    services.logger.debug({ user: record.userId, channel: record.channelId, kind: record.kind, model: record.model, costUsd: toUsd(record.cost), estimated: record.estimated, generation: record.generationId }, 'cost recorded');
-    if (record.estimated) services.logger.warn({ generation: billed.generationId, model: billed.model, costUsd: toUsd(record.cost) }, 'OpenRouter never reported this request’s cost: recorded an estimate');
   } catch (err) {
     services.logger.error({ err, user: facts.userId, channel: facts.channelId }, 'could not record a request’s cost');
   }
 }
 
-/** The request's real cost: from the stream's usage, else from `/generation`, else estimated. */
+/** One upstream request's real cost: from its usage, else from `/generation`, else estimated. */
 async function recordOf(services: SpendingServices, facts: RequestFacts, billed: Billed): Promise<SpendRecord> {
   const base = { at: facts.at, userId: facts.userId, guildId: facts.guildId, channelId: facts.channelId, model: billed.model, kind: facts.kind, generationId: billed.generationId };
   const { usage } = billed;

@@ -21,7 +21,7 @@ for i = 1, n do
 end
 return 0`;
 
-/** ARGV: counters, then per counter its expiry, its field count and field/delta pairs; then the log entry and its expiry (when KEYS has the log). */
+/** ARGV: counters, then per counter its expiry, its field count and field/delta pairs; then for each log key after the counters, its entry and expiry. */
 const SETTLE = `
 local n = tonumber(ARGV[1])
 local a = 2
@@ -35,9 +35,10 @@ for i = 1, n do
   end
   redis.call('PEXPIREAT', KEYS[i], expires)
 end
-if KEYS[n + 1] then
-  redis.call('RPUSH', KEYS[n + 1], ARGV[a])
-  redis.call('PEXPIREAT', KEYS[n + 1], ARGV[a + 1])
+for i = n + 1, #KEYS do
+  redis.call('RPUSH', KEYS[i], ARGV[a])
+  redis.call('PEXPIREAT', KEYS[i], ARGV[a + 1])
+  a = a + 2
 end
 return 1`;
 
@@ -71,7 +72,7 @@ export class RedisUsage implements UsageBackend {
     return full - 1;
   }
 
-  async settle({ record, add, release }: Settlement): Promise<void> {
+  async settle({ records, release }: Settlement): Promise<void> {
     const fields = new Map<string, { key: CounterKey; deltas: Map<string, number> }>();
     const of = (key: CounterKey) => {
       const name = this.key(key);
@@ -80,18 +81,19 @@ export class RedisUsage implements UsageBackend {
       return entry.deltas;
     };
     const bump = (deltas: Map<string, number>, field: string, by: number) => by !== 0 && deltas.set(field, (deltas.get(field) ?? 0) + by);
-    for (const { key, models } of record ? add : []) {
-      const d = of(key);
-      const r = record!;
-      bump(d, 'requests', 1);
-      bump(d, 'prompt', r.promptTokens);
-      bump(d, 'completion', r.completionTokens);
-      bump(d, 'cost', r.cost);
-      bump(d, 'estimated', r.estimated ? 1 : 0);
-      if (models) {
-        bump(d, `model:${r.model}:requests`, 1);
-        bump(d, `model:${r.model}:tokens`, r.promptTokens + r.completionTokens);
-        bump(d, `model:${r.model}:cost`, r.cost);
+    for (const { record: r, add } of records) {
+      for (const { key, models } of add) {
+        const d = of(key);
+        bump(d, 'requests', 1);
+        bump(d, 'prompt', r.promptTokens);
+        bump(d, 'completion', r.completionTokens);
+        bump(d, 'cost', r.cost);
+        bump(d, 'estimated', r.estimated ? 1 : 0);
+        if (models) {
+          bump(d, `model:${r.model}:requests`, 1);
+          bump(d, `model:${r.model}:tokens`, r.promptTokens + r.completionTokens);
+          bump(d, `model:${r.model}:cost`, r.cost);
+        }
       }
     }
     for (const key of release?.keys ?? []) bump(of(key), 'reserved', -release!.amount);
@@ -102,7 +104,7 @@ export class RedisUsage implements UsageBackend {
       for (const [field, by] of deltas) args.push(field, String(by));
     }
     const keys = entries.map(([name]) => name);
-    if (record) {
+    for (const { record } of records) {
       const day = dayKey(record.at);
       keys.push(`${this.namespace}:usage:log:${day}`);
       args.push(JSON.stringify(record), String(dayExpiry(day)));

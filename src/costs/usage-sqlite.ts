@@ -80,7 +80,7 @@ export class SqliteUsage implements UsageBackend {
     return fill.indexOf(Math.max(...fill));
   }
 
-  async settle({ record, add, release }: Settlement): Promise<void> {
+  async settle({ records, release }: Settlement): Promise<void> {
     const rows = new Map<string, { key: CounterKey; model: string; requests: number; prompt: number; completion: number; cost: Nanos; reserved: Nanos; estimated: number }>();
     const row = (key: CounterKey, model: string) => {
       const id = JSON.stringify([key.period, key.dim, key.id, model]);
@@ -88,13 +88,15 @@ export class SqliteUsage implements UsageBackend {
       if (!r) rows.set(id, (r = { key, model, requests: 0, prompt: 0, completion: 0, cost: 0, reserved: 0, estimated: 0 }));
       return r;
     };
-    for (const { key, models } of add) {
-      for (const r of models ? [row(key, ''), row(key, record!.model)] : [row(key, '')]) {
-        r.requests += 1;
-        r.prompt += record!.promptTokens;
-        r.completion += record!.completionTokens;
-        r.cost += record!.cost;
-        r.estimated += record!.estimated ? 1 : 0;
+    for (const { record, add } of records) {
+      for (const { key, models } of add) {
+        for (const r of models ? [row(key, ''), row(key, record.model)] : [row(key, '')]) {
+          r.requests += 1;
+          r.prompt += record.promptTokens;
+          r.completion += record.completionTokens;
+          r.cost += record.cost;
+          r.estimated += record.estimated ? 1 : 0;
+        }
       }
     }
     for (const key of release?.keys ?? []) row(key, '').reserved -= release!.amount;
@@ -108,11 +110,13 @@ export class SqliteUsage implements UsageBackend {
          reserved = reserved + excluded.reserved, estimated = estimated + excluded.estimated`,
       ...list.flatMap((r) => [r.key.period, r.key.dim, r.key.id, r.model, r.requests, r.prompt, r.completion, r.cost, r.reserved, r.estimated, expiryOf(r.key.period)]),
     );
-    if (!record) return;
+    if (records.length === 0) return;
     await this.query(
-      'INSERT INTO usage_log (at, user_id, guild_id, channel_id, model, kind, prompt_tokens, completion_tokens, cost, estimated, generation_id, expires) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-      record.at, record.userId, record.guildId, record.channelId, record.model, record.kind, record.promptTokens, record.completionTokens, record.cost,
-      record.estimated ? 1 : 0, record.generationId ?? null, dayExpiry(dayKey(record.at)),
+      `INSERT INTO usage_log (at, user_id, guild_id, channel_id, model, kind, prompt_tokens, completion_tokens, cost, estimated, generation_id, expires)
+       VALUES ${records.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
+      ...records.flatMap(({ record: r }) => [
+        r.at, r.userId, r.guildId, r.channelId, r.model, r.kind, r.promptTokens, r.completionTokens, r.cost, r.estimated ? 1 : 0, r.generationId ?? null, dayExpiry(dayKey(r.at)),
+      ]),
     );
     await this.prune();
   }

@@ -1,5 +1,6 @@
 import type { ReadAttachment } from '../attachments.js';
-import { conversationMessages, streamingInto, type ConversationServices } from '../conversation/conversation.js';
+import { billedOf, conversationMessages, streamingInto, type ConversationServices } from '../conversation/conversation.js';
+import { IMAGE_TOKENS_ESTIMATE } from '../conversation/messages.js';
 import type { TurnReply } from '../conversation/reply.js';
 import { fromDataUrl, toDataUrl, type ImageData } from '../images.js';
 import { RequestFailed, type Interruption } from '../openrouter/call.js';
@@ -14,6 +15,7 @@ import type { ChatImagePlan, ImageApiPlan } from './options.js';
 import type { PreviewImage } from './preview.js';
 import { newQuestion } from '../conversation/question.js';
 import { openRouterUser } from '../openrouter/user-tag.js';
+import type { Billed } from '../preconditions.js';
 
 /** What came back from either API, before it is fitted for Discord. */
 export interface Drawn {
@@ -23,7 +25,10 @@ export interface Drawn {
   seed: number | undefined;
   /** A chat model's words with its image (the Image API says nothing). */
   text: string;
+  /** US dollars, when OpenRouter reported the cost of every request. */
   cost: number | undefined;
+  /** One per request that was answered (a chat model makes one image per request). */
+  billed: Billed[];
   /** The model that answered. */
   model: string;
   interruption: Interruption | undefined;
@@ -83,13 +88,16 @@ export async function drawWithChat(services: ConversationServices, reply: TurnRe
     return undefined;
   }
   for (const f of failures) reply.log.warn({ err: f.cause }, 'openrouter request failed');
-  const costs = answered.flatMap((a) => (a.outcome.usage?.cost === undefined ? [] : [a.outcome.usage.cost]));
+  const billed = answered.map((a) => billedOf(a.outcome, job.modelId, messages));
+  const costs = billed.map((b) => b.usage?.cost);
   const first = answered[0]!.outcome;
   return {
     images: answered.flatMap((a) => a.outcome.images.map((url) => ({ image: fromDataUrl(url), seed: a.seed }))),
     seed: plan.seeds[0],
     text: first.text,
-    cost: costs.length ? costs.reduce((a, b) => a + b, 0) : undefined,
+    // A request whose stream brought no cost is looked up when it is billed; the footer can't wait.
+    cost: costs.every((c) => c !== undefined) ? costs.reduce((a, b) => a + b, 0) : undefined,
+    billed,
     model: first.model ?? job.modelId,
     interruption: answered.find((a) => a.outcome.interruption)?.outcome.interruption,
     notices: failures.length ? [`⚠️ ${failures.length} of ${count} requests failed: ${explain(failures[0]!)}`] : [],
@@ -134,7 +142,8 @@ export async function drawWithImageApi(
     images: outcome.images.map((i) => ({ image: { bytes: i.bytes, mime: i.mediaType ?? 'image/png' }, seed: i.seed ?? (single ? plan.seed : undefined) })),
     seed: plan.seed,
     text: '',
-    cost: outcome.cost,
+    cost: outcome.usage?.cost,
+    billed: [{ model: job.modelId, usage: outcome.usage, generationId: undefined, estimate: { promptTokens: 0, completionTokens: outcome.images.length * IMAGE_TOKENS_ESTIMATE } }],
     model: job.modelId,
     interruption: outcome.interruption,
     notices: [],

@@ -1,8 +1,6 @@
 import { randomInt } from 'node:crypto';
 import type { ReadAttachment } from '../attachments.js';
 import { readAttachments, rememberExchange, type ConversationServices, type FinalControls, type RequestInput, type TurnEnd } from '../conversation/conversation.js';
-import { IMAGE_TOKENS_ESTIMATE } from '../conversation/messages.js';
-import type { Billed } from '../preconditions.js';
 import { prepareImages } from '../conversation/made-images.js';
 import { TurnReply, type ReplyTarget } from '../conversation/reply.js';
 import { checkCaps, checkModelAccepts } from '../conversation/request-checks.js';
@@ -62,30 +60,17 @@ export async function runImagine(services: ConversationServices, input: ImagineI
       const plan = imageApiPlan(options, route.model, values.seed, newSeed);
       return { kind: route.kind, attachments, draw: () => drawWithImageApi(services, reply, { prompt: input.prompt, modelId, attachments, userId: input.author.id }, route.model, plan, preview) };
     });
-    if (!checked) return { messages: reply.renderer.messages, billed: undefined };
+    if (!checked) return { messages: reply.renderer.messages, billed: [] };
     if (input.options.count > 1) reply.progress.setDetail(`${input.options.count} images`);
     const drawn = await checked.draw();
-    if (!drawn) return { messages: reply.renderer.messages, billed: undefined };
+    if (!drawn) return { messages: reply.renderer.messages, billed: [] };
     preview.close();
     await finish(services, reply, input, { ...drawn, kind: checked.kind, attachments: checked.attachments });
-    return { messages: reply.renderer.messages, billed: billedFor(drawn) };
+    return { messages: reply.renderer.messages, billed: drawn.billed };
   } finally {
     preview.close();
     reply.dispose();
   }
-}
-
-/**
- * What the images cost, as OpenRouter reported it (the Image API's `usage.cost`, or the chat
- * requests' together); without a reported cost, an estimate from the images made.
- */
-function billedFor(drawn: Drawn): Billed {
-  return {
-    model: drawn.model,
-    usage: drawn.cost === undefined ? undefined : { promptTokens: 0, completionTokens: 0, totalTokens: 0, cost: drawn.cost },
-    generationId: undefined,
-    estimate: { promptTokens: 0, completionTokens: drawn.images.length * IMAGE_TOKENS_ESTIMATE },
-  };
 }
 
 /** The images shown, remembered and logged. */

@@ -3,6 +3,7 @@ import type { ImageGenerationRequestAspectRatio } from '@openrouter/sdk/models';
 import type { ImageApiFields } from '../imagine/options.js';
 import { callAndRead, CallGuard, type Interruption } from './call.js';
 import { readSseData } from './sse.js';
+import type { Usage } from './stream.js';
 
 export interface ImageApiRequest extends ImageApiFields {
   model: string;
@@ -25,8 +26,8 @@ export interface GeneratedImage {
 
 export interface ImageApiOutcome {
   images: GeneratedImage[];
-  /** US dollars, from `usage.cost`. */
-  cost: number | undefined;
+  /** The request's tokens and cost (US dollars), as OpenRouter reported them. */
+  usage: Usage | undefined;
   /** Partial images that arrived. */
   partials: number;
   /** Milliseconds from the request to the first event with an image in it. */
@@ -54,6 +55,9 @@ interface WireImage {
 }
 
 interface WireUsage {
+  prompt_tokens?: number | null;
+  completion_tokens?: number | null;
+  total_tokens?: number | null;
   cost?: number | null;
 }
 
@@ -68,6 +72,13 @@ interface WireEvent extends WireImage {
 interface WireResponse {
   data?: WireImage[];
   usage?: WireUsage;
+}
+
+function usageOf(wire: WireUsage | undefined): Usage | undefined {
+  if (!wire) return undefined;
+  const promptTokens = wire.prompt_tokens ?? 0;
+  const completionTokens = wire.completion_tokens ?? 0;
+  return { promptTokens, completionTokens, totalTokens: wire.total_tokens ?? promptTokens + completionTokens, cost: wire.cost ?? undefined };
 }
 
 function imageOf(wire: WireImage): GeneratedImage | undefined {
@@ -90,7 +101,7 @@ export async function generateImages(
 ): Promise<ImageApiOutcome> {
   const started = now();
   const guard = new CallGuard(signal, idleTimeoutMs, now);
-  const outcome: ImageApiOutcome = { images: [], cost: undefined, partials: 0, firstImageMs: undefined, interruption: undefined };
+  const outcome: ImageApiOutcome = { images: [], usage: undefined, partials: 0, firstImageMs: undefined, interruption: undefined };
   const { inputReferences, aspectRatio, ...fields } = request;
   const seen = () => (outcome.firstImageMs ??= now() - started);
   const interruption = await callAndRead(
@@ -112,7 +123,7 @@ export async function generateImages(
         const answer = JSON.parse(await readText(body, guard.alive)) as WireResponse;
         outcome.images = (answer.data ?? []).flatMap((d) => imageOf(d) ?? []);
         if (outcome.images.length) seen();
-        outcome.cost = answer.usage?.cost ?? undefined;
+        outcome.usage = usageOf(answer.usage);
         return undefined;
       }
       let upstreamError: Interruption | undefined;
@@ -129,7 +140,7 @@ export async function generateImages(
             if (image) outcome.images.push(image);
             seen();
             // The request's usage, on the completed event (the last one when there are several).
-            if (event.usage?.cost != null) outcome.cost = event.usage.cost;
+            outcome.usage = usageOf(event.usage) ?? outcome.usage;
           } else if (event.type === 'error') {
             upstreamError = { kind: 'upstream-error', code: event.error?.code ?? undefined, message: event.error?.message ?? 'unknown error' };
             return 'stop';

@@ -8,6 +8,7 @@ import { REDIS_URL, redisAvailable } from '../helpers/redis.js';
 import { FOOTER } from '../helpers/replies.js';
 
 const MANAGE_GUILD = String(1n << 5n);
+const MANAGE_CHANNELS = String(1n << 4n);
 const DAY = 86_400_000;
 /** 20:00 UTC today: four hours from a new budget day. */
 const EVENING = Math.floor(Date.now() / DAY) * DAY + 20 * 3_600_000;
@@ -64,6 +65,26 @@ describe('budgets', () => {
     expect(await ask(0.015, { user: alice })).toMatch(FOOTER);
     expect(await ask(0.015, { user: bob })).toBe(`💸 This server has used $0.0150 of its $0.01 daily budget. It resets <t:${MIDNIGHT_S}:R>.`);
     expect(h.openrouter.chatRequests()).toHaveLength(1);
+  });
+
+  it('refuses on the server’s monthly budget, set only with Manage Server, across days, until the 1st of next month', async () => {
+    const now = new Date();
+    const nextMonth = Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1);
+    /** Noon on the month's last day, and the day before it. */
+    const lastDay = nextMonth - DAY / 2;
+    const clock = new TestClock(lastDay - DAY);
+    h = await startHarness({ env: { ...SMALL }, clock });
+    const monthly = [{ name: 'budget_server_monthly', type: 10, value: 0.02 }, { name: 'scope', type: 3, value: 'server' }];
+    expect(await settings(monthly, MANAGE_CHANNELS)).toBe('⚠️ Changing this server’s settings needs the **Manage Server** permission. Anyone can see them with `/settings show`.');
+    expect(await settings(monthly)).toMatch(/^✅ Set for this server: `budget_server_monthly` = \$0\.02\./);
+    expect(await ask(0.015, { user: alice })).toMatch(FOOTER);
+    clock.time = lastDay;
+    expect(await ask(0.015, { user: bob })).toMatch(FOOTER);
+    expect(await ask(0.015, { user: alice })).toBe(`💸 This server has used $0.03 of its $0.02 monthly budget. It resets <t:${nextMonth / 1000}:R>.`);
+    expect(h.logs.lines().find((l) => l.msg === 'request refused by a budget')).toMatchObject({ budget: 'server-monthly', usedUsd: 0.03, limitUsd: 0.02 });
+    clock.time = nextMonth;
+    expect(await ask(0.015, { user: alice })).toMatch(FOOTER);
+    expect(h.openrouter.chatRequests()).toHaveLength(3);
   });
 
   it('gives members of a role their own daily budget in the server, for mentions as for commands', async () => {

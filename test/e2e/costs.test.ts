@@ -23,6 +23,14 @@ async function ask(reply: Parameters<Harness['openrouter']['reply']>[0] = { step
   return content;
 }
 
+type Value = string | number | boolean;
+const imagine = (prompt: string, options: Record<string, Value> = {}) =>
+  h.discord.slash({
+    channelId: h.discord.defaultChannelId,
+    name: 'imagine',
+    options: [{ name: 'prompt', type: 3, value: prompt }, ...Object.entries(options).map(([name, value]) => ({ name, type: typeof value === 'number' ? 4 : 3, value }))],
+  });
+
 const today = () => userCounter({ userId: h.discord.user.id, guildId: null, channelId: '' }, Date.now());
 
 describe('the ledger', () => {
@@ -40,15 +48,72 @@ describe('the ledger', () => {
     expect(openRouterUser('123456789012345678')).not.toBe(openRouterUser('123456789012345679'));
   });
 
-  it('records /imagine’s cost the same way, as kind image', async () => {
+  it('records /imagine’s cost the same way, as kind image: each request a chat model gets, with its tokens', async () => {
     h = await startHarness();
-    h.openrouter.reply({ ...replies.image(), usage: { cost: 0.04 } });
-    const i = await h.discord.slash({ channelId: h.discord.defaultChannelId, name: 'imagine', options: [{ name: 'prompt', type: 3, value: 'a cat' }] });
-    await h.discord.waitFor(() => FOOTER.test(i.original()?.content ?? '') || undefined, { what: 'the image' });
+    h.openrouter.setDefault({ ...replies.image(), usage: { cost: 0.04, prompt_tokens: 50, completion_tokens: 1290 } });
+    const i = await imagine('a cat', { count: 3 });
+    await h.discord.waitFor(() => FOOTER.test(i.original()?.content ?? '') || undefined, { what: 'the images' });
     await h.bot.idle();
-    expect(h.logs.lines().find((l) => l.msg === 'cost recorded')).toMatchObject({ kind: 'image', costUsd: 0.04, estimated: false, model: 'openai/gpt-5-image-mini' });
+    expect(h.openrouter.chatRequests()).toHaveLength(3);
+    const recorded = h.logs.lines().filter((l) => l.msg === 'cost recorded');
+    expect(recorded).toHaveLength(3);
+    for (const line of recorded) expect(line).toMatchObject({ kind: 'image', costUsd: 0.04, estimated: false, model: 'openai/gpt-5-image-mini' });
     const [totals] = await h.bot.context.ledger.read([today()]);
-    expect(totals!.cost).toBe(toNanos(0.04));
+    expect(totals).toMatchObject({ requests: 3, promptTokens: 150, completionTokens: 3870, cost: toNanos(0.12), estimated: 0, reserved: 0 });
+    expect(totals!.models.get('openai/gpt-5-image-mini')).toEqual({ requests: 3, tokens: 4020, cost: toNanos(0.12) });
+  });
+
+  it('records an Image API /imagine as the one request it is, with the tokens its usage reports', async () => {
+    h = await startHarness();
+    h.openrouter.images.reply({ usage: { prompt_tokens: 12 } });
+    const i = await imagine('two foxes', { model: 'bytedance-seed/seedream-4.5', count: 2 });
+    await h.discord.waitFor(() => FOOTER.test(i.original()?.content ?? '') || undefined, { what: 'the images' });
+    await h.bot.idle();
+    const [totals] = await h.bot.context.ledger.read([today()]);
+    // The fake bills $0.04 and 4175 tokens an image.
+    expect(totals).toMatchObject({ requests: 1, promptTokens: 12, completionTokens: 8350, cost: toNanos(0.08), estimated: 0 });
+  });
+
+  it('looks up /imagine’s cost with /generation when a chat image stream ends without usage', async () => {
+    const clock = new TestClock();
+    h = await startHarness({ clock });
+    h.openrouter.account.generationLag = 1;
+    h.openrouter.reply({ ...replies.image(), usage: null });
+    const i = await imagine('a cat');
+    expect(await h.discord.waitFor(() => (FOOTER.test(i.original()?.content ?? '') ? i.original()!.content : undefined), { what: 'the image' })).not.toMatch(/\$/);
+    await h.bot.idle();
+    const [generation] = [...h.openrouter.account.generations.values()];
+    const [totals] = await h.bot.context.ledger.read([today()]);
+    expect(totals).toMatchObject({ requests: 1, cost: toNanos(generation!.cost), promptTokens: generation!.promptTokens, estimated: 0 });
+    expect(generation!.cost).toBeGreaterThan(0);
+    expect(clock.waits).toEqual([500, 1000]);
+  });
+
+  it.each([
+    ['looked up', 1],
+    ['estimated and marked as one when it never comes', Infinity],
+  ])('counts every request of a count:2 /imagine when one stream brought no usage: that one is %s', async (_, lag) => {
+    const clock = new TestClock();
+    h = await startHarness({ clock });
+    h.openrouter.account.generationLag = lag;
+    h.openrouter.setDefault((body: { seed: number }) => ({ ...replies.image(), usage: body.seed === 5 ? { cost: 0.04 } : null }));
+    const i = await imagine('two cats', { count: 2, seed: 5 });
+    // The footer can't say the cost of a request that didn't report it.
+    expect(await h.discord.waitFor(() => (FOOTER.test(i.original()?.content ?? '') ? i.original()!.content : undefined), { what: 'the images' })).not.toMatch(/\$/);
+    await h.bot.idle();
+    const [totals] = await h.bot.context.ledger.read([today()]);
+    const billed = [...h.openrouter.account.generations.values()].reduce((sum, g) => sum + g.cost, 0);
+    expect(billed).toBeGreaterThan(0.04);
+    if (lag === 1) {
+      expect(totals).toMatchObject({ requests: 2, cost: toNanos(billed), estimated: 0 });
+      expect(clock.waits).toEqual([500, 1000]);
+    } else {
+      expect(totals).toMatchObject({ requests: 2, estimated: 1 });
+      // The reported $0.04 and an estimate for the other, from its image at the model's prices.
+      expect(totals!.cost).toBeGreaterThan(toNanos(0.04));
+      expect(h.logs.lines().filter((l) => /never reported/.test(String(l.msg)))).toHaveLength(1);
+      expect(clock.waits).toHaveLength(4);
+    }
   });
 
   it('looks up a stream’s cost with /generation when the stream ends without usage, retrying until OpenRouter has it', async () => {
@@ -95,10 +160,14 @@ describe('the ledger', () => {
 });
 
 describe('the key’s own limit', () => {
+  const nearlySpent = () => h.logs.lines().filter((l) => l.msg === 'the OpenRouter key’s limit is nearly spent');
+
   it('refuses new requests once the key is spent, before anything is sent, and warns when it runs low', async () => {
     h = await startHarness({ env: { KEY_WARN_REMAINING_USD: '0.01' }, openrouter: (fake) => (fake.account.limit = 0.02) });
+    // $0.02 left is above the $0.01 set (the default, $1, would warn already).
+    expect(nearlySpent()).toEqual([]);
     expect(await ask({ steps: text('one'), usage: { cost: 0.015 } })).toMatch(FOOTER);
-    expect(h.logs.lines().some((l) => l.msg === 'the OpenRouter key’s limit is nearly spent')).toBe(true);
+    expect(nearlySpent()).toEqual([expect.objectContaining({ level: 40, warnBelow: 0.01, remaining: expect.closeTo(0.005, 12) })]);
     // $0.005 left: it may start, and its cost spends the key.
     expect(await ask({ steps: text('two'), usage: { cost: 0.015 } })).toMatch(FOOTER);
     const refused = await ask();
@@ -110,6 +179,29 @@ describe('the key’s own limit', () => {
     h.openrouter.account.limit = 10;
     await h.bot.context.keyWatch.refresh();
     expect(await ask()).toMatch(FOOTER);
+  });
+
+  it('warns at start-up when what the key has left is below KEY_WARN_REMAINING_USD, however high it is set', async () => {
+    h = await startHarness({ env: { KEY_WARN_REMAINING_USD: '10' }, openrouter: (fake) => (fake.account.limit = 5) });
+    // $5 left: the default, $1, would not warn.
+    expect(nearlySpent()).toEqual([expect.objectContaining({ level: 40, warnBelow: 10, remaining: 5 })]);
+    expect(await ask()).toMatch(FOOTER);
+  });
+
+  it('counts /imagine’s cost against the key: once images have spent it, /imagine is refused before anything is sent', async () => {
+    h = await startHarness({ openrouter: (fake) => (fake.account.limit = 0.07) });
+    const seedream = { model: 'bytedance-seed/seedream-4.5' };
+    // $0.04 each: the second may start with $0.03 left, and spends the key.
+    expect(await settled(await imagine('a fox', seedream))).toMatch(/^-# bytedance-seed\/seedream-4\.5 · .* · \$0\.0400$/m);
+    await h.bot.idle();
+    expect(await settled(await imagine('another fox', seedream))).toMatch(FOOTER);
+    await h.bot.idle();
+    // OpenRouter's own count, read again from /key, agrees with the bot's.
+    await h.bot.context.keyWatch.refresh();
+    expect(h.bot.context.keyWatch.limit?.remaining).toBeCloseTo(-0.01, 12);
+    const refused = await settled(await imagine('a third fox', seedream));
+    expect(refused).toBe('🔒 The bot’s OpenRouter key has used up its $0.07 limit, so I can’t answer until the bot’s operator raises it.');
+    expect(h.openrouter.images.requests()).toHaveLength(2);
   });
 
   it('reads /key at start-up: a key already spent refuses the first request, saying when its limit resets', async () => {

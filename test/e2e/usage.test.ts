@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FakeInteraction, SlashOption } from '../fakes/discord.js';
-import { text } from '../fakes/openrouter.js';
+import { replies, text } from '../fakes/openrouter.js';
 import { askOptions, startHarness, TestClock, type Harness } from '../helpers/harness.js';
 import { FOOTER } from '../helpers/replies.js';
 
@@ -55,6 +55,17 @@ describe('/usage', () => {
     const meta = await sharp(h.discord.attachmentData(file!.id)!).metadata();
     expect([meta.format, meta.width, meta.height]).toEqual(['png', 800, 400]);
     expect(content).toContain('800 × 400 px');
+  });
+
+  it('counts each request of an /imagine on a chat model, with its tokens, and totals what its footer says', async () => {
+    h = await startHarness();
+    h.openrouter.setDefault({ ...replies.image(), usage: { cost: 0.0213, prompt_tokens: 100, completion_tokens: 1290 } });
+    const i = await h.discord.slash({ channelId: h.discord.defaultChannelId, name: 'imagine', options: [{ name: 'prompt', type: 3, value: 'three cats' }, { name: 'count', type: 4, value: 3 }] });
+    const footer = await h.discord.waitFor(() => (FOOTER.test(i.original()?.content ?? '') ? i.original()!.content : undefined), { what: 'the images' });
+    await h.bot.idle();
+    expect(footerCost(footer)).toBeCloseTo(0.0639, 10);
+    const { content } = await usage([{ name: 'period', type: 3, value: 'today' }]);
+    expect(content.split('\n')[1]).toBe('3 requests · 4,170 tokens · $0.0639');
   });
 
   it('counts UTC days on the bot’s clock: today, the last 7 days', async () => {

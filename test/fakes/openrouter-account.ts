@@ -3,20 +3,25 @@
  *
  * - `GET /api/v1/key`: `{ data: { limit, limit_remaining, limit_reset, usage, usage_daily, … } }`
  *   in the full shape `@openrouter/sdk` 1.3.19 validates (`getCurrentKeyMetadata`). Every chat
- *   request's cost counts against the limit; once `limit_remaining` is 0 or less, chat requests
- *   answer 402, as OpenRouter's limits page says a spent key does.
+ *   request's and finished Image API generation's cost counts against the limit; once
+ *   `limit_remaining` is 0 or less, both answer 402, as OpenRouter's limits page says a spent key does.
  * - `GET /api/v1/generation?id=`: the generation's record (`total_cost`, `tokens_prompt`,
  *   `native_tokens_completion`, `cancelled`, `streamed`, `external_user` = the request's `user`, …)
  *   in the shape the SDK validates (`generations.getGeneration`). OpenRouter records a generation
- *   a moment after it ends: the first `generationLag` look-ups of each answer 404.
+ *   a moment after it ends: the first `generationLag` look-ups of each answer 404. Image API
+ *   generations are recorded too (`api_type: 'image'`), though their answers carry no id.
  *
  * Costs are recorded whether or not the stream carried usage (`usage: null` in a reply): the bill
  * is what OpenRouter knows, not what it told the client.
  */
 import type { RecordedRequest, WireUsage } from './openrouter.js';
 
+/** What a request was billed for: a chat completion's usage, or an image generation's. */
+export type BilledUsage = Pick<WireUsage, 'prompt_tokens' | 'completion_tokens' | 'cost'> & { completion_tokens_details?: unknown };
+
 export interface GenerationRecord {
   id: string;
+  apiType: 'completions' | 'image';
   model: string;
   provider: string;
   createdAt: number;
@@ -55,10 +60,17 @@ export class FakeAccount {
     return this.limit === null ? null : this.limit - this.periodUsage;
   }
 
-  /** True when chat requests are refused for the key's limit. */
+  /** True when requests are refused for the key's limit. */
   spent(): boolean {
     const left = this.remaining;
     return left !== null && left <= 0;
+  }
+
+  /** Answers 402 when the key's limit is spent, as OpenRouter does; true when it did. */
+  refusedSpent(out: Writer): boolean {
+    if (!this.spent()) return false;
+    out.json(402, { error: { code: 402, message: 'Key limit exceeded: this key has used its credit limit.' }, user_id: 'user_fake' });
+    return true;
   }
 
   /** The limit starts again (what OpenRouter does at midnight UTC for daily, weekly and monthly limits). */
@@ -66,12 +78,13 @@ export class FakeAccount {
     this.periodUsage = 0;
   }
 
-  /** Bills a finished chat request. */
-  charge(request: RecordedRequest, a: { id: string; model: string; provider: string; usage: WireUsage; finishReason: string }): void {
+  /** Bills a finished request: a chat completion (stopped ones too), or a finished image generation. */
+  charge(request: RecordedRequest, a: { id: string; model: string; provider: string; usage: BilledUsage; finishReason: string | null; apiType?: GenerationRecord['apiType'] }): void {
     const cancelled = request.response.state === 'aborted';
-    const reasoning = Number((a.usage.completion_tokens_details as { reasoning_tokens?: number } | null)?.reasoning_tokens ?? 0);
+    const reasoning = Number((a.usage.completion_tokens_details as { reasoning_tokens?: number } | null | undefined)?.reasoning_tokens ?? 0);
     this.generations.set(a.id, {
       id: a.id,
+      apiType: a.apiType ?? 'completions',
       model: a.model,
       provider: a.provider,
       createdAt: request.at,
@@ -141,7 +154,7 @@ export class FakeAccount {
 
 function generationData(g: GenerationRecord): Record<string, unknown> {
   return {
-    api_type: 'completions',
+    api_type: g.apiType,
     app_id: null,
     cache_discount: null,
     cancelled: g.cancelled,

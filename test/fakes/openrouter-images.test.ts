@@ -183,6 +183,58 @@ describe('POST /images, streamed', () => {
   });
 });
 
+describe('what a generation costs the key', () => {
+  it('bills a finished generation (with or without usage in its answer) against the key’s limit, with a /generation record', async () => {
+    fake.account.limit = 1;
+    await buffered({ n: 2, user: 'discord-abc' });
+    fake.images.reply({ usage: null });
+    expect((await buffered({})).usage).toBeUndefined();
+    await streamed({});
+    const { data: key } = await client.apiKeys.getCurrentKeyMetadata();
+    // Seedream: $0.04 an image, three of them; the fake bills GPT Image its $0.00004 price once an image.
+    expect(key.limitRemaining).toBeCloseTo(1 - 0.12 - 0.00004, 12);
+    expect(key.usage).toBeCloseTo(0.12004, 12);
+    const [first, second, third] = [...fake.account.generations.values()];
+    const { data } = await client.generations.getGeneration({ id: first!.id });
+    expect(data).toMatchObject({ apiType: 'image', model: 'bytedance-seed/seedream-4.5', providerName: 'Bytedance', externalUser: 'discord-abc', totalCost: 0.08, tokensCompletion: 8350, streamed: false, cancelled: false });
+    expect(second).toMatchObject({ cost: 0.04, user: null });
+    expect(third).toMatchObject({ model: 'openai/gpt-image-1', streamed: true });
+  });
+
+  it('bills nothing for a failed or stopped generation', async () => {
+    fake.account.limit = 1;
+    fake.images.reply({ steps: [{ error: { message: 'Generation failed' } }] });
+    await expect(buffered({})).rejects.toBeInstanceOf(errors.BadGatewayResponseError);
+    fake.images.reply({ steps: [{ error: { message: 'Generation failed', code: 'server_error' } }] });
+    await streamed({});
+    const gate = new Gate();
+    fake.images.reply({ steps: [{ gate }, { image: (await makeImage({ width: 4, height: 4, format: 'png', color: 'red' })).bytes }] });
+    const controller = new AbortController();
+    const result = await client.images.generate({ imageGenerationRequest: { model: 'openai/gpt-image-1', prompt: 'x', stream: true } }, { signal: controller.signal });
+    await gate.reached;
+    controller.abort();
+    await expect((async () => {
+      for await (const _ of result as EventStream<ImageStreamingResponseData>) void _;
+    })()).rejects.toThrow();
+    await fake.waitFor(() => fake.images.records()[2]!.response.state === 'aborted' && gate.waiting === 0, { what: 'the stopped generation to leave the gate' });
+    // What is left of its handler runs before the next request is answered.
+    expect((await client.apiKeys.getCurrentKeyMetadata()).data.limitRemaining).toBe(1);
+    expect(fake.account.generations.size).toBe(0);
+  });
+
+  it('refuses with 402 once the key’s limit is spent, by images or chat alike', async () => {
+    fake.account.limit = 0.05;
+    await buffered({});
+    await buffered({});
+    const refused = await buffered({}).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(errors.PaymentRequiredResponseError);
+    expect(fake.images.records()[2]!.response.status).toBe(402);
+    expect(fake.account.generations.size).toBe(2);
+    fake.account.resetLimit();
+    await expect(buffered({})).resolves.toMatchObject({ usage: { cost: 0.04 } });
+  });
+});
+
 describe('sizes', () => {
   it('takes the tier as the long side', () => {
     expect(pixelSize('2K', '16:9')).toEqual({ width: 2048, height: 1152 });

@@ -13,6 +13,9 @@
  *   request's usage on the last), `error`, then `data: [DONE]`. A model that doesn't stream answers
  *   `stream: true` with the JSON body, as OpenRouter's non-streaming providers do.
  *   Values a model's `supported_parameters` doesn't allow get a 400, as OpenRouter answers them.
+ *   A finished generation is billed to the key (`account`: its limit, and a `/generation` record),
+ *   whether or not its answer carried usage; a failed or stopped one costs nothing. A key whose
+ *   limit is spent gets 402, as on chat.
  *
  * Images are real PNG / JPEG / WebP / SVG bytes made with sharp, sized by `resolution` and
  * `aspect_ratio`. Replies are scripted like chat replies (a queue, then a default), and share the
@@ -20,7 +23,7 @@
  */
 import sharp from 'sharp';
 import type { ControlStep, FakeOpenRouter, RecordedRequest, Reply, ResponseWriter } from './openrouter.js';
-import { sse } from './openrouter.js';
+import { generationId, sse } from './openrouter.js';
 
 export type Capability = { type: 'enum'; values: string[] } | { type: 'range'; min: number; max: number } | { type: 'boolean' };
 
@@ -82,7 +85,7 @@ export interface ImageReply {
   headers?: Record<string, string>;
   /** Default: `n` images made for the request, after two partial images each when streaming. */
   steps?: ImageStep[];
-  /** Merged over the computed usage; `null` sends none. */
+  /** Merged over the computed usage; `null` sends none (the generation is billed all the same). */
   usage?: Partial<ImageUsage> | null;
 }
 
@@ -311,6 +314,7 @@ export class FakeImageApi {
     if (!model) return bad(`${String(body.model)} is not a valid model ID`);
     const refusal = unsupportedValue(model, body);
     if (refusal) return bad(refusal);
+    if (this.fake.account.refusedSpent(out)) return;
 
     const source = this.queue.shift() ?? this.defaultReply;
     const reply = typeof source === 'function' ? source(body) : source;
@@ -319,10 +323,14 @@ export class FakeImageApi {
     const steps = reply.steps ?? (await this.defaultSteps(model, body, streaming));
     const images = steps.filter((s) => 'image' in s).length;
     const cost = model.endpoints[0]?.pricing.find((p) => p.billable === 'output_image')?.cost_usd ?? 0.04;
-    const usage = reply.usage === null ? undefined : { prompt_tokens: 0, completion_tokens: 4175 * images, total_tokens: 4175 * images, cost: cost * images, ...reply.usage };
+    const billed: ImageUsage = { prompt_tokens: 0, completion_tokens: 4175 * images, total_tokens: 4175 * images, cost: cost * images, ...reply.usage };
+    const usage = reply.usage === null ? undefined : billed;
     const created = Math.floor(Date.now() / 1000);
-    if (streaming) await this.stream(out, steps, usage, created, reply.headers ?? {});
-    else await this.buffered(out, steps, usage, created, reply.headers ?? {});
+    const finished = streaming ? await this.stream(out, steps, usage, created, reply.headers ?? {}) : await this.buffered(out, steps, usage, created, reply.headers ?? {});
+    if (finished) {
+      const provider = model.endpoints[0]?.provider_name ?? 'Unknown';
+      this.fake.account.charge(record, { id: generationId(), model: model.id, provider, usage: billed, finishReason: null, apiType: 'image' });
+    }
   }
 
   /** `n` images of the requested size and format, each after two partial renders when streaming. */
@@ -344,13 +352,14 @@ export class FakeImageApi {
     return steps;
   }
 
-  private async stream(out: ResponseWriter, steps: ImageStep[], usage: ImageUsage | undefined, created: number, headers: Record<string, string>): Promise<void> {
+  /** Resolves true when every image was sent (the generation finished, so it is billed). */
+  private async stream(out: ResponseWriter, steps: ImageStep[], usage: ImageUsage | undefined, created: number, headers: Record<string, string>): Promise<boolean> {
     out.head(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', ...headers }, true);
-    if (!(await out.frame(': OPENROUTER PROCESSING\n\n'))) return;
+    if (!(await out.frame(': OPENROUTER PROCESSING\n\n'))) return false;
     const lastImage = steps.findLastIndex((s) => 'image' in s);
     let partials = 0;
     for (const [i, step] of steps.entries()) {
-      if (out.closed) return;
+      if (out.closed) return false;
       let frame: string | undefined;
       if ('partial' in step) frame = sse({ type: 'image_generation.partial_image', partial_image_index: partials++, b64_json: step.partial.toString('base64') });
       else if ('image' in step) {
@@ -368,26 +377,32 @@ export class FakeImageApi {
       else if ('error' in step) {
         await out.frame(sse({ type: 'error', error: { message: step.error.message, code: step.error.code === undefined ? 'server_error' : step.error.code } }));
         if (await out.frame(sse('[DONE]'))) out.end();
-        return;
+        return false;
       }
       if (frame !== undefined) {
-        if (!(await out.frame(frame))) return;
-      } else if (!(await this.fake.control(step as ControlStep, out))) return;
+        if (!(await out.frame(frame))) return false;
+      } else if (!(await this.fake.control(step as ControlStep, out))) return false;
     }
-    if (await out.frame(sse('[DONE]'))) out.end();
+    if (!(await out.frame(sse('[DONE]')))) return false;
+    out.end();
+    return true;
   }
 
-  private async buffered(out: ResponseWriter, steps: ImageStep[], usage: ImageUsage | undefined, created: number, headers: Record<string, string>): Promise<void> {
+  /** Resolves true when the answer was sent (the generation finished, so it is billed). */
+  private async buffered(out: ResponseWriter, steps: ImageStep[], usage: ImageUsage | undefined, created: number, headers: Record<string, string>): Promise<boolean> {
     const data: Record<string, unknown>[] = [];
     for (const step of steps) {
-      if (out.closed) return;
+      if (out.closed) return false;
       if ('image' in step) data.push({ b64_json: step.image.toString('base64'), ...(step.mediaType ? { media_type: step.mediaType } : {}), ...(step.seed !== undefined ? { seed: step.seed } : {}) });
       else if ('error' in step) {
         // A generation that fails is not billed: OpenRouter answers 502.
-        return this.fake.errorResponse(out, 502, { error: { message: step.error.message, metadata: { provider_name: 'fake', raw: step.error.code ?? 'server_error' } }, headers });
+        this.fake.errorResponse(out, 502, { error: { message: step.error.message, metadata: { provider_name: 'fake', raw: step.error.code ?? 'server_error' } }, headers });
+        return false;
       } else if ('partial' in step || 'textChunk' in step || 'comment' in step || 'raw' in step) continue;
-      else if (!(await this.fake.control(step, out))) return;
+      else if (!(await this.fake.control(step, out))) return false;
     }
+    if (out.closed) return false;
     out.json(200, { created, data, ...(usage ? { usage } : {}) }, headers);
+    return true;
   }
 }

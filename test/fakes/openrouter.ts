@@ -8,7 +8,7 @@
  *   by `output_modalities` (default `text`, comma list = any of, `all`), `input_modalities`,
  *   `supported_parameters`, paged by `offset` / `limit`.
  * - `GET /api/v1/key`, `GET /api/v1/generation?id=` and what each request costs: see
- *   `openrouter-account.ts` (`account`); a key whose limit is spent gets 402 on chat requests.
+ *   `openrouter-account.ts` (`account`); a key whose limit is spent gets 402 on chat and image requests.
  * - Errors: `{ error: { code, message, metadata? }, user_id }` with the HTTP status = code.
  *
  * Every request is recorded (`requests`), with what was written back (`requests[i].response`).
@@ -451,7 +451,8 @@ function providerFor(model: string): string {
   }
 }
 
-function generationId(): string {
+/** @internal A new generation's id, in OpenRouter's form. */
+export function generationId(): string {
   return `gen-${Math.floor(Date.now() / 1000)}-${randomBytes(10).toString('base64url')}`;
 }
 
@@ -720,9 +721,7 @@ export class FakeOpenRouter {
     const requested: unknown = body.model ?? (Array.isArray(body.models) ? body.models[0] : undefined);
     if (typeof requested !== 'string' || !requested) return bad('No model specified');
     if (!this.models.some((x) => x.id === requested)) return bad(`${requested} is not a valid model ID`);
-    if (this.account.spent()) {
-      return out.json(402, { error: { code: 402, message: 'Key limit exceeded: this key has used its credit limit.' }, user_id: 'user_fake' });
-    }
+    if (this.account.refusedSpent(out)) return;
 
     // --- the scripted answer
     const source = this.queue.shift() ?? this.defaultReply;

@@ -56,6 +56,14 @@ describe('parseConfig', () => {
     if (!bad.ok) expect(bad.problems.map((p) => p.split(':')[0])).toEqual(['ALLOWED_ROLE_IDS.1', 'ALLOW_DMS']);
   });
 
+  it('reads the key watch’s threshold and interval, with their defaults, naming a bad one', () => {
+    expect(parseConfig(required)).toMatchObject({ ok: true, config: { keyWarnRemainingUsd: 1, keyPollIntervalMs: 300_000 } });
+    expect(parseConfig({ ...required, KEY_WARN_REMAINING_USD: '0.25', KEY_POLL_INTERVAL_S: '60' })).toMatchObject({ ok: true, config: { keyWarnRemainingUsd: 0.25, keyPollIntervalMs: 60_000 } });
+    const bad = parseConfig({ ...required, KEY_WARN_REMAINING_USD: 'lots', KEY_POLL_INTERVAL_S: '0' });
+    expect(bad.ok).toBe(false);
+    if (!bad.ok) expect(bad.problems.map((p) => p.split(':')[0])).toEqual(['KEY_WARN_REMAINING_USD', 'KEY_POLL_INTERVAL_S']);
+  });
+
   it('accepts a guild id and strips trailing slashes from URLs', () => {
     const result = parseConfig({ ...required, DISCORD_GUILD_ID: '123456789012345678', DISCORD_API_URL: 'http://127.0.0.1:3000/api/' });
     expect(result.ok && result.config.discordGuildId).toBe('123456789012345678');
