@@ -64,6 +64,23 @@ describe('buttons under /imagine on the Image API', () => {
     expect(h.openrouter.images.requests()).toHaveLength(3);
   });
 
+  it('Reroll and Vary send a new seed each press, not the channel’s seed setting', async () => {
+    h = await startHarness();
+    await h.bot.context.settings.set({ scope: 'channel', id: h.discord.defaultChannelId }, { seed: 42 });
+    const first = await finished(await imagine('a fox', { model: 'bytedance-seed/seedream-4.5' }));
+    expect(h.openrouter.images.requests()[0].seed).toBe(42);
+    await h.bot.idle();
+    const rerolls = [];
+    for (const label of ['Reroll', 'Reroll', 'Vary']) {
+      rerolls.push(await finished(await press(first, label)));
+      await h.bot.idle();
+    }
+    const seeds = h.openrouter.images.requests().slice(1).map((r) => r.seed as number);
+    expect(seeds).toEqual([expect.any(Number), expect.any(Number), expect.any(Number)]);
+    expect(new Set([42, ...seeds]).size).toBe(4);
+    rerolls.forEach((m, i) => expect(m.content).toContain(`seed ${seeds[i]}`));
+  });
+
   it('V2 sends that image, as it is on Discord, as the reference with the same prompt', async () => {
     h = await startHarness();
     const first = await finished(await imagine('a lighthouse', { model: 'bytedance-seed/seedream-4.5', count: 2 }));
