@@ -100,7 +100,7 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
     history: new ChannelHistory(store),
     reasoning: new ReasoningArchive(store, config.buttonTtlMs),
     settings,
-    actions: new ActionStore(store, config.buttonTtlMs),
+    actions: await ActionStore.open(store, config.buttonTtlMs, now),
     imagePricing: new ImagePricing(openrouter, logger),
     rest: { bot: sendsApartFromEdits(client.rest), interactions, buckets: new Buckets() },
     answers: new RunningAnswers(),
