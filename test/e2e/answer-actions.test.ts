@@ -2,7 +2,10 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { FakeInteraction, FakeMessage } from '../fakes/discord.js';
 import { Gate, text } from '../fakes/openrouter.js';
 import { askOptions, startHarness, type Harness } from '../helpers/harness.js';
+import { REDIS_URL, redisAvailable } from '../helpers/redis.js';
 import { hasFooter } from '../helpers/replies.js';
+
+const redis = await redisAvailable('answer buttons on another process sharing Redis');
 
 let h: Harness;
 afterEach(async () => {
@@ -186,6 +189,20 @@ describe('the rules of every answer button', () => {
     const fresh = await newAnswer(await press(old, 'Regenerate'));
     expect(fresh.content).toMatch(/^After\./);
     expect(await stored()).toEqual(['user: before the restart', 'assistant: After.']);
+  });
+
+  it.skipIf(!redis)('work on another bot process sharing the store', async () => {
+    h = await startHarness({ env: { DATABASE_URL: REDIS_URL }, storeNamespace: `answer-actions-${process.pid}-${Date.now()}` });
+    const old = await ask('asked of the first process', 'First.');
+    // The second process is up before the first goes: Discord sends the press to whichever holds the session.
+    const second = await h.another();
+    await h.bot.stop();
+    h.bot = second;
+    h.openrouter.reply({ steps: text('Answered by the second.') });
+    const fresh = await newAnswer(await press(old, 'Regenerate'));
+    expect(fresh.content).toMatch(/^Answered by the second\./);
+    expect(await stored()).toEqual(['user: asked of the first process', 'assistant: Answered by the second.']);
+    await h.bot.context.history.reset(h.discord.defaultChannelId);
   });
 
   it('says there is nothing to redo after /reset, and that the buttons expired after BUTTON_TTL_HOURS', async () => {

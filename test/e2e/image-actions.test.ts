@@ -8,7 +8,10 @@ import type { FakeInteraction, FakeMessage, SlashOption } from '../fakes/discord
 import { text } from '../fakes/openrouter.js';
 import { makeImage } from '../fakes/openrouter-images.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
+import { REDIS_URL, redisAvailable } from '../helpers/redis.js';
 import { FOOTER_OR_NOTICE, hasFooter } from '../helpers/replies.js';
+
+const redis = await redisAvailable('image buttons on another process sharing Redis');
 
 let h: Harness;
 afterEach(async () => {
@@ -130,6 +133,19 @@ describe('buttons under /imagine on the Image API', () => {
     expect(h.discord.message(kept.id)!.deleted).toBe(false);
     const stored = (await h.bot.context.history.load(h.discord.defaultChannelId)).map((t) => t.content);
     expect(stored).toEqual(['keep this one', '[generated image: image-1.png]']);
+  });
+
+  it.skipIf(!redis)('Reroll works on another bot process sharing the store', async () => {
+    h = await startHarness({ env: { DATABASE_URL: REDIS_URL }, storeNamespace: `image-actions-${process.pid}-${Date.now()}` });
+    const first = await finished(await imagine('a heron', { model: 'bytedance-seed/seedream-4.5', resolution: '2K' }));
+    await h.bot.idle();
+    const second = await h.another();
+    await h.bot.stop();
+    h.bot = second;
+    const again = await finished(await press(first, 'Reroll'));
+    expect(h.openrouter.images.requests().at(-1)).toMatchObject({ prompt: 'a heron', resolution: '2K' });
+    expect(rows(again)).toEqual([['Reroll', 'Vary', 'Edit', 'Delete']]);
+    await h.bot.context.history.reset(h.discord.defaultChannelId);
   });
 });
 

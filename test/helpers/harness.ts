@@ -30,6 +30,11 @@ export interface Harness {
   logs: ReturnType<typeof captureLogs>;
   /** Stops the bot and starts a new one on the same storage (a process restart). */
   restart(): Promise<void>;
+  /**
+   * Starts another bot process's worth on the same Discord, OpenRouter and storage, beside `bot`:
+   * once `bot` stops, the fake sends everything to it. Stopped by `close`.
+   */
+  another(): Promise<Bot>;
   close(): Promise<void>;
 }
 
@@ -64,6 +69,7 @@ export async function startHarness(
   // Pauses (the bot's /generation retries) take no time unless a test brings its own clock.
   const clock = opts.clock ?? new TestClock();
   const launch = () => startBot(config, logs.logger, { ...(opts.storeNamespace ? { storeNamespace: opts.storeNamespace } : {}), clock });
+  const others: Bot[] = [];
   const harness: Harness = {
     discord,
     openrouter,
@@ -74,8 +80,13 @@ export async function startHarness(
       await harness.bot.stop();
       harness.bot = await launch();
     },
+    async another() {
+      const bot = await launch();
+      others.push(bot);
+      return bot;
+    },
     async close() {
-      await harness.bot.stop().catch(() => undefined);
+      await Promise.all([harness.bot, ...others].map((b) => b.stop().catch(() => undefined)));
       await Promise.all([discord.stop(), openrouter.stop()]);
       rmSync(dir, { recursive: true, force: true });
     },
