@@ -8,7 +8,7 @@ import { bucketKeys } from '../src/discord/shared-bucket.js';
 import { mayActOn, NOT_YOURS } from '../src/preconditions/asker-or-moderator.js';
 import { runAnswer, type AnswerInput } from '../src/run-answer.js';
 import { customId, type ButtonHandler } from './component.js';
-import { askedAgain, messageLink, removeAnswer, type AnsweredRequest } from './answered.js';
+import { askedAgain, messageLink, removeAnswer, stillRemembered, type AnsweredRequest } from './answered.js';
 
 const PREFIX = 'answer';
 const VERBS = ['regenerate', 'continue', 'delete'] as const;
@@ -88,7 +88,7 @@ export const answerActions: ButtonHandler<{ verb: Verb; id: string }> = {
     const stored = await ctx.actions.load<AnswerAction>(id);
     if (!stored) return privately(interaction, `These buttons have expired: they work for ${Math.round(ctx.config.buttonTtlMs / 3_600_000)} h after the answer.`);
     if (!mayActOn(interaction, stored.askerId)) return privately(interaction, NOT_YOURS);
-    if (verb !== 'delete' && !(await ctx.history.exchange(stored.data.channelId, stored.data.exchange))) return privately(interaction, NOTHING_TO_REDO);
+    if (verb !== 'delete' && !(await stillRemembered(ctx, stored.data))) return privately(interaction, NOTHING_TO_REDO);
     if (verb === 'continue' && !stored.data.canContinue) return privately(interaction, 'This answer wasn’t cut off: there is nothing to continue.');
     const claim = await ctx.actions.once<AnswerAction>(id, (action) => (verb === 'delete' ? remove(interaction, action.data, ctx) : askAgain(interaction, verb, action.data, ctx)));
     if (claim.ok) {

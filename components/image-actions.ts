@@ -13,6 +13,7 @@ import {
 } from 'discord.js';
 import type { IncomingAttachment } from '../src/attachments.js';
 import type { BotContext } from '../src/context.js';
+import { NOTHING_TO_REDO } from '../src/conversation/conversation.js';
 import { interactionSurface } from '../src/discord/interaction-surface.js';
 import type { ImagineOptions } from '../src/imagine/options.js';
 import { mayActOn, NOT_YOURS } from '../src/preconditions/asker-or-moderator.js';
@@ -20,7 +21,7 @@ import { runImage } from '../src/run-image.js';
 import { withoutSetting, type EffectiveSettings } from '../src/settings/resolve.js';
 import { UserError } from '../src/user-error.js';
 import { customId, type ButtonHandler, type ModalHandler } from './component.js';
-import { askedAgain, removeAnswer, type AnsweredRequest } from './answered.js';
+import { askedAgain, removeAnswer, stillRemembered, type AnsweredRequest } from './answered.js';
 
 const PREFIX = 'image';
 const EDIT_MODAL = 'image-edit';
@@ -133,6 +134,8 @@ export const imageActions: ButtonHandler<Press> = {
     if (!stored) return privately(interaction, expired(ctx));
     if (!mayActOn(interaction, stored.askerId)) return privately(interaction, NOT_YOURS);
     const action = stored.data;
+    // A new take starts from the exchange (chat models draw from the conversation): gone, there is nothing to redo.
+    if (press.verb !== 'delete' && !(await stillRemembered(ctx, action))) return privately(interaction, NOTHING_TO_REDO);
     ctx.logger.info({ action: press.verb, user: interaction.user.id, channel: action.channelId }, 'image button pressed');
     switch (press.verb) {
       case 'edit':
@@ -171,6 +174,7 @@ export const imageEdit: ModalHandler<string> = {
     if (!stored) return privately(interaction, expired(ctx));
     if (!mayActOn(interaction, stored.askerId)) return privately(interaction, NOT_YOURS);
     const action = stored.data;
+    if (!(await stillRemembered(ctx, action))) return privately(interaction, NOTHING_TO_REDO);
     const change = interaction.fields.getTextInputValue('change').trim();
     const which = action.images.length > 1 ? Number(interaction.fields.getTextInputValue('which').trim()) : 1;
     if (!change) return privately(interaction, 'Say what should change, e.g. “make it night-time”.');

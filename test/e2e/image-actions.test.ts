@@ -135,6 +135,28 @@ describe('buttons under /imagine on the Image API', () => {
     expect(stored).toEqual(['keep this one', '[generated image: image-1.png]']);
   });
 
+  it('Reroll, Vary and Edit say privately there is nothing to redo after /reset; Delete still removes the images', async () => {
+    h = await startHarness();
+    const first = await finished(await imagine('a fox', { model: 'bytedance-seed/seedream-4.5' }));
+    await h.bot.idle();
+    const openedBefore = await press(first, 'Edit');
+    const reset = await h.discord.slash({ channelId: h.discord.defaultChannelId, name: 'reset' });
+    await h.discord.waitFor(() => reset.original()?.content.includes('forgotten'), { what: 'reset' });
+    for (const label of ['Reroll', 'Vary', 'Edit']) {
+      const pressed = await press(first, label);
+      expect(pressed.acknowledgedWith()).toBe(4);
+      expect(pressed.original()!.content).toMatch(/^There’s nothing to redo/);
+      expect(pressed.original()!.flags & 64).toBe(64);
+    }
+    const submitted = await h.discord.submitModal({ interaction: openedBefore, values: { change: 'at night' } });
+    expect(await h.discord.waitFor(() => submitted.original()?.content || undefined, { what: 'edit refused' })).toMatch(/^There’s nothing to redo/);
+    await h.bot.idle();
+    expect(h.openrouter.images.requests()).toHaveLength(1);
+    await press(first, 'Delete');
+    await h.bot.idle();
+    expect(h.discord.message(first.id)!.deleted).toBe(true);
+  });
+
   it.skipIf(!redis)('Reroll works on another bot process sharing the store', async () => {
     h = await startHarness({ env: { DATABASE_URL: REDIS_URL }, storeNamespace: `image-actions-${process.pid}-${Date.now()}` });
     const first = await finished(await imagine('a heron', { model: 'bytedance-seed/seedream-4.5', resolution: '2K' }));
