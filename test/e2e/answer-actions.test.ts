@@ -76,6 +76,28 @@ describe('Regenerate', () => {
     expect(retired.allowed_mentions).toEqual({ parse: [] });
   });
 
+  it('asks with the settings of the first answer: the channel’s as they were then, and the /ask’s own model, reasoning and temperature', async () => {
+    h = await startHarness();
+    const channel = { scope: 'channel', id: h.discord.defaultChannelId } as const;
+    await h.bot.context.settings.set(channel, { temperature: 0.3, top_p: 0.9, stop: ['END'], system_prompt: 'Be brief.' });
+    h.openrouter.reply({ steps: text('First.') });
+    const asked = await h.discord.slash({
+      channelId: h.discord.defaultChannelId,
+      name: 'ask',
+      options: [...askOptions('q', { model: 'google/gemini-3-pro-image-preview' }), { name: 'temperature', type: 10, value: 0.7 }, { name: 'reasoning', type: 3, value: 'low' }],
+    });
+    await h.discord.waitFor(() => hasFooter(asked.original()?.content), { what: 'first answer' });
+    await h.bot.idle();
+    // What the channel says now doesn't change what Regenerate asks.
+    await h.bot.context.settings.set(channel, { model: 'openai/gpt-5-image', temperature: 1.5, top_p: 0.5, stop: ['OTHER'], system_prompt: 'Be long.' });
+    h.openrouter.reply({ steps: text('Second.') });
+    await newAnswer(await press(asked.original()!, 'Regenerate'));
+    const [first, again] = h.openrouter.chatRequests() as Record<string, unknown>[];
+    const settingsOf = (body: Record<string, unknown>) => ({ model: body.model, temperature: body.temperature, top_p: body.top_p, stop: body.stop, reasoning: body.reasoning, system: (body.messages as { content: unknown }[])[0]!.content });
+    expect(settingsOf(first!)).toEqual({ model: 'google/gemini-3-pro-image-preview', temperature: 0.7, top_p: 0.9, stop: ['END'], reasoning: { effort: 'low' }, system: 'Be brief.' });
+    expect(settingsOf(again!)).toEqual(settingsOf(first!));
+  });
+
   it('runs once for two quick presses, and says so to the second', async () => {
     h = await startHarness();
     const old = await ask('q', 'Old.');
