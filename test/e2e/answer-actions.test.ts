@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { FakeInteraction, FakeMessage } from '../fakes/discord.js';
 import { Gate, text } from '../fakes/openrouter.js';
-import { askOptions, startHarness, type Harness } from '../helpers/harness.js';
+import { askOptions, startHarness, TestClock, type Harness } from '../helpers/harness.js';
 import { REDIS_URL, redisAvailable } from '../helpers/redis.js';
 import { hasFooter } from '../helpers/replies.js';
 
@@ -127,6 +127,34 @@ describe('Regenerate', () => {
     expect(await h.discord.waitFor(() => pressed.original()?.content || undefined, { what: 'refusal' })).toMatch(/^⏳ You’ve asked a lot/);
     expect(h.openrouter.chatRequests()).toHaveLength(1);
     // Refused, not used: the buttons are still there for later.
+    expect(labels(h.discord.message(old.id)!)).toEqual(['Regenerate', 'Delete']);
+  });
+
+  it('is refused while the asker already has as many answers running as USER_MAX_CONCURRENT, and works once it finished', async () => {
+    h = await startHarness({ env: { USER_MAX_CONCURRENT: '1' } });
+    const old = await ask('q', 'Old.');
+    const gate = new Gate('another answer');
+    h.openrouter.reply({ steps: [{ gate }, ...text('Slow.')] });
+    const slow = await h.discord.slash({ channelId: h.discord.defaultChannelId, name: 'ask', options: askOptions('slow') });
+    await gate.reached;
+    const refused = await h.discord.component({ messageId: old.id, customId: button(old, 'Regenerate') });
+    expect(await h.discord.waitFor(() => refused.original()?.content || undefined, { what: 'refusal' })).toMatch(/^⏳ You already have 1 answer in progress/);
+    expect(h.openrouter.chatRequests()).toHaveLength(2);
+    gate.open();
+    await h.discord.waitFor(() => hasFooter(slow.original()?.content), { what: 'slow answer' });
+    await h.bot.idle();
+    h.openrouter.reply({ steps: text('New.') });
+    expect((await newAnswer(await press(old, 'Regenerate'))).content).toMatch(/^New\./);
+  });
+
+  it('is refused by a budget the asker has used up, and nothing is sent', async () => {
+    const DAY = 86_400_000;
+    // 20:00 UTC: the budget day doesn't turn while the test runs.
+    h = await startHarness({ env: { HISTORY_MAX_TOKENS: '1000', MAX_ANSWER_TOKENS: '1000', BUDGET_USER_DAILY_USD: '0.02' }, clock: new TestClock(Math.floor(Date.now() / DAY) * DAY + 20 * 3_600_000) });
+    const old = await ask('q', 'Dear.', { usage: { cost: 0.03 } });
+    const pressed = await press(old, 'Regenerate');
+    expect(await h.discord.waitFor(() => pressed.original()?.content || undefined, { what: 'refusal' })).toMatch(/^💸 You’ve used \$0\.03 of your \$0\.02 daily budget/);
+    expect(h.openrouter.chatRequests()).toHaveLength(1);
     expect(labels(h.discord.message(old.id)!)).toEqual(['Regenerate', 'Delete']);
   });
 });

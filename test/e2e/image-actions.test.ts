@@ -5,9 +5,9 @@
 import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FakeInteraction, FakeMessage, SlashOption } from '../fakes/discord.js';
-import { text } from '../fakes/openrouter.js';
+import { Gate, text } from '../fakes/openrouter.js';
 import { makeImage } from '../fakes/openrouter-images.js';
-import { startHarness, type Harness } from '../helpers/harness.js';
+import { askOptions, startHarness, TestClock, type Harness } from '../helpers/harness.js';
 import { REDIS_URL, redisAvailable } from '../helpers/redis.js';
 import { FOOTER_OR_NOTICE, hasFooter } from '../helpers/replies.js';
 
@@ -168,6 +168,38 @@ describe('buttons under /imagine on the Image API', () => {
     expect(h.openrouter.images.requests().at(-1)).toMatchObject({ prompt: 'a heron', resolution: '2K' });
     expect(rows(again)).toEqual([['Reroll', 'Vary', 'Edit', 'Delete']]);
     await h.bot.context.history.reset(h.discord.defaultChannelId);
+  });
+});
+
+describe('the limits on image buttons', () => {
+  const refusal = (i: FakeInteraction) => h.discord.waitFor(() => (/^(⏳|💸)/.test(i.original()?.content ?? '') ? i.original()!.content : undefined), { what: 'refusal' });
+
+  it('Reroll is refused while the asker already has as many answers running as USER_MAX_CONCURRENT', async () => {
+    h = await startHarness({ env: { USER_MAX_CONCURRENT: '1' } });
+    const first = await finished(await imagine('a fox', { model: 'bytedance-seed/seedream-4.5' }));
+    await h.bot.idle();
+    const gate = new Gate('an answer meanwhile');
+    h.openrouter.reply({ steps: [{ gate }, ...text('Slow.')] });
+    const slow = await h.discord.slash({ channelId: h.discord.defaultChannelId, name: 'ask', options: askOptions('slow') });
+    await gate.reached;
+    const refused = await h.discord.component({ messageId: first.id, customId: button(first, 'Reroll') });
+    expect(await refusal(refused)).toMatch(/^⏳ You already have 1 answer in progress/);
+    gate.open();
+    await h.discord.waitFor(() => hasFooter(slow.original()?.content), { what: 'slow answer' });
+    await h.bot.idle();
+    expect(h.openrouter.images.requests()).toHaveLength(1);
+  });
+
+  it('Reroll is refused by a budget the asker has used up, and nothing is drawn', async () => {
+    const DAY = 86_400_000;
+    // 20:00 UTC: the budget day doesn't turn while the test runs.
+    h = await startHarness({ env: { BUDGET_USER_DAILY_USD: '0.03' }, clock: new TestClock(Math.floor(Date.now() / DAY) * DAY + 20 * 3_600_000) });
+    // One Seedream image: $0.04.
+    const first = await finished(await imagine('a fox', { model: 'bytedance-seed/seedream-4.5' }));
+    await h.bot.idle();
+    expect(await refusal(await press(first, 'Reroll'))).toMatch(/^💸 You’ve used \$0\.04 of your \$0\.03 daily budget/);
+    await h.bot.idle();
+    expect(h.openrouter.images.requests()).toHaveLength(1);
   });
 });
 
