@@ -46,8 +46,10 @@ export class ActionStore {
     await this.store.set(this.key(id), action, this.ttlMs);
   }
 
+  /** The action, while it lives: by the bot's clock, which stamped it, whenever the store forgets it. */
   async load<T>(id: string): Promise<StoredAction<T> | undefined> {
-    return (await this.store.get(this.key(id))) as StoredAction<T> | undefined;
+    const action = (await this.store.get(this.key(id))) as StoredAction<T> | undefined;
+    return action && this.now() < action.createdAt + this.ttlMs ? action : undefined;
   }
 
   /**

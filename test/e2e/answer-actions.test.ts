@@ -275,6 +275,22 @@ describe('the rules of every answer button', () => {
     expect(h.openrouter.chatRequests()).toHaveLength(1);
   });
 
+  it('work for BUTTON_TTL_HOURS as set, on the bot’s clock, then say so', async () => {
+    const clock = new TestClock(Date.now());
+    h = await startHarness({ env: { BUTTON_TTL_HOURS: '2' }, clock });
+    const shownAt = clock.time!;
+    const early = await ask('first', 'A.');
+    const other = await ask('second', 'B.');
+    clock.time = shownAt + 2 * 3_600_000 - 1_000;
+    h.openrouter.reply({ steps: text('Still in time.') });
+    expect((await newAnswer(await press(early, 'Regenerate'))).content).toMatch(/^Still in time\./);
+    clock.time = shownAt + 2 * 3_600_000 + 1_000;
+    const late = await press(other, 'Delete');
+    expect(late.original()!.content).toBe('These buttons have expired: they work for 2 h after the answer.');
+    expect(late.original()!.flags & 64).toBe(64);
+    expect(h.discord.message(other.id)!.deleted).toBe(false);
+  });
+
   it('are under answers to mentions too, and work there', async () => {
     h = await startHarness();
     h.openrouter.reply({ steps: text('Mention answer.') });

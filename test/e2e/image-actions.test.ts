@@ -157,6 +157,26 @@ describe('buttons under /imagine on the Image API', () => {
     expect(h.discord.message(first.id)!.deleted).toBe(true);
   });
 
+  it('say clearly that they expired after BUTTON_TTL_HOURS, and an Edit form sent after that too', async () => {
+    const clock = new TestClock(Date.now());
+    h = await startHarness({ clock });
+    const first = await finished(await imagine('a fox', { model: 'bytedance-seed/seedream-4.5' }));
+    await h.bot.idle();
+    const opened = await press(first, 'Edit');
+    clock.time! += 24 * 3_600_000 + 1_000;
+    const expired = 'These buttons have expired: they work for 24 h after the images.';
+    for (const label of ['Reroll', 'Vary', 'Edit', 'Delete']) {
+      const late = await press(first, label);
+      expect(late.original()!.content).toBe(expired);
+      expect(late.original()!.flags & 64).toBe(64);
+    }
+    const submitted = await h.discord.submitModal({ interaction: opened, values: { change: 'at night' } });
+    expect(await h.discord.waitFor(() => submitted.original()?.content || undefined, { what: 'expired edit' })).toBe(expired);
+    await h.bot.idle();
+    expect(h.openrouter.images.requests()).toHaveLength(1);
+    expect(h.discord.message(first.id)!.deleted).toBe(false);
+  });
+
   it.skipIf(!redis)('Reroll works on another bot process sharing the store', async () => {
     h = await startHarness({ env: { DATABASE_URL: REDIS_URL }, storeNamespace: `image-actions-${process.pid}-${Date.now()}` });
     const first = await finished(await imagine('a heron', { model: 'bytedance-seed/seedream-4.5', resolution: '2K' }));
