@@ -3,7 +3,7 @@ import type { FakeInteraction, FakeMessage } from '../fakes/discord.js';
 import { Gate, text } from '../fakes/openrouter.js';
 import { askOptions, startHarness, TestClock, type Harness } from '../helpers/harness.js';
 import { REDIS_URL, redisAvailable } from '../helpers/redis.js';
-import { hasFooter } from '../helpers/replies.js';
+import { hasFooter, messageWrites } from '../helpers/replies.js';
 
 const redis = await redisAvailable('answer buttons on another process sharing Redis');
 
@@ -16,7 +16,7 @@ const stranger = { id: '123456789012345011', username: 'stranger' };
 const moderator = { id: '123456789012345012', username: 'mod' };
 const MANAGE_MESSAGES = String(1n << 13n);
 
-type Button = { label: string; custom_id: string };
+type Button = { label: string; custom_id: string; emoji?: { name: string } };
 const buttons = (m: FakeMessage) => (m.components as { components: Button[] }[]).flatMap((r) => r.components);
 const labels = (m: FakeMessage) => buttons(m).map((b) => b.label);
 const button = (m: FakeMessage, label: string) => {
@@ -164,19 +164,25 @@ describe('Continue', () => {
     h = await startHarness();
     const whole = await ask('short one', 'Complete.');
     expect(labels(whole)).not.toContain('Continue');
-    const cut = await ask('tell a long story', 'Once upon a time there was', { finishReason: 'length' });
+    const cut = await ask('tell a long story', 'Once upon a time there was @everyone', { finishReason: 'length' });
     expect(labels(cut)).toEqual(['Regenerate', 'Continue', 'Delete']);
+    expect(buttons(cut).map((b) => b.emoji?.name)).toEqual(['🔄', '⏩', '🗑️']);
 
-    h.openrouter.reply({ steps: text(' a bot that finished its stories.') });
+    h.openrouter.reply({ steps: text(' and <@123456789012345678>, a bot that finished its stories.') });
     const pressed = await press(cut, 'Continue');
     const more = await newAnswer(pressed);
-    expect(more.content).toMatch(/^ a bot that finished its stories\.\n-# /);
+    expect(more.content).toMatch(/^ and <@123456789012345678>, a bot that finished its stories\.\n-# /);
     expect(labels(more)).toEqual(['Regenerate', 'Delete']);
     const request = said(h.openrouter.chatRequests().at(-1));
-    expect(request.slice(-3)).toEqual([expect.stringMatching(/^user: tester: tell a long story$/), 'assistant: Once upon a time there was', expect.stringMatching(/^user: Continue your previous answer exactly where it stopped/)]);
-    expect((await stored()).slice(-2)).toEqual(['user: tell a long story', 'assistant: Once upon a time there was a bot that finished its stories.']);
+    expect(request.slice(-3)).toEqual([expect.stringMatching(/^user: tester: tell a long story$/), 'assistant: Once upon a time there was @everyone', expect.stringMatching(/^user: Continue your previous answer exactly where it stopped/)]);
+    expect((await stored()).slice(-2)).toEqual(['user: tell a long story', 'assistant: Once upon a time there was @everyone and <@123456789012345678>, a bot that finished its stories.']);
     expect(h.discord.message(cut.id)!.components).toEqual([]);
     expect(h.discord.message(cut.id)!.content).toMatch(/\n-# ⏩ Continued in \[the next message\]/);
+
+    // Nothing any of it sent, the buttons' own messages and edits included, may ping anyone.
+    const writes = messageWrites(h.discord.requests);
+    expect(writes.length).toBeGreaterThan(5);
+    for (const w of writes) expect(w.body.allowed_mentions?.parse, w.what).toEqual([]);
 
     // Delete under the continuation removes both parts and the exchange.
     await press(more, 'Delete');

@@ -9,7 +9,7 @@ import { Gate, text } from '../fakes/openrouter.js';
 import { makeImage } from '../fakes/openrouter-images.js';
 import { askOptions, startHarness, TestClock, type Harness } from '../helpers/harness.js';
 import { REDIS_URL, redisAvailable } from '../helpers/redis.js';
-import { FOOTER_OR_NOTICE, hasFooter } from '../helpers/replies.js';
+import { FOOTER_OR_NOTICE, hasFooter, messageWrites } from '../helpers/replies.js';
 
 const redis = await redisAvailable('image buttons on another process sharing Redis');
 
@@ -19,6 +19,8 @@ afterEach(async () => {
 });
 
 const stranger = { id: '123456789012345021', username: 'stranger' };
+const moderator = { id: '123456789012345022', username: 'mod' };
+const MANAGE_MESSAGES = String(1n << 13n);
 type Value = string | number | boolean;
 const TYPES: Record<string, number> = { count: 4, seed: 4, transparent: 5 };
 const imagine = (prompt: string, options: Record<string, Value> = {}) =>
@@ -30,8 +32,9 @@ const imagine = (prompt: string, options: Record<string, Value> = {}) =>
 const isFinal = (content: string | undefined) => FOOTER_OR_NOTICE.test(content ?? '') && !/^-# 🎨/m.test(content ?? '');
 const finished = (i: FakeInteraction) => h.discord.waitFor(() => (isFinal(i.original()?.content) ? i.original() : undefined), { what: 'images shown', timeoutMs: 15_000 });
 
-type Button = { label: string; custom_id: string };
+type Button = { label: string; custom_id: string; emoji?: { name: string } };
 const rows = (m: FakeMessage) => (m.components as { components: Button[] }[]).map((r) => r.components.map((b) => b.label));
+const emojis = (m: FakeMessage) => (m.components as { components: Button[] }[]).map((r) => r.components.map((b) => b.emoji?.name));
 const button = (m: FakeMessage, label: string) => {
   const found = (m.components as { components: Button[] }[]).flatMap((r) => r.components).find((b) => b.label === label);
   if (!found) throw new Error(`no ${label} button: ${JSON.stringify(rows(m))}`);
@@ -50,6 +53,7 @@ describe('buttons under /imagine on the Image API', () => {
     h = await startHarness();
     const first = await finished(await imagine('a fox in the snow', { model: 'bytedance-seed/seedream-4.5', count: 2, seed: 1234, resolution: '2K', aspect_ratio: '16:9' }));
     expect(rows(first)).toEqual([['Reroll', 'Edit', 'Delete'], ['V1', 'V2']]);
+    expect(emojis(first)).toEqual([['🔄', '✏️', '🗑️'], [undefined, undefined]]);
     await h.bot.idle();
 
     const pressed = await press(first, 'Reroll');
@@ -102,6 +106,8 @@ describe('buttons under /imagine on the Image API', () => {
     expect(opened.acknowledgedWith()).toBe(9);
     const modal = opened.modal()!;
     expect(modal.title).toBe('Edit the image');
+    const inputs = (modal.components as { components: { custom_id: string; label: string }[] }[]).flatMap((r) => r.components);
+    expect(inputs.map((i) => [i.custom_id, i.label])).toEqual([['change', 'What should change?'], ['which', 'Which image (1–2)?']]);
     const submitted = await h.discord.submitModal({ interaction: opened, values: { change: 'make it night-time, with snow', which: '2' } });
     const edited = await finished(submitted);
     const request = h.openrouter.images.requests().at(-1);
@@ -133,6 +139,44 @@ describe('buttons under /imagine on the Image API', () => {
     expect(h.discord.message(kept.id)!.deleted).toBe(false);
     const stored = (await h.bot.context.history.load(h.discord.defaultChannelId)).map((t) => t.content);
     expect(stored).toEqual(['keep this one', '[generated image: image-1.png]']);
+  });
+
+  it('Reroll pressed twice quickly draws once and tells the second press; nothing the flow sent may ping anyone', async () => {
+    h = await startHarness();
+    const first = await finished(await imagine('a fox for @everyone', { model: 'bytedance-seed/seedream-4.5' }));
+    await h.bot.idle();
+    const gate = new Gate('rerolled image');
+    h.openrouter.images.reply({ steps: [{ gate }, { image: (await makeImage({ width: 32, height: 32, format: 'png', color: 'orange' })).bytes }] });
+    const reroll = button(first, 'Reroll');
+    const one = await h.discord.component({ messageId: first.id, customId: reroll });
+    await gate.reached;
+    // Not `press()` alone: the bot stays busy with the first press until the gate opens.
+    const two = await h.discord.component({ messageId: first.id, customId: reroll });
+    expect(await h.discord.waitFor(() => two.original()?.content || undefined, { what: 'second press answered' })).toBe('Already on it: these images’ buttons are running.');
+    expect(two.original()!.flags & 64).toBe(64);
+    gate.open();
+    await finished(one);
+    await h.bot.idle();
+    expect(h.openrouter.images.requests()).toHaveLength(2);
+    // Done, not used: Reroll may be pressed again.
+    await finished(await press(first, 'Reroll'));
+    expect(h.openrouter.images.requests()).toHaveLength(3);
+
+    const writes = messageWrites(h.discord.requests);
+    expect(writes.length).toBeGreaterThan(5);
+    for (const w of writes) expect(w.body.allowed_mentions?.parse, w.what).toEqual([]);
+  });
+
+  it('a moderator (Manage Messages) may press the buttons under someone else’s images', async () => {
+    h = await startHarness();
+    const first = await finished(await imagine('a fox', { model: 'bytedance-seed/seedream-4.5' }));
+    await h.bot.idle();
+    const pressed = await h.discord.component({ messageId: first.id, customId: button(first, 'Reroll'), user: moderator, memberPermissions: MANAGE_MESSAGES });
+    await finished(pressed);
+    await h.bot.idle();
+    expect(h.openrouter.images.requests()).toHaveLength(2);
+    await h.discord.component({ messageId: first.id, customId: button(first, 'Delete'), user: moderator, memberPermissions: MANAGE_MESSAGES });
+    await h.discord.waitFor(() => h.discord.message(first.id)!.deleted || undefined, { what: 'deleted by the moderator' });
   });
 
   it('Reroll, Vary and Edit say privately there is nothing to redo after /reset; Delete still removes the images', async () => {
@@ -230,6 +274,7 @@ describe('buttons under images from chat models', () => {
     h.openrouter.reply({ steps: [{ images: [dataUrl(fox)] }, { content: 'A red fox.' }] });
     const first = await finished(await imagine('a red fox'));
     expect(rows(first)).toEqual([['Reroll', 'Vary', 'Edit', 'Delete']]);
+    expect(emojis(first)).toEqual([['🔄', '🎲', '✏️', '🗑️']]);
     await h.bot.idle();
     const variation = (await makeImage({ width: 40, height: 40, format: 'png', color: 'orange' })).bytes;
     h.openrouter.reply({ steps: [{ images: [dataUrl(variation)] }, { content: 'Another fox.' }] });
