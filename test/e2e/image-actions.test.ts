@@ -288,14 +288,20 @@ describe('buttons under images from chat models', () => {
     expect(JSON.stringify(last.messages)).toContain('[generated image: image-1.png]');
   });
 
-  it('an answer to a mention that drew carries Vary and Edit beside Regenerate and Delete', async () => {
+  it('an answer to a mention that drew shows its seed and carries Reroll (in Regenerate’s place) and Delete, then Vary and Edit', async () => {
     h = await startHarness();
+    await h.bot.context.settings.set({ scope: 'channel', id: h.discord.defaultChannelId }, { seed: 42 });
     const cat = await sharp({ create: { width: 30, height: 30, channels: 3, background: 'gray' } }).png().toBuffer();
     h.openrouter.reply({ steps: [{ images: [dataUrl(cat)] }, ...text('Here is a cat.')] });
     const asked = h.discord.postUserMessage({ channelId: h.discord.defaultChannelId, content: 'draw me a cat', mentionsBot: true });
     const answer = await h.discord.waitFor(() => h.discord.messages(h.discord.defaultChannelId).find((m) => m.message_reference?.message_id === asked.id && hasFooter(m.content)), { what: 'answer' });
-    expect(rows(answer)).toEqual([['Regenerate', 'Delete'], ['Vary', 'Edit']]);
+    expect(rows(answer)).toEqual([['Reroll', 'Delete'], ['Vary', 'Edit']]);
+    expect(emojis(answer)).toEqual([['🔄', '🗑️'], ['🎲', '✏️']]);
+    // The channel's seed, sent and shown.
+    expect((h.openrouter.chatRequests()[0] as { seed: number }).seed).toBe(42);
+    expect(answer.content).toMatch(/\n-# openai\/gpt-5-image-mini · seed 42 · /);
     await h.bot.idle();
+
     const opened = await press(answer, 'Edit');
     expect(opened.modal()!.components).toHaveLength(1);
     const edit = (await makeImage({ width: 30, height: 30, format: 'png', color: 'black' })).bytes;
@@ -306,5 +312,34 @@ describe('buttons under images from chat models', () => {
     expect(sent.model).toBe('openai/gpt-5-image-mini');
     expect(sent.messages.at(-1)!.content[0]!.text).toMatch(/make the cat black$/);
     expect(sent.messages.at(-1)!.content.find((p) => p.type === 'image_url')!.image_url!.url).toBe(dataUrl(cat));
+    await h.bot.idle();
+
+    // Reroll: the same question with a new seed, replacing the answer as Regenerate does.
+    const before = (await h.bot.context.history.load(h.discord.defaultChannelId)).length;
+    h.openrouter.reply({ steps: [{ images: [dataUrl(edit)] }, ...text('Another cat.')] });
+    const pressed = await press(answer, 'Reroll');
+    const rerolled = await h.discord.waitFor(() => (hasFooter(pressed.original()?.content) ? pressed.original() : undefined), { what: 'rerolled answer' });
+    await h.bot.idle();
+    const again = h.openrouter.chatRequests().at(-1) as { seed: number; messages: { role: string; content: unknown }[] };
+    expect(again.seed).toEqual(expect.any(Number));
+    expect(again.seed).not.toBe(42);
+    expect(JSON.stringify(again.messages.at(-1)!.content)).toContain('draw me a cat');
+    expect(rerolled.content).toContain(`· seed ${again.seed} · `);
+    expect(rows(rerolled)).toEqual([['Reroll', 'Delete'], ['Vary', 'Edit']]);
+    expect(h.discord.message(answer.id)!.components).toEqual([]);
+    expect(h.discord.message(answer.id)!.content).toMatch(/\n-# 🔄 Rerolled: \[the new answer\]/);
+    const history = (await h.bot.context.history.load(h.discord.defaultChannelId)).map((t) => t.content);
+    expect(history).toHaveLength(before);
+    expect(history.filter((c) => /Here is a cat/.test(c))).toEqual([]);
+    expect(history.filter((c) => /Another cat/.test(c))).toHaveLength(1);
+  });
+
+  it('an answer that drew nothing keeps Regenerate and shows no seed', async () => {
+    h = await startHarness();
+    h.openrouter.reply({ steps: text('Just words.') });
+    const asked = h.discord.postUserMessage({ channelId: h.discord.defaultChannelId, content: 'say something', mentionsBot: true });
+    const answer = await h.discord.waitFor(() => h.discord.messages(h.discord.defaultChannelId).find((m) => m.message_reference?.message_id === asked.id && hasFooter(m.content)), { what: 'answer' });
+    expect(rows(answer)).toEqual([['Regenerate', 'Delete']]);
+    expect(answer.content).not.toMatch(/seed/);
   });
 });
