@@ -11,41 +11,36 @@ import { LONGEST_RUN_MS } from '../src/running-answers.js';
 import { closeStore, openStore, type Store } from '../src/storage.js';
 import { Gate } from './fakes/openrouter.js';
 import { captureLogs } from './helpers/logs.js';
-import { REDIS_URL, redisAvailable } from './helpers/redis.js';
+import { storeBackends } from './helpers/redis.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bot-actions-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 let run = 0;
 const HOUR = 3_600_000;
 
-const backends = [
-  { name: 'SQLite', url: () => `sqlite://${join(dir, `actions-${++run}.sqlite`)}`, available: async () => true },
-  { name: 'Redis', url: () => REDIS_URL, available: () => redisAvailable('button action tests on Redis') },
-];
-
-for (const backend of backends) {
+for (const backend of storeBackends(dir, 'button action tests')) {
   const available = await backend.available();
   describe.skipIf(!available)(`button actions on ${backend.name}`, () => {
-    /** `processes` bot processes on one store, with a clock the test moves. */
-    const open = async (processes: number) => {
+    /** Two bot processes on one store, with a clock the test moves, and an action saved by the first. */
+    const open = async () => {
       const url = backend.url();
       const namespace = `actions-test-${process.pid}-${Date.now()}-${++run}`;
       const clock = { now: Date.now() };
       const stores: Store[] = [];
       const actions: ActionStore[] = [];
-      for (let i = 0; i < processes; i++) {
+      for (let i = 0; i < 2; i++) {
         const store = await openStore(url, captureLogs().logger, namespace);
         stores.push(store);
         actions.push(await ActionStore.open(store, HOUR, () => clock.now));
       }
-      return { clock, actions, close: () => Promise.all(stores.map((s) => closeStore(s, captureLogs().logger))) };
-    };
-
-    it('runs a double press once across two processes: the other press is told it is running, a later one that it was used', async () => {
-      const { actions, close } = await open(2);
       const [a, b] = actions as [ActionStore, ActionStore];
       const id = a.newId();
       await a.save(id, 'u1', { prompt: 'q' });
+      return { clock, a, b, id, close: () => Promise.all(stores.map((s) => closeStore(s, captureLogs().logger))) };
+    };
+
+    it('runs a double press once across two processes: the other press is told it is running, a later one that it was used', async () => {
+      const { a, b, id, close } = await open();
       const gate = new Gate('first press');
       const ran: string[] = [];
       const task = (who: string) => async () => {
@@ -66,10 +61,7 @@ for (const backend of backends) {
     });
 
     it('runs once when two processes press at the same moment', async () => {
-      const { actions, close } = await open(2);
-      const [a, b] = actions as [ActionStore, ActionStore];
-      const id = a.newId();
-      await a.save(id, 'u1', {});
+      const { a, b, id, close } = await open();
       let runs = 0;
       const task = async () => {
         runs++;
@@ -82,10 +74,7 @@ for (const backend of backends) {
     });
 
     it('lets the next press run when the task failed or left the action ready', async () => {
-      const { actions, close } = await open(2);
-      const [a, b] = actions as [ActionStore, ActionStore];
-      const id = a.newId();
-      await a.save(id, 'u1', {});
+      const { a, b, id, close } = await open();
       await expect(a.once(id, () => Promise.reject(new Error('Discord is down')))).rejects.toThrow('Discord is down');
       expect(await b.once(id, async () => 'ready')).toMatchObject({ ok: true });
       expect(await a.once(id, async () => 'used')).toMatchObject({ ok: true });
@@ -95,10 +84,7 @@ for (const backend of backends) {
     });
 
     it.skipIf(backend.name !== 'SQLite')('frees a claim whose process died once its lease is over', async () => {
-      const { clock, actions, close } = await open(2);
-      const [a, b] = actions as [ActionStore, ActionStore];
-      const id = a.newId();
-      await a.save(id, 'u1', {});
+      const { clock, a, b, id, close } = await open();
       // A press whose process is killed mid-task: its claim is never ended.
       const gate = new Gate('killed press');
       void a.once(id, () => {

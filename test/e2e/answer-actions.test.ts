@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { FakeInteraction, FakeMessage } from '../fakes/discord.js';
 import { Gate, text } from '../fakes/openrouter.js';
-import { askOptions, startHarness, TestClock, type Harness } from '../helpers/harness.js';
+import { askOptions, pressTwice, startHarness, TestClock, type Harness } from '../helpers/harness.js';
 import { REDIS_URL, redisAvailable } from '../helpers/redis.js';
 import { hasFooter, messageWrites } from '../helpers/replies.js';
 
@@ -104,11 +104,8 @@ describe('Regenerate', () => {
     const regenerate = button(old, 'Regenerate');
     const gate = new Gate('regenerated answer');
     h.openrouter.reply({ steps: [{ gate }, ...text('New.')] });
-    const first = await h.discord.component({ messageId: old.id, customId: regenerate });
-    await gate.reached;
-    // Not `press()`: the bot stays busy with the first press until the gate opens.
-    const second = await h.discord.component({ messageId: old.id, customId: regenerate });
-    expect(await h.discord.waitFor(() => second.original()?.content || undefined, { what: 'second press answered' })).toBe('Already on it: this button is running.');
+    const { first, second } = await pressTwice(h.discord, { messageId: old.id, customId: regenerate }, gate);
+    expect(second.original()!.content).toBe('Already on it: this button is running.');
     expect(second.original()!.flags & 64).toBe(64);
     gate.open();
     await newAnswer(first);

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { FakeInteraction, FakeMessage, SlashOption } from '../fakes/discord.js';
 import { Gate, text } from '../fakes/openrouter.js';
 import { makeImage } from '../fakes/openrouter-images.js';
-import { askOptions, startHarness, TestClock, type Harness } from '../helpers/harness.js';
+import { askOptions, pressTwice, startHarness, TestClock, type Harness } from '../helpers/harness.js';
 import { REDIS_URL, redisAvailable } from '../helpers/redis.js';
 import { FOOTER_OR_NOTICE, hasFooter, messageWrites } from '../helpers/replies.js';
 
@@ -147,12 +147,8 @@ describe('buttons under /imagine on the Image API', () => {
     await h.bot.idle();
     const gate = new Gate('rerolled image');
     h.openrouter.images.reply({ steps: [{ gate }, { image: (await makeImage({ width: 32, height: 32, format: 'png', color: 'orange' })).bytes }] });
-    const reroll = button(first, 'Reroll');
-    const one = await h.discord.component({ messageId: first.id, customId: reroll });
-    await gate.reached;
-    // Not `press()` alone: the bot stays busy with the first press until the gate opens.
-    const two = await h.discord.component({ messageId: first.id, customId: reroll });
-    expect(await h.discord.waitFor(() => two.original()?.content || undefined, { what: 'second press answered' })).toBe('Already on it: these images’ buttons are running.');
+    const { first: one, second: two } = await pressTwice(h.discord, { messageId: first.id, customId: button(first, 'Reroll') }, gate);
+    expect(two.original()!.content).toBe('Already on it: these images’ buttons are running.');
     expect(two.original()!.flags & 64).toBe(64);
     gate.open();
     await finished(one);

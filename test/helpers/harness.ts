@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { startBot, type Bot } from '../../src/bot.js';
 import type { Clock } from '../../src/clock.js';
 import { parseConfig, type Config } from '../../src/config.js';
-import { FakeDiscord, type FakeDiscordOptions } from '../fakes/discord.js';
-import { FakeOpenRouter } from '../fakes/openrouter.js';
+import { FakeDiscord, type FakeDiscordOptions, type FakeInteraction } from '../fakes/discord.js';
+import { FakeOpenRouter, type Gate } from '../fakes/openrouter.js';
 import { captureLogs } from './logs.js';
 
 export const OPENROUTER_KEY = 'sk-or-v1-0123456789abcdef0123456789abcdef0123456789abcdef';
@@ -92,6 +92,18 @@ export async function startHarness(
     },
   };
   return harness;
+}
+
+/**
+ * Presses a button twice, the second time while the first press's request is held at `gate` (the
+ * bot stays busy with it until the test opens the gate); resolves once the second is answered.
+ */
+export async function pressTwice(discord: FakeDiscord, { messageId, customId }: { messageId: string; customId: string }, gate: Gate): Promise<{ first: FakeInteraction; second: FakeInteraction }> {
+  const first = await discord.component({ messageId, customId });
+  await gate.reached;
+  const second = await discord.component({ messageId, customId });
+  await discord.waitFor(() => second.original()?.content || undefined, { what: 'second press answered' });
+  return { first, second };
 }
 
 /** Builds /ask's options the way Discord sends them. */
