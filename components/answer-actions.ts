@@ -7,11 +7,12 @@ import { send } from '../src/discord/rest.js';
 import { bucketKeys } from '../src/discord/shared-bucket.js';
 import { mayActOn, NOT_YOURS } from '../src/preconditions/asker-or-moderator.js';
 import { runAnswer, type AnswerInput } from '../src/run-answer.js';
+import { withoutSetting } from '../src/settings/resolve.js';
 import { customId, type ButtonHandler } from './component.js';
-import { askedAgain, messageLink, removeAnswer, type AnsweredRequest } from './answered.js';
+import { askedAgain, messageLink, removeAnswer, stillRemembered, type AnsweredRequest } from './answered.js';
 
 const PREFIX = 'answer';
-const VERBS = ['regenerate', 'continue', 'delete'] as const;
+const VERBS = ['regenerate', 'reroll', 'continue', 'delete'] as const;
 type Verb = (typeof VERBS)[number];
 const UUID = /^[0-9a-f-]{36}$/;
 
@@ -25,12 +26,15 @@ function button(verb: Verb, label: string, emoji: string, actionId: string, styl
   return { type: ComponentType.Button, style, label, emoji: { name: emoji }, custom_id: customId(PREFIX, `${verb}:${actionId}`) };
 }
 
-/** The row under a finished answer: Regenerate, Continue (only when the length limit cut it off), Delete, then `extra`. */
-export function answerActionRow(actionId: string, { canContinue, extra }: { canContinue: boolean; extra: object[] }): object {
+/**
+ * The row under a finished answer: Regenerate (Reroll when the model drew: the same question with
+ * a new seed), Continue (only when the length limit cut it off), Delete, then `extra`.
+ */
+export function answerActionRow(actionId: string, { canContinue, drew, extra }: { canContinue: boolean; drew: boolean; extra: object[] }): object {
   return {
     type: ComponentType.ActionRow,
     components: [
-      button('regenerate', 'Regenerate', '🔄', actionId),
+      drew ? button('reroll', 'Reroll', '🔄', actionId) : button('regenerate', 'Regenerate', '🔄', actionId),
       ...(canContinue ? [button('continue', 'Continue', '⏩', actionId, ButtonStyle.Primary)] : []),
       button('delete', 'Delete', '🗑️', actionId),
       ...extra,
@@ -42,18 +46,32 @@ const privately = (interaction: ButtonInteraction, content: string) =>
   interaction.reply({ content, flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } }).then(() => undefined);
 
 
+const POINTER: Record<Exclude<Verb, 'delete'>, (link: string) => string> = {
+  regenerate: (link) => `-# 🔄 Regenerated: [the new answer](${link})`,
+  reroll: (link) => `-# 🔄 Rerolled: [the new answer](${link})`,
+  continue: (link) => `-# ⏩ Continued in [the next message](${link})`,
+};
+
 /**
- * Asks the stored question again (Regenerate) or for the rest of the answer (Continue), as a new
- * message; the old one loses its buttons and points to the new one. The answer's messages so far
- * go with the new one's action, so its Delete removes them all.
+ * Asks the stored question again (Regenerate; Reroll, with a new seed whatever the seed setting
+ * says) or for the rest of the answer (Continue), as a new message; the old one loses its buttons
+ * and points to the new one. The answer's messages so far go with the new one's action, so its
+ * Delete removes them all.
  */
-async function askAgain(interaction: ButtonInteraction, verb: 'regenerate' | 'continue', action: AnswerAction, ctx: BotContext): Promise<'used' | 'ready'> {
+async function askAgain(interaction: ButtonInteraction, verb: Exclude<Verb, 'delete'>, action: AnswerAction, ctx: BotContext): Promise<'used' | 'ready'> {
   await interaction.deferReply();
-  const input: AnswerInput = { ...askedAgain(action), attachments: [], surface: interactionSurface(interaction, ctx.rest), revise: { kind: verb, at: action.exchange } };
+  const asked = askedAgain(action);
+  const input: AnswerInput = {
+    ...asked,
+    ...(verb === 'reroll' ? { settings: withoutSetting(asked.settings, 'seed') } : {}),
+    attachments: [],
+    surface: interactionSurface(interaction, ctx.rest),
+    revise: { kind: verb === 'continue' ? 'continue' : 'regenerate', at: action.exchange },
+  };
   const messages = await runAnswer(ctx, input, { priorMessages: action.messages });
   // Refused by the user limits: nothing happened, the button may be pressed again later.
   if (messages.length === 0) return 'ready';
-  const pointer = verb === 'regenerate' ? `-# 🔄 Regenerated: [the new answer](${messageLink(action.place.guildId, messages[0]!)})` : `-# ⏩ Continued in [the next message](${messageLink(action.place.guildId, messages[0]!)})`;
+  const pointer = POINTER[verb](messageLink(action.place.guildId, messages[0]!));
   const old = interaction.message;
   const content = old.content.length + 1 + pointer.length <= 2000 ? `${old.content}\n${pointer}` : old.content;
   // An edit of a channel message: it spends from the bucket an answer streaming there uses too.
@@ -73,11 +91,12 @@ async function remove(interaction: ButtonInteraction, action: AnswerAction, ctx:
 
 const ALREADY: Record<Verb, string> = {
   regenerate: 'This answer was already regenerated; the buttons under the new one work on it.',
+  reroll: 'This answer was already rerolled; the buttons under the new one work on it.',
   continue: 'This answer was already continued; the buttons under the continuation work on it.',
   delete: 'This answer is already being deleted.',
 };
 
-/** Regenerate, Continue and Delete under a finished answer. */
+/** Regenerate (or Reroll), Continue and Delete under a finished answer. */
 export const answerActions: ButtonHandler<{ verb: Verb; id: string }> = {
   prefix: PREFIX,
   parse(data) {
@@ -88,7 +107,7 @@ export const answerActions: ButtonHandler<{ verb: Verb; id: string }> = {
     const stored = await ctx.actions.load<AnswerAction>(id);
     if (!stored) return privately(interaction, `These buttons have expired: they work for ${Math.round(ctx.config.buttonTtlMs / 3_600_000)} h after the answer.`);
     if (!mayActOn(interaction, stored.askerId)) return privately(interaction, NOT_YOURS);
-    if (verb !== 'delete' && !(await ctx.history.exchange(stored.data.channelId, stored.data.exchange))) return privately(interaction, NOTHING_TO_REDO);
+    if (verb !== 'delete' && !(await stillRemembered(ctx, stored.data))) return privately(interaction, NOTHING_TO_REDO);
     if (verb === 'continue' && !stored.data.canContinue) return privately(interaction, 'This answer wasn’t cut off: there is nothing to continue.');
     const claim = await ctx.actions.once<AnswerAction>(id, (action) => (verb === 'delete' ? remove(interaction, action.data, ctx) : askAgain(interaction, verb, action.data, ctx)));
     if (claim.ok) {

@@ -39,6 +39,11 @@ export function askedAgain(record: AnsweredRequest): Asked {
   return { place, channelId, prompt, author, settings, names, ...(uploadLimit ? { uploadLimit } : {}) };
 }
 
+/** Whether the conversation still holds the request's exchange (after `/reset` or a Delete it doesn't); one never stored had nothing to lose. */
+export async function stillRemembered(ctx: BotContext, record: Pick<AnsweredRequest, 'channelId' | 'exchange'>): Promise<boolean> {
+  return !record.exchange || (await ctx.history.exchange(record.channelId, record.exchange)) !== undefined;
+}
+
 const UNKNOWN_MESSAGE = 10008;
 
 /** Deletes an answer's messages (already gone ones are fine) and its exchange from the conversation. */

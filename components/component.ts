@@ -50,3 +50,21 @@ function register<T, I extends ComponentInteraction>(kind: RegisteredComponent['
 
 export const registerButton = <T>(handler: ButtonHandler<T>) => register('button', handler, (i): i is ButtonInteraction => i.isButton());
 export const registerModal = <T>(handler: ModalHandler<T>) => register('modal', handler, (i): i is ModalSubmitInteraction => i.isModalSubmit());
+
+/** Where a handler sits in the table: buttons and modals apart, each by its prefix. */
+export const tableKey = (kind: RegisteredComponent['kind'], prefix: string) => `${kind}:${prefix}`;
+
+/**
+ * The table the bot dispatches by. A second handler for a taken prefix would silently take every
+ * press of the first: that is a mistake in the table, found when the bot starts.
+ */
+export function componentTable(registered: readonly RegisteredComponent[]): ReadonlyMap<string, RegisteredComponent> {
+  const table = new Map<string, RegisteredComponent>();
+  for (const c of registered) {
+    if (!c.prefix || c.prefix.includes(':')) throw new Error(`“${c.prefix}” is not a custom_id prefix: it must be non-empty, without “:”`);
+    const key = tableKey(c.kind, c.prefix);
+    if (table.has(key)) throw new Error(`two ${c.kind} handlers for the custom_id prefix “${c.prefix}”`);
+    table.set(key, c);
+  }
+  return table;
+}

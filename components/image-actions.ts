@@ -13,13 +13,15 @@ import {
 } from 'discord.js';
 import type { IncomingAttachment } from '../src/attachments.js';
 import type { BotContext } from '../src/context.js';
+import { NOTHING_TO_REDO } from '../src/conversation/conversation.js';
 import { interactionSurface } from '../src/discord/interaction-surface.js';
 import type { ImagineOptions } from '../src/imagine/options.js';
 import { mayActOn, NOT_YOURS } from '../src/preconditions/asker-or-moderator.js';
 import { runImage } from '../src/run-image.js';
+import { withoutSetting, type EffectiveSettings } from '../src/settings/resolve.js';
 import { UserError } from '../src/user-error.js';
 import { customId, type ButtonHandler, type ModalHandler } from './component.js';
-import { askedAgain, removeAnswer, type AnsweredRequest } from './answered.js';
+import { askedAgain, removeAnswer, stillRemembered, type AnsweredRequest } from './answered.js';
 
 const PREFIX = 'image';
 const EDIT_MODAL = 'image-edit';
@@ -83,15 +85,23 @@ async function imageOf(interaction: ButtonInteraction | ModalSubmitInteraction, 
 }
 
 /** A new take on the images, as a new message with its own buttons. */
-async function drawAgain(interaction: ButtonInteraction | ModalSubmitInteraction, action: ImageAction, ctx: BotContext, request: { prompt: string; attachments: IncomingAttachment[]; options: ImagineOptions }): Promise<'ready'> {
+async function drawAgain(
+  interaction: ButtonInteraction | ModalSubmitInteraction,
+  action: ImageAction,
+  ctx: BotContext,
+  request: { prompt: string; attachments: IncomingAttachment[]; options: ImagineOptions; settings?: EffectiveSettings },
+): Promise<'ready'> {
   await interaction.deferReply();
   await runImage(ctx, { ...askedAgain(action), surface: interactionSurface(interaction, ctx.rest), ...request });
   // These buttons may make yet another take later.
   return 'ready';
 }
 
-/** A new seed each time: the point of Reroll and Vary is another image. */
-const freshSeed = (options: ImagineOptions): ImagineOptions => ({ ...options, seed: undefined });
+/**
+ * A new seed each time, whatever was asked for and whatever the seed setting says: the point of
+ * Reroll and Vary is another image. With no seed to use, the request draws a random one.
+ */
+const freshSeed = (action: ImageAction) => ({ options: { ...action.options, seed: undefined }, settings: withoutSetting(action.settings, 'seed') });
 
 async function claimed(interaction: ButtonInteraction | ModalSubmitInteraction, id: string, ctx: BotContext, task: (action: ImageAction) => Promise<'used' | 'ready'>): Promise<void> {
   const claim = await ctx.actions.once<ImageAction>(id, (stored) => task(stored.data));
@@ -124,6 +134,8 @@ export const imageActions: ButtonHandler<Press> = {
     if (!stored) return privately(interaction, expired(ctx));
     if (!mayActOn(interaction, stored.askerId)) return privately(interaction, NOT_YOURS);
     const action = stored.data;
+    // A new take starts from the exchange (chat models draw from the conversation): gone, there is nothing to redo.
+    if (press.verb !== 'delete' && !(await stillRemembered(ctx, action))) return privately(interaction, NOTHING_TO_REDO);
     ctx.logger.info({ action: press.verb, user: interaction.user.id, channel: action.channelId }, 'image button pressed');
     switch (press.verb) {
       case 'edit':
@@ -136,7 +148,7 @@ export const imageActions: ButtonHandler<Press> = {
           return 'used';
         });
       case 'reroll':
-        return claimed(interaction, press.id, ctx, () => drawAgain(interaction, action, ctx, { prompt: action.prompt, attachments: action.attachments, options: freshSeed(action.options) }));
+        return claimed(interaction, press.id, ctx, () => drawAgain(interaction, action, ctx, { prompt: action.prompt, attachments: action.attachments, ...freshSeed(action) }));
       case 'vary': {
         let image: IncomingAttachment;
         try {
@@ -147,7 +159,7 @@ export const imageActions: ButtonHandler<Press> = {
         }
         // A chat model draws from the conversation: tell it what to do with the image.
         const prompt = action.kind === 'image-api' ? action.prompt : `Make a variation of this image. It was made for: “${action.prompt}”`;
-        return claimed(interaction, press.id, ctx, () => drawAgain(interaction, action, ctx, { prompt, attachments: [image], options: freshSeed(action.options) }));
+        return claimed(interaction, press.id, ctx, () => drawAgain(interaction, action, ctx, { prompt, attachments: [image], ...freshSeed(action) }));
       }
     }
   },
@@ -162,6 +174,7 @@ export const imageEdit: ModalHandler<string> = {
     if (!stored) return privately(interaction, expired(ctx));
     if (!mayActOn(interaction, stored.askerId)) return privately(interaction, NOT_YOURS);
     const action = stored.data;
+    if (!(await stillRemembered(ctx, action))) return privately(interaction, NOTHING_TO_REDO);
     const change = interaction.fields.getTextInputValue('change').trim();
     const which = action.images.length > 1 ? Number(interaction.fields.getTextInputValue('which').trim()) : 1;
     if (!change) return privately(interaction, 'Say what should change, e.g. “make it night-time”.');

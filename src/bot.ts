@@ -1,7 +1,7 @@
 import { Client, DefaultRestOptions, Events, GatewayIntentBits, MessageFlags, Options, type Interaction } from 'discord.js';
 import { refusal } from './access.js';
 import { components } from '../components/index.js';
-import { splitCustomId, type ComponentInteraction } from '../components/component.js';
+import { splitCustomId, tableKey, type ComponentInteraction } from '../components/component.js';
 import { commandsFor } from '../commands/index.js';
 import { DISCORD_CDN_HOSTS } from './attachments.js';
 import { inviteUrl } from './discord/invite.js';
@@ -100,7 +100,7 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
     history: new ChannelHistory(store),
     reasoning: new ReasoningArchive(store, config.buttonTtlMs),
     settings,
-    actions: new ActionStore(store, config.buttonTtlMs),
+    actions: await ActionStore.open(store, config.buttonTtlMs, now),
     imagePricing: new ImagePricing(openrouter, logger),
     rest: { bot: sendsApartFromEdits(client.rest), interactions, buckets: new Buckets() },
     answers: new RunningAnswers(),
@@ -120,7 +120,6 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
   let accepting = true;
   const commands = commandsFor(config);
   const byName = new Map(commands.map((c) => [c.data.name, c]));
-  const byPrefix = new Map(components.map((c) => [`${c.kind}:${c.prefix}`, c]));
 
   const track = (work: Promise<void>) => {
     const task = work.finally(() => running.delete(task));
@@ -179,7 +178,7 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
 
   async function answerComponent(interaction: ComponentInteraction): Promise<void> {
     const { prefix, data } = splitCustomId(interaction.customId);
-    const handler = byPrefix.get(`${interaction.isButton() ? 'button' : 'modal'}:${prefix}`);
+    const handler = components.get(tableKey(interaction.isButton() ? 'button' : 'modal', prefix));
     try {
       if (handler && (await handler.handle(interaction, data, context)) !== 'declined') return;
       logger.warn({ customId: interaction.customId.slice(0, 100), user: interaction.user.id }, 'a button or modal nobody handles');

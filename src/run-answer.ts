@@ -108,7 +108,7 @@ export async function runAnswer(ctx: BotContext, input: AnswerInput, options: An
  * The rows under a finished answer (and under the images of one that drew), and, once it has
  * landed, what their buttons need kept.
  */
-async function answerButtons(ctx: BotContext, input: AnswerInput, { outcome, modelId, showReasoning, exchange, images }: TurnResult, prior: MessageRef[]): Promise<FinalControls> {
+async function answerButtons(ctx: BotContext, input: AnswerInput, { outcome, modelId, showReasoning, exchange, images, seed }: TurnResult, prior: MessageRef[]): Promise<FinalControls> {
   const reasoning = showReasoning && outcome.reasoning.trim() ? await ctx.reasoning.save({ text: outcome.reasoning, model: outcome.model ?? modelId, thinkingMs: outcome.thinkingMs }) : undefined;
   const extra = reasoning ? [reasoningButton(reasoning)] : [];
   // Without a stored exchange there is nothing for Regenerate, Continue or Delete to work on.
@@ -117,7 +117,7 @@ async function answerButtons(ctx: BotContext, input: AnswerInput, { outcome, mod
   const imageActionId = ctx.actions.newId();
   const canContinue = outcome.finishReason === 'length';
   return {
-    components: [answerActionRow(actionId, { canContinue, extra }), ...(images.length ? imageActionRows(imageActionId, { images: images.length, underAnswer: true }) : [])],
+    components: [answerActionRow(actionId, { canContinue, drew: images.length > 0, extra }), ...(images.length ? imageActionRows(imageActionId, { images: images.length, underAnswer: true }) : [])],
     shown: async (messages) => {
       const refs = [...prior, ...messages.map((m) => ({ channelId: m.channelId, id: m.id }))];
       if (images.length) {
@@ -129,7 +129,7 @@ async function answerButtons(ctx: BotContext, input: AnswerInput, { outcome, mod
           options: { count: images.length },
           kind: 'chat',
           images: images.map((file) => ({ file })),
-          seed: undefined,
+          seed,
         };
         await ctx.actions.save(imageActionId, input.author.id, drew);
       }

@@ -2,6 +2,9 @@ import { randomUUID } from 'node:crypto';
 
 export const STOPPED_BY_USER = 'stopped by user';
 
+/** No answer (or button action) runs longer: the idle timeout and Discord's 15-minute token see to that. */
+export const LONGEST_RUN_MS = 20 * 60_000;
+
 /** Answers being streamed, each stoppable by its asker, and all of them at shutdown. */
 export class RunningAnswers {
   private readonly entries = new Map<string, { askerId: string; controller: AbortController }>();

@@ -1,6 +1,6 @@
-import KeyvRedis from '@keyv/redis';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
-import type { Store } from './storage.js';
+import { LONGEST_RUN_MS } from './running-answers.js';
+import { storeConnection, type Store } from './storage.js';
 import { UserLimiter, type Admission, type UserLimits } from './user-limiter.js';
 
 /** Either limiter, as the preconditions use it. */
@@ -8,11 +8,8 @@ export interface AdmitsUsers {
   admit(userId: string): Admission | Promise<Admission>;
 }
 
-/**
- * A slot held by an answer that never ended (its process killed) frees itself after this long;
- * no answer streams longer (the idle timeout and Discord's 15-minute token see to that).
- */
-const SLOT_LIFETIME_S = 20 * 60;
+/** A slot held by an answer that never ended (its process killed) frees itself after this long. */
+const SLOT_LIFETIME_S = LONGEST_RUN_MS / 1000;
 
 /**
  * The user limits held in Redis, so they hold across every process sharing it (shards on several
@@ -59,7 +56,7 @@ export class RedisUserLimiter implements AdmitsUsers {
 
 /** In Redis when the store is Redis (several processes may share it); in this process otherwise. */
 export async function openUserLimiter(store: Store, limits: UserLimits): Promise<AdmitsUsers> {
-  const adapter: unknown = store.store;
-  if (adapter instanceof KeyvRedis) return new RedisUserLimiter(await adapter.getClient(), store.namespace ?? 'bot', limits);
+  const connection = await storeConnection(store);
+  if (connection.kind === 'redis') return new RedisUserLimiter(connection.client, connection.namespace, limits);
   return new UserLimiter(limits);
 }

@@ -7,6 +7,27 @@ import type { Logger } from './logger.js';
 
 export type Store = Keyv;
 
+/** `@keyv/sqlite`'s `query`: one statement, its rows. */
+export type SqlQuery = (sql: string, ...params: unknown[]) => Promise<unknown[]>;
+
+/** The one command of `@redis/client` every atomic operation here runs: a Lua script. */
+export interface RedisScripts {
+  eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
+}
+
+/**
+ * The store's own connection, for what Keyv has no atomic operation for (usage counters, button
+ * claims): SQL on the SQLite file, or the Redis client with the store's namespace for its keys.
+ */
+export type StoreConnection = { kind: 'sqlite'; query: SqlQuery } | { kind: 'redis'; client: unknown; namespace: string };
+
+export async function storeConnection(store: Store): Promise<StoreConnection> {
+  const adapter: unknown = store.store;
+  if (adapter instanceof KeyvSqlite) return { kind: 'sqlite', query: (sql, ...params) => adapter.query(sql, ...params) as Promise<unknown[]> };
+  if (adapter instanceof KeyvRedis) return { kind: 'redis', client: await adapter.getClient(), namespace: store.namespace ?? 'bot' };
+  throw new Error('atomic operations need the SQLite or Redis store');
+}
+
 /** Long enough for a healthy store to flush and close; a dead one must not hold up an exit. */
 const CLOSE_TIMEOUT_MS = 3_000;
 

@@ -10,7 +10,7 @@ import KeyvRedis from '@keyv/redis';
 import KeyvSqlite from '@keyv/sqlite';
 import { openStore, type Store } from '../src/storage.js';
 import { captureLogs } from './helpers/logs.js';
-import { REDIS_URL, redisAvailable } from './helpers/redis.js';
+import { REDIS_URL, storeBackends } from './helpers/redis.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bot-usage-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -37,12 +37,7 @@ const record = (over: Partial<SpendRecord> = {}): SpendRecord => ({
   ...over,
 });
 
-const backends = [
-  { name: 'SQLite', url: () => `sqlite://${join(dir, `usage-${++run}.sqlite`)}`, available: async () => true },
-  { name: 'Redis', url: () => REDIS_URL, available: () => redisAvailable('usage counter tests on Redis') },
-];
-
-for (const backend of backends) {
+for (const backend of storeBackends(dir, 'usage counter tests')) {
   const available = await backend.available();
   describe.skipIf(!available)(`usage counters on ${backend.name}`, () => {
     /** Opens `processes` connections to one store, as that many bot processes would. */

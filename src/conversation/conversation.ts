@@ -15,6 +15,7 @@ import { chatParameters } from '../settings/chat-parameters.js';
 import type { PartialSettings } from '../settings/definitions.js';
 import { fillPlaceholders } from '../settings/placeholders.js';
 import { valuesOf, type EffectiveSettings } from '../settings/resolve.js';
+import { newSeed } from '../imagine/seed.js';
 import { UserError } from '../user-error.js';
 import { formatFooter, unsupportedNote } from './footer.js';
 import type { ChannelHistory, ExchangeAddress } from './history.js';
@@ -76,6 +77,8 @@ export interface TurnResult {
   exchange: ExchangeAddress | undefined;
   /** The names of the image files the answer carries (a model that draws). */
   images: string[];
+  /** The seed they were made with, where the model takes one. */
+  seed: number | undefined;
 }
 
 /** The model a request asks: the request's or place's setting for its kind, else the bot's default. */
@@ -141,8 +144,10 @@ export async function runTurn(services: ConversationServices, input: TurnInput):
     const { parameters, unsupported } = chatParameters(values, model?.supportedParameters, config.maxAnswerTokens);
     const question = input.revise && stored ? await revisedQuestion(services.history, input.channelId, input.revise, stored[0]!) : newQuestion(input.author, input.prompt, attachments);
     const messages = await conversationMessages(services, input, values, model, question);
-    // A model that can draw may answer with images (edits by reply): ask for them.
+    // A model that can draw may answer with images (edits by reply): ask for them, with a seed
+    // where it takes one (the setting's, else a new one), so that its images can be made again.
     const wantsImages = model?.output.includes('image') ?? false;
+    const seed = wantsImages && model!.supportedParameters.includes('seed') ? (values.seed ?? newSeed()) : undefined;
     let outcome: StreamOutcome;
     const streamClosed = services.metrics.streamOpened();
     try {
@@ -153,6 +158,7 @@ export async function runTurn(services: ConversationServices, input: TurnInput):
           messages,
           user: openRouterUser(input.author.id),
           ...parameters,
+          ...(seed !== undefined ? { seed } : {}),
           ...(wantsImages ? { modalities: model && !model.output.includes('text') ? ['image'] : ['image', 'text'] } : {}),
         },
         streamingInto(reply),
@@ -175,10 +181,11 @@ export async function runTurn(services: ConversationServices, input: TurnInput):
     const remembered = await rememberExchange(services, log, { ...input, attachments, incoming: input.attachments, answer, made, revision });
     notices.push(...remembered.notices);
 
-    const controls = await reply.buttons(input.finalControls && (() => input.finalControls!({ outcome, modelId, showReasoning, exchange: remembered.exchange, images: made.files.map((f) => f.name) })));
+    const imageSeed = made.files.length ? seed : undefined;
+    const controls = await reply.buttons(input.finalControls && (() => input.finalControls!({ outcome, modelId, showReasoning, exchange: remembered.exchange, images: made.files.map((f) => f.name), seed: imageSeed })));
     const notes = [...(input.notes ?? []), unsupportedNote(unsupported)].filter((n): n is string => Boolean(n));
     const shown = await reply.show({
-      footer: formatFooter(outcome.model ?? modelId, outcome.usage, { thinkingMs: outcome.thinkingMs, notes }),
+      footer: formatFooter(outcome.model ?? modelId, outcome.usage, { thinkingMs: outcome.thinkingMs, notes, seed: imageSeed }),
       files: made.files,
       components: controls.components,
       ...(notices.length ? { notice: notices.join('\n') } : {}),

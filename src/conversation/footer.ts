@@ -18,11 +18,13 @@ export interface FooterExtras {
   thinkingMs?: number | undefined;
   /** Short remarks, one subtext line each (a parameter the model ignored, why there is no thread). */
   notes?: readonly string[];
+  /** The seed the answer's images were made with, so they can be made again. */
+  seed?: number | undefined;
 }
 
-/** The subtext lines under an answer: thinking time, then model, tokens and cost as OpenRouter reported them, then remarks. */
-export function formatFooter(model: string, usage: Usage | undefined, { thinkingMs, notes = [] }: FooterExtras = {}): string {
-  const parts = [model];
+/** The subtext lines under an answer: thinking time, then model, its images' seed, tokens and cost as OpenRouter reported them, then remarks. */
+export function formatFooter(model: string, usage: Usage | undefined, { thinkingMs, notes = [], seed }: FooterExtras = {}): string {
+  const parts = [model, ...(seed !== undefined ? [`seed ${seed}`] : [])];
   if (usage) {
     const reasoning = usage.reasoningTokens ? ` incl. ${count(usage.reasoningTokens)} reasoning` : '';
     parts.push(`${count(usage.totalTokens)} tokens (${count(usage.promptTokens)} in, ${count(usage.completionTokens)} out${reasoning})`);

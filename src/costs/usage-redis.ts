@@ -1,10 +1,10 @@
 import { dayKey, dayExpiry } from './periods.js';
 import { emptyTotals, expiryOf, type CounterKey, type Settlement, type Totals, type UsageBackend } from './ledger.js';
 import type { Nanos } from './money.js';
+import type { RedisScripts } from '../storage.js';
 
 /** The few commands of `@redis/client` used here (a client, a cluster or a sentinel all have them). */
-export interface RedisLike {
-  eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
+export interface RedisLike extends RedisScripts {
   hGetAll(key: string): Promise<Record<string, string>>;
 }
 

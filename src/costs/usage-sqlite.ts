@@ -1,9 +1,7 @@
 import { dayExpiry, dayKey } from './periods.js';
 import { emptyTotals, expiryOf, type CounterKey, type Settlement, type Totals, type UsageBackend } from './ledger.js';
 import type { Nanos } from './money.js';
-
-/** `@keyv/sqlite`'s `query`: one statement, its rows. */
-export type SqlQuery = (sql: string, ...params: unknown[]) => Promise<unknown[]>;
+import type { SqlQuery } from '../storage.js';
 
 /** A row per counter and model ('' for the counter's own totals). */
 const SCHEMA = [

@@ -1,4 +1,3 @@
-import { randomInt } from 'node:crypto';
 import type { ReadAttachment } from '../attachments.js';
 import { readAttachments, rememberExchange, type ConversationServices, type FinalControls, type RequestInput, type TurnEnd } from '../conversation/conversation.js';
 import { prepareImages } from '../conversation/made-images.js';
@@ -14,6 +13,7 @@ import { chatImagePlan, imageApiPlan, type ImagineOptions } from './options.js';
 import { PreviewImage } from './preview.js';
 import { imageFooter, type ImageResult } from './result.js';
 import { routeImageModel } from './route.js';
+import { newSeed } from './seed.js';
 
 export type ImagineInput = RequestInput &
   ReplyTarget & {
@@ -21,9 +21,6 @@ export type ImagineInput = RequestInput &
     /** The buttons under the images, given what was made. */
     finalControls?: (result: ImageResult) => Promise<FinalControls>;
   };
-
-/** Seeds most providers take (a signed 32-bit integer). */
-const newSeed = () => randomInt(0, 2 ** 31);
 
 /**
  * One /imagine: check the request against the chosen model before anything is spent, make the

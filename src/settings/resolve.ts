@@ -57,6 +57,11 @@ export function valuesOf(settings: EffectiveSettings): PartialSettings {
   return out as PartialSettings;
 }
 
+/** The settings with `name` unset for this request, whatever the place says. */
+export function withoutSetting(settings: EffectiveSettings, name: SettingName): EffectiveSettings {
+  return { ...settings, [name]: { value: undefined, source: { kind: 'request' } } };
+}
+
 export function describeSource(source: Source): string {
   switch (source.kind) {
     case 'request':

@@ -1,8 +1,11 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { FakeInteraction, FakeMessage } from '../fakes/discord.js';
 import { Gate, text } from '../fakes/openrouter.js';
-import { askOptions, startHarness, type Harness } from '../helpers/harness.js';
-import { hasFooter } from '../helpers/replies.js';
+import { askOptions, pressTwice, startHarness, TestClock, type Harness } from '../helpers/harness.js';
+import { REDIS_URL, redisAvailable } from '../helpers/redis.js';
+import { hasFooter, messageWrites } from '../helpers/replies.js';
+
+const redis = await redisAvailable('answer buttons on another process sharing Redis');
 
 let h: Harness;
 afterEach(async () => {
@@ -13,7 +16,7 @@ const stranger = { id: '123456789012345011', username: 'stranger' };
 const moderator = { id: '123456789012345012', username: 'mod' };
 const MANAGE_MESSAGES = String(1n << 13n);
 
-type Button = { label: string; custom_id: string };
+type Button = { label: string; custom_id: string; emoji?: { name: string } };
 const buttons = (m: FakeMessage) => (m.components as { components: Button[] }[]).flatMap((r) => r.components);
 const labels = (m: FakeMessage) => buttons(m).map((b) => b.label);
 const button = (m: FakeMessage, label: string) => {
@@ -73,17 +76,36 @@ describe('Regenerate', () => {
     expect(retired.allowed_mentions).toEqual({ parse: [] });
   });
 
+  it('asks with the settings of the first answer: the channel’s as they were then, and the /ask’s own model, reasoning and temperature', async () => {
+    h = await startHarness();
+    const channel = { scope: 'channel', id: h.discord.defaultChannelId } as const;
+    await h.bot.context.settings.set(channel, { temperature: 0.3, top_p: 0.9, stop: ['END'], system_prompt: 'Be brief.' });
+    h.openrouter.reply({ steps: text('First.') });
+    const asked = await h.discord.slash({
+      channelId: h.discord.defaultChannelId,
+      name: 'ask',
+      options: [...askOptions('q', { model: 'google/gemini-3-pro-image-preview' }), { name: 'temperature', type: 10, value: 0.7 }, { name: 'reasoning', type: 3, value: 'low' }],
+    });
+    await h.discord.waitFor(() => hasFooter(asked.original()?.content), { what: 'first answer' });
+    await h.bot.idle();
+    // What the channel says now doesn't change what Regenerate asks.
+    await h.bot.context.settings.set(channel, { model: 'openai/gpt-5-image', temperature: 1.5, top_p: 0.5, stop: ['OTHER'], system_prompt: 'Be long.' });
+    h.openrouter.reply({ steps: text('Second.') });
+    await newAnswer(await press(asked.original()!, 'Regenerate'));
+    const [first, again] = h.openrouter.chatRequests() as Record<string, unknown>[];
+    const settingsOf = (body: Record<string, unknown>) => ({ model: body.model, temperature: body.temperature, top_p: body.top_p, stop: body.stop, reasoning: body.reasoning, system: (body.messages as { content: unknown }[])[0]!.content });
+    expect(settingsOf(first!)).toEqual({ model: 'google/gemini-3-pro-image-preview', temperature: 0.7, top_p: 0.9, stop: ['END'], reasoning: { effort: 'low' }, system: 'Be brief.' });
+    expect(settingsOf(again!)).toEqual(settingsOf(first!));
+  });
+
   it('runs once for two quick presses, and says so to the second', async () => {
     h = await startHarness();
     const old = await ask('q', 'Old.');
     const regenerate = button(old, 'Regenerate');
     const gate = new Gate('regenerated answer');
     h.openrouter.reply({ steps: [{ gate }, ...text('New.')] });
-    const first = await h.discord.component({ messageId: old.id, customId: regenerate });
-    await gate.reached;
-    // Not `press()`: the bot stays busy with the first press until the gate opens.
-    const second = await h.discord.component({ messageId: old.id, customId: regenerate });
-    expect(await h.discord.waitFor(() => second.original()?.content || undefined, { what: 'second press answered' })).toBe('Already on it: this button is running.');
+    const { first, second } = await pressTwice(h.discord, { messageId: old.id, customId: regenerate }, gate);
+    expect(second.original()!.content).toBe('Already on it: this button is running.');
     expect(second.original()!.flags & 64).toBe(64);
     gate.open();
     await newAnswer(first);
@@ -104,6 +126,34 @@ describe('Regenerate', () => {
     // Refused, not used: the buttons are still there for later.
     expect(labels(h.discord.message(old.id)!)).toEqual(['Regenerate', 'Delete']);
   });
+
+  it('is refused while the asker already has as many answers running as USER_MAX_CONCURRENT, and works once it finished', async () => {
+    h = await startHarness({ env: { USER_MAX_CONCURRENT: '1' } });
+    const old = await ask('q', 'Old.');
+    const gate = new Gate('another answer');
+    h.openrouter.reply({ steps: [{ gate }, ...text('Slow.')] });
+    const slow = await h.discord.slash({ channelId: h.discord.defaultChannelId, name: 'ask', options: askOptions('slow') });
+    await gate.reached;
+    const refused = await h.discord.component({ messageId: old.id, customId: button(old, 'Regenerate') });
+    expect(await h.discord.waitFor(() => refused.original()?.content || undefined, { what: 'refusal' })).toMatch(/^⏳ You already have 1 answer in progress/);
+    expect(h.openrouter.chatRequests()).toHaveLength(2);
+    gate.open();
+    await h.discord.waitFor(() => hasFooter(slow.original()?.content), { what: 'slow answer' });
+    await h.bot.idle();
+    h.openrouter.reply({ steps: text('New.') });
+    expect((await newAnswer(await press(old, 'Regenerate'))).content).toMatch(/^New\./);
+  });
+
+  it('is refused by a budget the asker has used up, and nothing is sent', async () => {
+    const DAY = 86_400_000;
+    // 20:00 UTC: the budget day doesn't turn while the test runs.
+    h = await startHarness({ env: { HISTORY_MAX_TOKENS: '1000', MAX_ANSWER_TOKENS: '1000', BUDGET_USER_DAILY_USD: '0.02' }, clock: new TestClock(Math.floor(Date.now() / DAY) * DAY + 20 * 3_600_000) });
+    const old = await ask('q', 'Dear.', { usage: { cost: 0.03 } });
+    const pressed = await press(old, 'Regenerate');
+    expect(await h.discord.waitFor(() => pressed.original()?.content || undefined, { what: 'refusal' })).toMatch(/^💸 You’ve used \$0\.03 of your \$0\.02 daily budget/);
+    expect(h.openrouter.chatRequests()).toHaveLength(1);
+    expect(labels(h.discord.message(old.id)!)).toEqual(['Regenerate', 'Delete']);
+  });
 });
 
 describe('Continue', () => {
@@ -111,19 +161,25 @@ describe('Continue', () => {
     h = await startHarness();
     const whole = await ask('short one', 'Complete.');
     expect(labels(whole)).not.toContain('Continue');
-    const cut = await ask('tell a long story', 'Once upon a time there was', { finishReason: 'length' });
+    const cut = await ask('tell a long story', 'Once upon a time there was @everyone', { finishReason: 'length' });
     expect(labels(cut)).toEqual(['Regenerate', 'Continue', 'Delete']);
+    expect(buttons(cut).map((b) => b.emoji?.name)).toEqual(['🔄', '⏩', '🗑️']);
 
-    h.openrouter.reply({ steps: text(' a bot that finished its stories.') });
+    h.openrouter.reply({ steps: text(' and <@123456789012345678>, a bot that finished its stories.') });
     const pressed = await press(cut, 'Continue');
     const more = await newAnswer(pressed);
-    expect(more.content).toMatch(/^ a bot that finished its stories\.\n-# /);
+    expect(more.content).toMatch(/^ and <@123456789012345678>, a bot that finished its stories\.\n-# /);
     expect(labels(more)).toEqual(['Regenerate', 'Delete']);
     const request = said(h.openrouter.chatRequests().at(-1));
-    expect(request.slice(-3)).toEqual([expect.stringMatching(/^user: tester: tell a long story$/), 'assistant: Once upon a time there was', expect.stringMatching(/^user: Continue your previous answer exactly where it stopped/)]);
-    expect((await stored()).slice(-2)).toEqual(['user: tell a long story', 'assistant: Once upon a time there was a bot that finished its stories.']);
+    expect(request.slice(-3)).toEqual([expect.stringMatching(/^user: tester: tell a long story$/), 'assistant: Once upon a time there was @everyone', expect.stringMatching(/^user: Continue your previous answer exactly where it stopped/)]);
+    expect((await stored()).slice(-2)).toEqual(['user: tell a long story', 'assistant: Once upon a time there was @everyone and <@123456789012345678>, a bot that finished its stories.']);
     expect(h.discord.message(cut.id)!.components).toEqual([]);
     expect(h.discord.message(cut.id)!.content).toMatch(/\n-# ⏩ Continued in \[the next message\]/);
+
+    // Nothing any of it sent, the buttons' own messages and edits included, may ping anyone.
+    const writes = messageWrites(h.discord.requests);
+    expect(writes.length).toBeGreaterThan(5);
+    for (const w of writes) expect(w.body.allowed_mentions?.parse, w.what).toEqual([]);
 
     // Delete under the continuation removes both parts and the exchange.
     await press(more, 'Delete');
@@ -188,6 +244,20 @@ describe('the rules of every answer button', () => {
     expect(await stored()).toEqual(['user: before the restart', 'assistant: After.']);
   });
 
+  it.skipIf(!redis)('work on another bot process sharing the store', async () => {
+    h = await startHarness({ env: { DATABASE_URL: REDIS_URL }, storeNamespace: `answer-actions-${process.pid}-${Date.now()}` });
+    const old = await ask('asked of the first process', 'First.');
+    // The second process is up before the first goes: Discord sends the press to whichever holds the session.
+    const second = await h.another();
+    await h.bot.stop();
+    h.bot = second;
+    h.openrouter.reply({ steps: text('Answered by the second.') });
+    const fresh = await newAnswer(await press(old, 'Regenerate'));
+    expect(fresh.content).toMatch(/^Answered by the second\./);
+    expect(await stored()).toEqual(['user: asked of the first process', 'assistant: Answered by the second.']);
+    await h.bot.context.history.reset(h.discord.defaultChannelId);
+  });
+
   it('says there is nothing to redo after /reset, and that the buttons expired after BUTTON_TTL_HOURS', async () => {
     h = await startHarness();
     const answer = await ask('q', 'A.');
@@ -206,6 +276,22 @@ describe('the rules of every answer button', () => {
       vi.useRealTimers();
     }
     expect(h.openrouter.chatRequests()).toHaveLength(1);
+  });
+
+  it('work for BUTTON_TTL_HOURS as set, on the bot’s clock, then say so', async () => {
+    const clock = new TestClock(Date.now());
+    h = await startHarness({ env: { BUTTON_TTL_HOURS: '2' }, clock });
+    const shownAt = clock.time!;
+    const early = await ask('first', 'A.');
+    const other = await ask('second', 'B.');
+    clock.time = shownAt + 2 * 3_600_000 - 1_000;
+    h.openrouter.reply({ steps: text('Still in time.') });
+    expect((await newAnswer(await press(early, 'Regenerate'))).content).toMatch(/^Still in time\./);
+    clock.time = shownAt + 2 * 3_600_000 + 1_000;
+    const late = await press(other, 'Delete');
+    expect(late.original()!.content).toBe('These buttons have expired: they work for 2 h after the answer.');
+    expect(late.original()!.flags & 64).toBe(64);
+    expect(h.discord.message(other.id)!.deleted).toBe(false);
   });
 
   it('are under answers to mentions too, and work there', async () => {

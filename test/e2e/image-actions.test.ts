@@ -5,10 +5,13 @@
 import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FakeInteraction, FakeMessage, SlashOption } from '../fakes/discord.js';
-import { text } from '../fakes/openrouter.js';
+import { Gate, text } from '../fakes/openrouter.js';
 import { makeImage } from '../fakes/openrouter-images.js';
-import { startHarness, type Harness } from '../helpers/harness.js';
-import { FOOTER_OR_NOTICE, hasFooter } from '../helpers/replies.js';
+import { askOptions, pressTwice, startHarness, TestClock, type Harness } from '../helpers/harness.js';
+import { REDIS_URL, redisAvailable } from '../helpers/redis.js';
+import { FOOTER_OR_NOTICE, hasFooter, messageWrites } from '../helpers/replies.js';
+
+const redis = await redisAvailable('image buttons on another process sharing Redis');
 
 let h: Harness;
 afterEach(async () => {
@@ -16,6 +19,8 @@ afterEach(async () => {
 });
 
 const stranger = { id: '123456789012345021', username: 'stranger' };
+const moderator = { id: '123456789012345022', username: 'mod' };
+const MANAGE_MESSAGES = String(1n << 13n);
 type Value = string | number | boolean;
 const TYPES: Record<string, number> = { count: 4, seed: 4, transparent: 5 };
 const imagine = (prompt: string, options: Record<string, Value> = {}) =>
@@ -27,8 +32,9 @@ const imagine = (prompt: string, options: Record<string, Value> = {}) =>
 const isFinal = (content: string | undefined) => FOOTER_OR_NOTICE.test(content ?? '') && !/^-# 🎨/m.test(content ?? '');
 const finished = (i: FakeInteraction) => h.discord.waitFor(() => (isFinal(i.original()?.content) ? i.original() : undefined), { what: 'images shown', timeoutMs: 15_000 });
 
-type Button = { label: string; custom_id: string };
+type Button = { label: string; custom_id: string; emoji?: { name: string } };
 const rows = (m: FakeMessage) => (m.components as { components: Button[] }[]).map((r) => r.components.map((b) => b.label));
+const emojis = (m: FakeMessage) => (m.components as { components: Button[] }[]).map((r) => r.components.map((b) => b.emoji?.name));
 const button = (m: FakeMessage, label: string) => {
   const found = (m.components as { components: Button[] }[]).flatMap((r) => r.components).find((b) => b.label === label);
   if (!found) throw new Error(`no ${label} button: ${JSON.stringify(rows(m))}`);
@@ -47,6 +53,7 @@ describe('buttons under /imagine on the Image API', () => {
     h = await startHarness();
     const first = await finished(await imagine('a fox in the snow', { model: 'bytedance-seed/seedream-4.5', count: 2, seed: 1234, resolution: '2K', aspect_ratio: '16:9' }));
     expect(rows(first)).toEqual([['Reroll', 'Edit', 'Delete'], ['V1', 'V2']]);
+    expect(emojis(first)).toEqual([['🔄', '✏️', '🗑️'], [undefined, undefined]]);
     await h.bot.idle();
 
     const pressed = await press(first, 'Reroll');
@@ -62,6 +69,23 @@ describe('buttons under /imagine on the Image API', () => {
     await h.bot.idle();
     await finished(await press(first, 'Reroll'));
     expect(h.openrouter.images.requests()).toHaveLength(3);
+  });
+
+  it('Reroll and Vary send a new seed each press, not the channel’s seed setting', async () => {
+    h = await startHarness();
+    await h.bot.context.settings.set({ scope: 'channel', id: h.discord.defaultChannelId }, { seed: 42 });
+    const first = await finished(await imagine('a fox', { model: 'bytedance-seed/seedream-4.5' }));
+    expect(h.openrouter.images.requests()[0].seed).toBe(42);
+    await h.bot.idle();
+    const rerolls = [];
+    for (const label of ['Reroll', 'Reroll', 'Vary']) {
+      rerolls.push(await finished(await press(first, label)));
+      await h.bot.idle();
+    }
+    const seeds = h.openrouter.images.requests().slice(1).map((r) => r.seed as number);
+    expect(seeds).toEqual([expect.any(Number), expect.any(Number), expect.any(Number)]);
+    expect(new Set([42, ...seeds]).size).toBe(4);
+    rerolls.forEach((m, i) => expect(m.content).toContain(`seed ${seeds[i]}`));
   });
 
   it('V2 sends that image, as it is on Discord, as the reference with the same prompt', async () => {
@@ -82,6 +106,8 @@ describe('buttons under /imagine on the Image API', () => {
     expect(opened.acknowledgedWith()).toBe(9);
     const modal = opened.modal()!;
     expect(modal.title).toBe('Edit the image');
+    const inputs = (modal.components as { components: { custom_id: string; label: string }[] }[]).flatMap((r) => r.components);
+    expect(inputs.map((i) => [i.custom_id, i.label])).toEqual([['change', 'What should change?'], ['which', 'Which image (1–2)?']]);
     const submitted = await h.discord.submitModal({ interaction: opened, values: { change: 'make it night-time, with snow', which: '2' } });
     const edited = await finished(submitted);
     const request = h.openrouter.images.requests().at(-1);
@@ -114,6 +140,127 @@ describe('buttons under /imagine on the Image API', () => {
     const stored = (await h.bot.context.history.load(h.discord.defaultChannelId)).map((t) => t.content);
     expect(stored).toEqual(['keep this one', '[generated image: image-1.png]']);
   });
+
+  it('Reroll pressed twice quickly draws once and tells the second press; nothing the flow sent may ping anyone', async () => {
+    h = await startHarness();
+    const first = await finished(await imagine('a fox for @everyone', { model: 'bytedance-seed/seedream-4.5' }));
+    await h.bot.idle();
+    const gate = new Gate('rerolled image');
+    h.openrouter.images.reply({ steps: [{ gate }, { image: (await makeImage({ width: 32, height: 32, format: 'png', color: 'orange' })).bytes }] });
+    const { first: one, second: two } = await pressTwice(h.discord, { messageId: first.id, customId: button(first, 'Reroll') }, gate);
+    expect(two.original()!.content).toBe('Already on it: these images’ buttons are running.');
+    expect(two.original()!.flags & 64).toBe(64);
+    gate.open();
+    await finished(one);
+    await h.bot.idle();
+    expect(h.openrouter.images.requests()).toHaveLength(2);
+    // Done, not used: Reroll may be pressed again.
+    await finished(await press(first, 'Reroll'));
+    expect(h.openrouter.images.requests()).toHaveLength(3);
+
+    const writes = messageWrites(h.discord.requests);
+    expect(writes.length).toBeGreaterThan(5);
+    for (const w of writes) expect(w.body.allowed_mentions?.parse, w.what).toEqual([]);
+  });
+
+  it('a moderator (Manage Messages) may press the buttons under someone else’s images', async () => {
+    h = await startHarness();
+    const first = await finished(await imagine('a fox', { model: 'bytedance-seed/seedream-4.5' }));
+    await h.bot.idle();
+    const pressed = await h.discord.component({ messageId: first.id, customId: button(first, 'Reroll'), user: moderator, memberPermissions: MANAGE_MESSAGES });
+    await finished(pressed);
+    await h.bot.idle();
+    expect(h.openrouter.images.requests()).toHaveLength(2);
+    await h.discord.component({ messageId: first.id, customId: button(first, 'Delete'), user: moderator, memberPermissions: MANAGE_MESSAGES });
+    await h.discord.waitFor(() => h.discord.message(first.id)!.deleted || undefined, { what: 'deleted by the moderator' });
+  });
+
+  it('Reroll, Vary and Edit say privately there is nothing to redo after /reset; Delete still removes the images', async () => {
+    h = await startHarness();
+    const first = await finished(await imagine('a fox', { model: 'bytedance-seed/seedream-4.5' }));
+    await h.bot.idle();
+    const openedBefore = await press(first, 'Edit');
+    const reset = await h.discord.slash({ channelId: h.discord.defaultChannelId, name: 'reset' });
+    await h.discord.waitFor(() => reset.original()?.content.includes('forgotten'), { what: 'reset' });
+    for (const label of ['Reroll', 'Vary', 'Edit']) {
+      const pressed = await press(first, label);
+      expect(pressed.acknowledgedWith()).toBe(4);
+      expect(pressed.original()!.content).toMatch(/^There’s nothing to redo/);
+      expect(pressed.original()!.flags & 64).toBe(64);
+    }
+    const submitted = await h.discord.submitModal({ interaction: openedBefore, values: { change: 'at night' } });
+    expect(await h.discord.waitFor(() => submitted.original()?.content || undefined, { what: 'edit refused' })).toMatch(/^There’s nothing to redo/);
+    await h.bot.idle();
+    expect(h.openrouter.images.requests()).toHaveLength(1);
+    await press(first, 'Delete');
+    await h.bot.idle();
+    expect(h.discord.message(first.id)!.deleted).toBe(true);
+  });
+
+  it('say clearly that they expired after BUTTON_TTL_HOURS, and an Edit form sent after that too', async () => {
+    const clock = new TestClock(Date.now());
+    h = await startHarness({ clock });
+    const first = await finished(await imagine('a fox', { model: 'bytedance-seed/seedream-4.5' }));
+    await h.bot.idle();
+    const opened = await press(first, 'Edit');
+    clock.time! += 24 * 3_600_000 + 1_000;
+    const expired = 'These buttons have expired: they work for 24 h after the images.';
+    for (const label of ['Reroll', 'Vary', 'Edit', 'Delete']) {
+      const late = await press(first, label);
+      expect(late.original()!.content).toBe(expired);
+      expect(late.original()!.flags & 64).toBe(64);
+    }
+    const submitted = await h.discord.submitModal({ interaction: opened, values: { change: 'at night' } });
+    expect(await h.discord.waitFor(() => submitted.original()?.content || undefined, { what: 'expired edit' })).toBe(expired);
+    await h.bot.idle();
+    expect(h.openrouter.images.requests()).toHaveLength(1);
+    expect(h.discord.message(first.id)!.deleted).toBe(false);
+  });
+
+  it.skipIf(!redis)('Reroll works on another bot process sharing the store', async () => {
+    h = await startHarness({ env: { DATABASE_URL: REDIS_URL }, storeNamespace: `image-actions-${process.pid}-${Date.now()}` });
+    const first = await finished(await imagine('a heron', { model: 'bytedance-seed/seedream-4.5', resolution: '2K' }));
+    await h.bot.idle();
+    const second = await h.another();
+    await h.bot.stop();
+    h.bot = second;
+    const again = await finished(await press(first, 'Reroll'));
+    expect(h.openrouter.images.requests().at(-1)).toMatchObject({ prompt: 'a heron', resolution: '2K' });
+    expect(rows(again)).toEqual([['Reroll', 'Vary', 'Edit', 'Delete']]);
+    await h.bot.context.history.reset(h.discord.defaultChannelId);
+  });
+});
+
+describe('the limits on image buttons', () => {
+  const refusal = (i: FakeInteraction) => h.discord.waitFor(() => (/^(⏳|💸)/.test(i.original()?.content ?? '') ? i.original()!.content : undefined), { what: 'refusal' });
+
+  it('Reroll is refused while the asker already has as many answers running as USER_MAX_CONCURRENT', async () => {
+    h = await startHarness({ env: { USER_MAX_CONCURRENT: '1' } });
+    const first = await finished(await imagine('a fox', { model: 'bytedance-seed/seedream-4.5' }));
+    await h.bot.idle();
+    const gate = new Gate('an answer meanwhile');
+    h.openrouter.reply({ steps: [{ gate }, ...text('Slow.')] });
+    const slow = await h.discord.slash({ channelId: h.discord.defaultChannelId, name: 'ask', options: askOptions('slow') });
+    await gate.reached;
+    const refused = await h.discord.component({ messageId: first.id, customId: button(first, 'Reroll') });
+    expect(await refusal(refused)).toMatch(/^⏳ You already have 1 answer in progress/);
+    gate.open();
+    await h.discord.waitFor(() => hasFooter(slow.original()?.content), { what: 'slow answer' });
+    await h.bot.idle();
+    expect(h.openrouter.images.requests()).toHaveLength(1);
+  });
+
+  it('Reroll is refused by a budget the asker has used up, and nothing is drawn', async () => {
+    const DAY = 86_400_000;
+    // 20:00 UTC: the budget day doesn't turn while the test runs.
+    h = await startHarness({ env: { BUDGET_USER_DAILY_USD: '0.03' }, clock: new TestClock(Math.floor(Date.now() / DAY) * DAY + 20 * 3_600_000) });
+    // One Seedream image: $0.04.
+    const first = await finished(await imagine('a fox', { model: 'bytedance-seed/seedream-4.5' }));
+    await h.bot.idle();
+    expect(await refusal(await press(first, 'Reroll'))).toMatch(/^💸 You’ve used \$0\.04 of your \$0\.03 daily budget/);
+    await h.bot.idle();
+    expect(h.openrouter.images.requests()).toHaveLength(1);
+  });
 });
 
 describe('buttons under images from chat models', () => {
@@ -123,6 +270,7 @@ describe('buttons under images from chat models', () => {
     h.openrouter.reply({ steps: [{ images: [dataUrl(fox)] }, { content: 'A red fox.' }] });
     const first = await finished(await imagine('a red fox'));
     expect(rows(first)).toEqual([['Reroll', 'Vary', 'Edit', 'Delete']]);
+    expect(emojis(first)).toEqual([['🔄', '🎲', '✏️', '🗑️']]);
     await h.bot.idle();
     const variation = (await makeImage({ width: 40, height: 40, format: 'png', color: 'orange' })).bytes;
     h.openrouter.reply({ steps: [{ images: [dataUrl(variation)] }, { content: 'Another fox.' }] });
@@ -136,14 +284,20 @@ describe('buttons under images from chat models', () => {
     expect(JSON.stringify(last.messages)).toContain('[generated image: image-1.png]');
   });
 
-  it('an answer to a mention that drew carries Vary and Edit beside Regenerate and Delete', async () => {
+  it('an answer to a mention that drew shows its seed and carries Reroll (in Regenerate’s place) and Delete, then Vary and Edit', async () => {
     h = await startHarness();
+    await h.bot.context.settings.set({ scope: 'channel', id: h.discord.defaultChannelId }, { seed: 42 });
     const cat = await sharp({ create: { width: 30, height: 30, channels: 3, background: 'gray' } }).png().toBuffer();
     h.openrouter.reply({ steps: [{ images: [dataUrl(cat)] }, ...text('Here is a cat.')] });
     const asked = h.discord.postUserMessage({ channelId: h.discord.defaultChannelId, content: 'draw me a cat', mentionsBot: true });
     const answer = await h.discord.waitFor(() => h.discord.messages(h.discord.defaultChannelId).find((m) => m.message_reference?.message_id === asked.id && hasFooter(m.content)), { what: 'answer' });
-    expect(rows(answer)).toEqual([['Regenerate', 'Delete'], ['Vary', 'Edit']]);
+    expect(rows(answer)).toEqual([['Reroll', 'Delete'], ['Vary', 'Edit']]);
+    expect(emojis(answer)).toEqual([['🔄', '🗑️'], ['🎲', '✏️']]);
+    // The channel's seed, sent and shown.
+    expect((h.openrouter.chatRequests()[0] as { seed: number }).seed).toBe(42);
+    expect(answer.content).toMatch(/\n-# openai\/gpt-5-image-mini · seed 42 · /);
     await h.bot.idle();
+
     const opened = await press(answer, 'Edit');
     expect(opened.modal()!.components).toHaveLength(1);
     const edit = (await makeImage({ width: 30, height: 30, format: 'png', color: 'black' })).bytes;
@@ -154,5 +308,34 @@ describe('buttons under images from chat models', () => {
     expect(sent.model).toBe('openai/gpt-5-image-mini');
     expect(sent.messages.at(-1)!.content[0]!.text).toMatch(/make the cat black$/);
     expect(sent.messages.at(-1)!.content.find((p) => p.type === 'image_url')!.image_url!.url).toBe(dataUrl(cat));
+    await h.bot.idle();
+
+    // Reroll: the same question with a new seed, replacing the answer as Regenerate does.
+    const before = (await h.bot.context.history.load(h.discord.defaultChannelId)).length;
+    h.openrouter.reply({ steps: [{ images: [dataUrl(edit)] }, ...text('Another cat.')] });
+    const pressed = await press(answer, 'Reroll');
+    const rerolled = await h.discord.waitFor(() => (hasFooter(pressed.original()?.content) ? pressed.original() : undefined), { what: 'rerolled answer' });
+    await h.bot.idle();
+    const again = h.openrouter.chatRequests().at(-1) as { seed: number; messages: { role: string; content: unknown }[] };
+    expect(again.seed).toEqual(expect.any(Number));
+    expect(again.seed).not.toBe(42);
+    expect(JSON.stringify(again.messages.at(-1)!.content)).toContain('draw me a cat');
+    expect(rerolled.content).toContain(`· seed ${again.seed} · `);
+    expect(rows(rerolled)).toEqual([['Reroll', 'Delete'], ['Vary', 'Edit']]);
+    expect(h.discord.message(answer.id)!.components).toEqual([]);
+    expect(h.discord.message(answer.id)!.content).toMatch(/\n-# 🔄 Rerolled: \[the new answer\]/);
+    const history = (await h.bot.context.history.load(h.discord.defaultChannelId)).map((t) => t.content);
+    expect(history).toHaveLength(before);
+    expect(history.filter((c) => /Here is a cat/.test(c))).toEqual([]);
+    expect(history.filter((c) => /Another cat/.test(c))).toHaveLength(1);
+  });
+
+  it('an answer that drew nothing keeps Regenerate and shows no seed', async () => {
+    h = await startHarness();
+    h.openrouter.reply({ steps: text('Just words.') });
+    const asked = h.discord.postUserMessage({ channelId: h.discord.defaultChannelId, content: 'say something', mentionsBot: true });
+    const answer = await h.discord.waitFor(() => h.discord.messages(h.discord.defaultChannelId).find((m) => m.message_reference?.message_id === asked.id && hasFooter(m.content)), { what: 'answer' });
+    expect(rows(answer)).toEqual([['Regenerate', 'Delete']]);
+    expect(answer.content).not.toMatch(/seed/);
   });
 });

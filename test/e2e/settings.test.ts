@@ -53,6 +53,8 @@ const withImageOnlyModel = { openrouter: (fake: Harness['openrouter']) => void f
 
 const SAMPLING = ['temperature', 'top_p', 'frequency_penalty', 'presence_penalty', 'seed', 'stop', 'reasoning'];
 const sampling = (body: Record<string, unknown>) => Object.fromEntries(SAMPLING.filter((k) => k in body).map((k) => [k, body[k]]));
+/** A model that draws gets a seed whatever is set (its images can be made again): a new one when none is. */
+const OWN_SEED = { seed: expect.any(Number) };
 
 describe('/settings', () => {
   it('sends every setting to OpenRouter under its own field name, the system prompt filled in per request', async () => {
@@ -96,14 +98,14 @@ describe('/settings', () => {
     await settings('set', { temperature: 0.1 }, { perms: MANAGE_CHANNELS });
 
     const inChannel = (await ask('in the channel')).body;
-    expect(sampling(inChannel)).toEqual({ temperature: 0.1, stop: ['SERVER'] });
+    expect(sampling(inChannel)).toEqual({ temperature: 0.1, stop: ['SERVER'], ...OWN_SEED });
     // The server's model over CHAT_MODEL.
     expect(inChannel.model).toBe('openai/gpt-5-image');
-    expect(sampling((await ask('in the thread', { channelId: thread })).body)).toEqual({ temperature: 0.1, stop: ['SERVER'] });
+    expect(sampling((await ask('in the thread', { channelId: thread })).body)).toEqual({ temperature: 0.1, stop: ['SERVER'], ...OWN_SEED });
 
     await settings('set', { temperature: 1.2 }, { channelId: thread, perms: MANAGE_CHANNELS });
-    expect(sampling((await ask('thread again', { channelId: thread })).body)).toEqual({ temperature: 1.2, stop: ['SERVER'] });
-    expect(sampling((await ask('channel again')).body)).toEqual({ temperature: 0.1, stop: ['SERVER'] });
+    expect(sampling((await ask('thread again', { channelId: thread })).body)).toEqual({ temperature: 1.2, stop: ['SERVER'], ...OWN_SEED });
+    expect(sampling((await ask('channel again')).body)).toEqual({ temperature: 0.1, stop: ['SERVER'], ...OWN_SEED });
 
     const shown = (await settings('show', {}, { channelId: thread })).content;
     expect(shown).toContain('`temperature`: 1.2 · this channel');
@@ -114,10 +116,10 @@ describe('/settings', () => {
     expect((await settings('show', {}, { channelId: thread })).content).toContain('`temperature`: 0.1 · the parent channel');
 
     expect((await settings('reset', { setting: 'temperature' }, { perms: MANAGE_CHANNELS })).content).toMatch(/^✅ Reset for this channel: `temperature`/);
-    expect(sampling((await ask('after the channel reset')).body)).toEqual({ temperature: 0.3, stop: ['SERVER'] });
+    expect(sampling((await ask('after the channel reset')).body)).toEqual({ temperature: 0.3, stop: ['SERVER'], ...OWN_SEED });
     expect((await settings('reset', { setting: 'all', scope: 'server' }, { perms: MANAGE_GUILD })).content).toMatch(/^✅ Reset for this server: `model`, `temperature`, `stop`\./);
     const afterReset = (await ask('after the server reset')).body;
-    expect([afterReset.model, sampling(afterReset)]).toEqual(['openai/gpt-5-image-mini', {}]);
+    expect([afterReset.model, sampling(afterReset)]).toEqual(['openai/gpt-5-image-mini', OWN_SEED]);
     expect((await settings('reset', { setting: 'all', scope: 'server' }, { perms: MANAGE_GUILD })).content).toMatch(/^Nothing to reset/);
   });
 
@@ -152,7 +154,8 @@ describe('/settings', () => {
     expect(await refused({ model: 'black-forest-labs/flux.2-flex' })).toBe('⚠️ `black-forest-labs/flux.2-flex` doesn’t write text; `model` needs a chat model.');
     expect((await settings('set', {}, { perms: MANAGE_CHANNELS })).content).toMatch(/at least one setting/);
     // `seed` came with every refused set: none of it was stored.
-    expect(sampling((await ask('still here?')).body)).toEqual({});
+    expect((await settings('show')).content).toContain('`seed`: not set');
+    expect(sampling((await ask('still here?')).body)).toEqual(OWN_SEED);
     expect(h.logs.lines().filter((l) => l.msg === 'command refused')).toHaveLength(10);
   });
 
@@ -180,10 +183,10 @@ describe('/settings', () => {
     h = await startHarness();
     await settings('set', { temperature: 0.2 }, { perms: MANAGE_CHANNELS });
     const once = await ask('think hard', { extra: [{ name: 'reasoning', type: 3, value: 'xhigh' }, { name: 'temperature', type: 10, value: 1.1 }] });
-    expect(sampling(once.body)).toEqual({ temperature: 1.1, reasoning: { effort: 'xhigh' } });
+    expect(sampling(once.body)).toEqual({ temperature: 1.1, reasoning: { effort: 'xhigh' }, ...OWN_SEED });
     const off = await ask('quick', { extra: [{ name: 'reasoning', type: 3, value: 'off' }] });
-    expect(sampling(off.body)).toEqual({ temperature: 0.2, reasoning: { effort: 'none' } });
-    expect(sampling((await ask('normal')).body)).toEqual({ temperature: 0.2 });
+    expect(sampling(off.body)).toEqual({ temperature: 0.2, reasoning: { effort: 'none' }, ...OWN_SEED });
+    expect(sampling((await ask('normal')).body)).toEqual({ temperature: 0.2, ...OWN_SEED });
     // The bot checks the overrides itself, whatever Discord's client let through: privately, before anything is shown or sent.
     const sent = h.openrouter.chatRequests().length;
     for (const [option, refusal] of [[{ name: 'temperature', type: 10, value: 7 }, /^⚠️ `temperature` must be a number from 0 to 2/], [{ name: 'model', type: 3, value: 'not a model' }, /^⚠️ `model` must be an OpenRouter model id/]] as const) {

@@ -61,10 +61,12 @@ describe('models', () => {
     h.openrouter.reply(replies.image([PNG_1X1, PNG_1X1], 'Here you go'));
     const interaction = await h.discord.slash({ channelId: h.discord.defaultChannelId, name: 'ask', options: askOptions('draw a dot', { model: 'openai/gpt-5-image' }) });
     const [message] = await finalOf(interaction);
-    const request = h.openrouter.chatRequests().at(-1) as { modalities?: string[]; model: string };
+    const request = h.openrouter.chatRequests().at(-1) as { modalities?: string[]; model: string; seed?: number };
     expect(request.model).toBe('openai/gpt-5-image');
     expect(request.modalities).toEqual(['image', 'text']);
-    expect(message!.content).toMatch(/^Here you go\n-# openai\/gpt-5-image/);
+    // No seed is set: the request gets one of its own, and the footer shows it, so the images can be made again.
+    expect(request.seed).toEqual(expect.any(Number));
+    expect(message!.content).toMatch(new RegExp(`^Here you go\\n-# openai/gpt-5-image · seed ${request.seed} · `));
     expect(message!.attachments.map((a) => a.filename)).toEqual(['image-1.png', 'image-2.png']);
     const bytes = h.discord.attachmentData(message!.attachments[0]!.id)!;
     expect(bytes.equals(Buffer.from(PNG_1X1.split(',')[1]!, 'base64'))).toBe(true);
@@ -74,7 +76,9 @@ describe('models', () => {
     h = await startHarness();
     const interaction = await h.discord.slash({ channelId: h.discord.defaultChannelId, name: 'ask', options: askOptions('hi', { model: 'openai/gpt-5' }) });
     await finalOf(interaction);
-    expect((h.openrouter.chatRequests().at(-1) as { modalities?: unknown }).modalities).toBeUndefined();
+    const request = h.openrouter.chatRequests().at(-1) as { modalities?: unknown; seed?: unknown };
+    expect(request.modalities).toBeUndefined();
+    expect(request.seed).toBeUndefined();
   });
 
   it('autocompletes the model option from OpenRouter’s list', async () => {

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { startBot, type Bot } from '../../src/bot.js';
 import type { Clock } from '../../src/clock.js';
 import { parseConfig, type Config } from '../../src/config.js';
-import { FakeDiscord, type FakeDiscordOptions } from '../fakes/discord.js';
-import { FakeOpenRouter } from '../fakes/openrouter.js';
+import { FakeDiscord, type FakeDiscordOptions, type FakeInteraction } from '../fakes/discord.js';
+import { FakeOpenRouter, type Gate } from '../fakes/openrouter.js';
 import { captureLogs } from './logs.js';
 
 export const OPENROUTER_KEY = 'sk-or-v1-0123456789abcdef0123456789abcdef0123456789abcdef';
@@ -30,6 +30,11 @@ export interface Harness {
   logs: ReturnType<typeof captureLogs>;
   /** Stops the bot and starts a new one on the same storage (a process restart). */
   restart(): Promise<void>;
+  /**
+   * Starts another bot process's worth on the same Discord, OpenRouter and storage, beside `bot`:
+   * once `bot` stops, the fake sends everything to it. Stopped by `close`.
+   */
+  another(): Promise<Bot>;
   close(): Promise<void>;
 }
 
@@ -64,6 +69,7 @@ export async function startHarness(
   // Pauses (the bot's /generation retries) take no time unless a test brings its own clock.
   const clock = opts.clock ?? new TestClock();
   const launch = () => startBot(config, logs.logger, { ...(opts.storeNamespace ? { storeNamespace: opts.storeNamespace } : {}), clock });
+  const others: Bot[] = [];
   const harness: Harness = {
     discord,
     openrouter,
@@ -74,13 +80,30 @@ export async function startHarness(
       await harness.bot.stop();
       harness.bot = await launch();
     },
+    async another() {
+      const bot = await launch();
+      others.push(bot);
+      return bot;
+    },
     async close() {
-      await harness.bot.stop().catch(() => undefined);
+      await Promise.all([harness.bot, ...others].map((b) => b.stop().catch(() => undefined)));
       await Promise.all([discord.stop(), openrouter.stop()]);
       rmSync(dir, { recursive: true, force: true });
     },
   };
   return harness;
+}
+
+/**
+ * Presses a button twice, the second time while the first press's request is held at `gate` (the
+ * bot stays busy with it until the test opens the gate); resolves once the second is answered.
+ */
+export async function pressTwice(discord: FakeDiscord, { messageId, customId }: { messageId: string; customId: string }, gate: Gate): Promise<{ first: FakeInteraction; second: FakeInteraction }> {
+  const first = await discord.component({ messageId, customId });
+  await gate.reached;
+  const second = await discord.component({ messageId, customId });
+  await discord.waitFor(() => second.original()?.content || undefined, { what: 'second press answered' });
+  return { first, second };
 }
 
 /** Builds /ask's options the way Discord sends them. */

@@ -8,6 +8,10 @@ describe('footer', () => {
     );
   });
 
+  it('shows the seed of the answer’s images after the model', () => {
+    expect(formatFooter('openai/gpt-5-image', { promptTokens: 10, completionTokens: 5, totalTokens: 15, cost: 0.5 }, { seed: 42 })).toBe('-# openai/gpt-5-image · seed 42 · 15 tokens (10 in, 5 out) · $0.5000');
+  });
+
   it('shows only the model when OpenRouter reported no usage', () => {
     expect(formatFooter('x/y', undefined)).toBe('-# x/y');
   });
