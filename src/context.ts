@@ -3,7 +3,6 @@ import type { Clock } from './clock.js';
 import type { ConversationServices } from './conversation/conversation.js';
 import type { Ledger } from './costs/ledger.js';
 import type { BotRest } from './discord/rest.js';
-import type { ImagePricing } from './openrouter/image-pricing.js';
 import type { KeyWatch } from './openrouter/key-watch.js';
 import type { Precondition } from './preconditions.js';
 import type { RunningAnswers } from './running-answers.js';
@@ -19,8 +18,6 @@ export interface BotContext extends ConversationServices {
   settings: SettingsStore;
   /** What the buttons under answers need, kept for their lifetime. */
   actions: ActionStore;
-  /** What Image API models cost, per endpoint (for the budgets' reservations). */
-  imagePricing: ImagePricing;
   /** What every request cost, in totals per user, server, channel and model per day. */
   ledger: Ledger;
   /** The OpenRouter key's own limit. */

@@ -25,6 +25,11 @@ export interface Billed {
   generationId: string | undefined;
   /** The bot's own count of what it sent and got, for when OpenRouter never says. */
   estimate: { promptTokens: number; completionTokens: number };
+  /**
+   * What it cost at the model's prices, for when OpenRouter never says and no token price applies:
+   * an Image API generation (its answer has no id to look up), at its dearest endpoint's prices.
+   */
+  estimateUsd?: number | undefined;
 }
 
 /** Held while a request runs; finished with what it was billed for (nothing: it never reached OpenRouter). */

@@ -74,6 +74,7 @@ async function recordOf(services: SpendingServices, facts: RequestFacts, billed:
   const looked = billed.generationId ? await lookUpGeneration(services.openrouter, billed.generationId, services.wait) : undefined;
   if (looked) return { ...base, promptTokens: looked.promptTokens, completionTokens: looked.completionTokens, cost: toNanos(looked.cost), estimated: false };
   const tokens = usage ? { promptTokens: usage.promptTokens, completionTokens: usage.completionTokens } : billed.estimate;
-  const pricing = (await services.catalog.get(billed.model))?.pricing;
-  return { ...base, ...tokens, cost: pricing ? toNanos(costAt(pricing, tokens)) : 0, estimated: true };
+  const pricing = billed.estimateUsd === undefined ? (await services.catalog.get(billed.model))?.pricing : undefined;
+  const usd = billed.estimateUsd ?? (pricing ? costAt(pricing, tokens) : 0);
+  return { ...base, ...tokens, cost: toNanos(usd), estimated: true };
 }

@@ -16,6 +16,8 @@ import type { PreviewImage } from './preview.js';
 import { newQuestion } from '../conversation/question.js';
 import { openRouterUser } from '../openrouter/user-tag.js';
 import type { Billed } from '../preconditions.js';
+import { imageWorstCost } from '../costs/estimate.js';
+import { estimateTokens } from '../conversation/turns.js';
 
 /** What came back from either API, before it is fitted for Discord. */
 export interface Drawn {
@@ -138,17 +140,47 @@ export async function drawWithImageApi(
     return undefined;
   }
   const single = outcome.images.length === 1;
+  // Billing is all or nothing: a generation that made no image and reported nothing was not billed.
+  const billed = outcome.images.length === 0 && !outcome.usage ? [] : [await imageApiBill(services, job, plan, outcome)];
   return {
     images: outcome.images.map((i) => ({ image: { bytes: i.bytes, mime: i.mediaType ?? 'image/png' }, seed: i.seed ?? (single ? plan.seed : undefined) })),
     seed: plan.seed,
     text: '',
     cost: outcome.usage?.cost,
-    billed: [{ model: job.modelId, usage: outcome.usage, generationId: undefined, estimate: { promptTokens: 0, completionTokens: outcome.images.length * IMAGE_TOKENS_ESTIMATE } }],
+    billed,
     model: job.modelId,
     interruption: outcome.interruption,
     notices: [],
     ignored: plan.ignored,
     firstImageMs: outcome.firstImageMs,
     partials: outcome.partials,
+  };
+}
+
+/**
+ * What an Image API generation is billed for. Its answer carries no generation id to look up, so
+ * when it reports no cost the images it made are priced at the dearest endpoint's prices.
+ */
+async function imageApiBill(
+  services: ConversationServices,
+  job: { prompt: string; modelId: string; attachments: ReadAttachment[] },
+  plan: ImageApiPlan,
+  outcome: Awaited<ReturnType<typeof generateImages>>,
+): Promise<Billed> {
+  const estimateUsd =
+    outcome.usage?.cost === undefined
+      ? imageWorstCost(await services.imagePricing.endpoints(job.modelId), {
+          count: outcome.images.length,
+          resolution: plan.fields.resolution,
+          references: job.attachments.filter((a) => a.image).length,
+          promptTokens: estimateTokens(job.prompt),
+        })
+      : undefined;
+  return {
+    model: job.modelId,
+    usage: outcome.usage,
+    generationId: undefined,
+    estimate: { promptTokens: 0, completionTokens: outcome.images.length * IMAGE_TOKENS_ESTIMATE },
+    estimateUsd,
   };
 }

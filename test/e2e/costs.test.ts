@@ -4,6 +4,7 @@ import { toNanos } from '../../src/costs/money.js';
 import { openRouterUser } from '../../src/openrouter/user-tag.js';
 import type { FakeInteraction } from '../fakes/discord.js';
 import { Gate, replies, text } from '../fakes/openrouter.js';
+import { makeImage } from '../fakes/openrouter-images.js';
 import { askOptions, startHarness, TestClock, type Harness } from '../helpers/harness.js';
 import { FOOTER } from '../helpers/replies.js';
 
@@ -30,6 +31,8 @@ const imagine = (prompt: string, options: Record<string, Value> = {}) =>
     name: 'imagine',
     options: [{ name: 'prompt', type: 3, value: prompt }, ...Object.entries(options).map(([name, value]) => ({ name, type: typeof value === 'number' ? 4 : 3, value }))],
   });
+
+const solid = (color: string) => makeImage({ width: 64, height: 64, format: 'png', color }).then((m) => m.bytes);
 
 const today = () => userCounter({ userId: h.discord.user.id, guildId: null, channelId: '' }, Date.now());
 
@@ -72,6 +75,32 @@ describe('the ledger', () => {
     const [totals] = await h.bot.context.ledger.read([today()]);
     // The fake bills $0.04 and 4175 tokens an image.
     expect(totals).toMatchObject({ requests: 1, promptTokens: 12, completionTokens: 8350, cost: toNanos(0.08), estimated: 0 });
+  });
+
+  it('prices an Image API /imagine that reports no cost at its endpoint’s prices, marked estimated; a stopped one records nothing', async () => {
+    const clock = new TestClock();
+    h = await startHarness({ clock });
+    h.openrouter.images.reply({ usage: null });
+    const i = await imagine('two foxes', { model: 'bytedance-seed/seedream-4.5', count: 2 });
+    await h.discord.waitFor(() => FOOTER.test(i.original()?.content ?? '') || undefined, { what: 'the images' });
+    await h.bot.idle();
+    // Its answer has no id to look up: the endpoint's $0.04 an image, for the two it made.
+    const [totals] = await h.bot.context.ledger.read([today()]);
+    expect(totals).toMatchObject({ requests: 1, cost: toNanos(0.08), estimated: 1, reserved: 0 });
+    expect(h.logs.lines().filter((l) => l.msg === 'OpenRouter never reported this request’s cost: recorded an estimate')).toHaveLength(1);
+    expect(clock.waits).toEqual([]);
+
+    const shown = new Gate();
+    h.openrouter.images.reply({ steps: [{ partial: await solid('gray') }, { gate: shown }, { stall: true }] });
+    const stopped = await imagine('a storm', { model: 'openai/gpt-image-1' });
+    await h.discord.waitFor(() => stopped.original()?.attachments.some((a) => a.filename === 'preview.webp'), { what: 'preview' });
+    const button = (stopped.original()!.components as { components: { custom_id: string }[] }[])[0]!.components[0]!;
+    await h.discord.component({ messageId: stopped.original()!.id, customId: button.custom_id, user: h.discord.user });
+    await h.discord.waitFor(() => /^⏹️ Stopped/.test(stopped.original()?.content ?? '') || undefined, { what: 'the stop notice' });
+    shown.open();
+    await h.bot.idle();
+    const [after] = await h.bot.context.ledger.read([today()]);
+    expect(after).toMatchObject({ requests: 1, cost: toNanos(0.08), estimated: 1, reserved: 0 });
   });
 
   it('looks up /imagine’s cost with /generation when a chat image stream ends without usage', async () => {
