@@ -47,13 +47,17 @@ function button(data: string, label: string, emoji?: string) {
   return { type: ComponentType.Button, style: ButtonStyle.Secondary, label, ...(emoji ? { emoji: { name: emoji } } : {}), custom_id: customId(PREFIX, data) };
 }
 
+/** Vary buttons at most: four and Edit fill a row. */
+const MAX_VARY = 4;
+
 /**
  * The rows under /imagine's images: Reroll, Edit and Delete, and one Vary per image (`V1`…`V4`),
- * or a single `Vary` beside the others. Under an answer that drew (whose own row has Regenerate
- * and Delete), only Vary and Edit, in one row.
+ * or a single `Vary` beside the others. Under an answer that drew (whose own row has Reroll and
+ * Delete), only Vary and Edit, in one row: a row holds five buttons, so Vary goes to the first four
+ * of a model's images (/imagine makes four at most).
  */
 export function imageActionRows(actionId: string, { images, underAnswer }: { images: number; underAnswer: boolean }): object[] {
-  const vary = Array.from({ length: images }, (_, i) => button(`vary:${i}:${actionId}`, images === 1 ? 'Vary' : `V${i + 1}`, images === 1 ? '🎲' : undefined));
+  const vary = Array.from({ length: Math.min(images, MAX_VARY) }, (_, i) => button(`vary:${i}:${actionId}`, images === 1 ? 'Vary' : `V${i + 1}`, images === 1 ? '🎲' : undefined));
   const edit = button(`edit:${actionId}`, 'Edit', '✏️');
   if (underAnswer) return [{ type: ComponentType.ActionRow, components: [...vary, edit] }];
   const main = [button(`reroll:${actionId}`, 'Reroll', '🔄'), ...(images === 1 ? vary : []), edit, button(`delete:${actionId}`, 'Delete', '🗑️')];

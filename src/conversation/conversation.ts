@@ -8,6 +8,7 @@ import { outcomeOf, type BotMetrics } from '../ops/metrics.js';
 import { RequestFailed } from '../openrouter/call.js';
 import { explainInterruption, explainRequestFailure } from '../openrouter/errors.js';
 import type { ImageModelCatalog } from '../openrouter/image-models.js';
+import type { ImagePricing } from '../openrouter/image-pricing.js';
 import type { ModelCatalog, ModelInfo } from '../openrouter/models.js';
 import { streamChat, type ChatMessage, type StreamHandlers, type StreamOutcome } from '../openrouter/stream.js';
 import { openRouterUser } from '../openrouter/user-tag.js';
@@ -35,6 +36,8 @@ export interface ConversationServices {
   openrouter: OpenRouter;
   catalog: ModelCatalog;
   imageCatalog: ImageModelCatalog;
+  /** What Image API models cost, per endpoint (the budgets' reservations, a cost nobody reported). */
+  imagePricing: ImagePricing;
   history: ChannelHistory;
   reasoning: ReasoningArchive;
   attachmentPolicy: AttachmentPolicy;
@@ -182,7 +185,7 @@ export async function runTurn(services: ConversationServices, input: TurnInput):
     notices.push(...remembered.notices);
 
     const imageSeed = made.files.length ? seed : undefined;
-    const controls = await reply.buttons(input.finalControls && (() => input.finalControls!({ outcome, modelId, showReasoning, exchange: remembered.exchange, images: made.files.map((f) => f.name), seed: imageSeed })));
+    const controls = await reply.buttons(input.finalControls && (() => input.finalControls!({ outcome, modelId, showReasoning, exchange: remembered.exchange, images: made.originals.map((o) => o.file.name), seed: imageSeed })));
     const notes = [...(input.notes ?? []), unsupportedNote(unsupported)].filter((n): n is string => Boolean(n));
     const shown = await reply.show({
       footer: formatFooter(outcome.model ?? modelId, outcome.usage, { thinkingMs: outcome.thinkingMs, notes, seed: imageSeed }),
@@ -202,7 +205,7 @@ export async function runTurn(services: ConversationServices, input: TurnInput):
         completionTokens: outcome.usage?.completionTokens,
         reasoningTokens: outcome.usage?.reasoningTokens,
         cost: outcome.usage?.cost,
-        images: made.files.length,
+        images: made.originals.length,
         messages: renderer.messages.length,
         interruption: outcome.interruption?.kind,
         unsupported: unsupported.length ? unsupported : undefined,

@@ -330,6 +330,23 @@ describe('buttons under images from chat models', () => {
     expect(history.filter((c) => /Another cat/.test(c))).toHaveLength(1);
   });
 
+  it('an answer with one SVG has one Vary (its PNG rendering is not a second image); one with six has V1–V4 beside Edit in one row', async () => {
+    h = await startHarness();
+    const svg = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="20" height="20"><rect width="20" height="20" fill="red"/></svg>');
+    h.openrouter.reply({ steps: [{ images: [`data:image/svg+xml;base64,${svg.toString('base64')}`] }, ...text('A square.')] });
+    const first = h.discord.postUserMessage({ channelId: h.discord.defaultChannelId, content: 'draw a square', mentionsBot: true });
+    const square = await h.discord.waitFor(() => h.discord.messages(h.discord.defaultChannelId).find((m) => m.message_reference?.message_id === first.id && hasFooter(m.content)), { what: 'the square' });
+    expect(square.attachments.map((a) => a.filename)).toEqual(['image-1.svg', 'image-1.png']);
+    expect(rows(square)).toEqual([['Reroll', 'Delete'], ['Vary', 'Edit']]);
+
+    const cats = await Promise.all(['red', 'green', 'blue', 'white', 'black', 'gray'].map((color) => makeImage({ width: 20, height: 20, format: 'png', color }).then((m) => dataUrl(m.bytes))));
+    h.openrouter.reply({ steps: [{ images: cats }, ...text('Six cats.')] });
+    const second = h.discord.postUserMessage({ channelId: h.discord.defaultChannelId, content: 'draw six cats', mentionsBot: true });
+    const six = await h.discord.waitFor(() => h.discord.messages(h.discord.defaultChannelId).find((m) => m.message_reference?.message_id === second.id && hasFooter(m.content)), { what: 'six cats' });
+    expect(six.attachments).toHaveLength(6);
+    expect(rows(six)).toEqual([['Reroll', 'Delete'], ['V1', 'V2', 'V3', 'V4', 'Edit']]);
+  });
+
   it('an answer that drew nothing keeps Regenerate and shows no seed', async () => {
     h = await startHarness();
     h.openrouter.reply({ steps: text('Just words.') });
