@@ -97,10 +97,11 @@ async function level(bot: Contender, inspector: string, streams: number, answer:
   // Live memory, on a second pass: reading it forces full collections, which cost CPU beyond their
   // own (the compiled code they discard is compiled again), so none of them falls in the pass above.
   const idleLive = await liveBytes(inspector);
+  const before = bot.openrouter.chatRecords().length;
   const counted = await askAll('memory').asked;
-  // The first answers may end before the last begin, so every stream open at once is not certain.
-  const most = Math.ceil(streams * 0.95);
-  await bot.openrouter.waitFor(() => bot.openrouter.streamsOpen() >= most, { timeoutMs: 60_000, what: `${most} of ${streams} streams open` });
+  // Read once the last stream has begun: the first may have ended by then (on a slow machine, at
+  // 500), so per stream open then.
+  await bot.openrouter.waitFor(() => bot.openrouter.chatRecords().length >= before + streams, { timeoutMs: 60_000, what: `${streams} streams begun` });
   const open = bot.openrouter.streamsOpen();
   const live = await liveBytes(inspector);
   await finished(counted);
