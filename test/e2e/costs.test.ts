@@ -6,6 +6,7 @@ import type { FakeInteraction } from '../fakes/discord.js';
 import { Gate, replies, text } from '../fakes/openrouter.js';
 import { makeImage } from '../fakes/openrouter-images.js';
 import { askOptions, startHarness, TestClock, type Harness } from '../helpers/harness.js';
+import { stopAtPreview } from '../helpers/images.js';
 import { FOOTER } from '../helpers/replies.js';
 
 let h: Harness;
@@ -93,9 +94,7 @@ describe('the ledger', () => {
     const shown = new Gate();
     h.openrouter.images.reply({ steps: [{ partial: await solid('gray') }, { gate: shown }, { stall: true }] });
     const stopped = await imagine('a storm', { model: 'openai/gpt-image-1' });
-    await h.discord.waitFor(() => stopped.original()?.attachments.some((a) => a.filename === 'preview.webp'), { what: 'preview' });
-    const button = (stopped.original()!.components as { components: { custom_id: string }[] }[])[0]!.components[0]!;
-    await h.discord.component({ messageId: stopped.original()!.id, customId: button.custom_id, user: h.discord.user });
+    await stopAtPreview(h, stopped);
     await h.discord.waitFor(() => /^⏹️ Stopped/.test(stopped.original()?.content ?? '') || undefined, { what: 'the stop notice' });
     shown.open();
     await h.bot.idle();

@@ -8,6 +8,7 @@ import type { FakeInteraction, SlashOption } from '../fakes/discord.js';
 import { Gate, replies, type Reply } from '../fakes/openrouter.js';
 import { makeImage, type ImageReply } from '../fakes/openrouter-images.js';
 import { OPENROUTER_KEY, startHarness, type Harness } from '../helpers/harness.js';
+import { stopAtPreview } from '../helpers/images.js';
 import { FOOTER_OR_NOTICE } from '../helpers/replies.js';
 import { openRouterUser } from '../../src/openrouter/user-tag.js';
 
@@ -163,9 +164,7 @@ describe('/imagine on the Image API', () => {
     const shown = new Gate();
     h.openrouter.images.reply({ steps: [{ partial: await solid('gray') }, { gate: shown }, { stall: true }] });
     const i = await imagine('a storm', { model: 'openai/gpt-image-1' });
-    await h.discord.waitFor(() => i.original()?.attachments.some((a) => a.filename === 'preview.webp'), { what: 'preview' });
-    const button = (i.original()!.components as { components: { custom_id: string }[] }[])[0]!.components[0]!;
-    await h.discord.component({ messageId: i.original()!.id, customId: button.custom_id, user: h.discord.user });
+    await stopAtPreview(h, i);
     await h.openrouter.waitFor(() => h.openrouter.images.records()[0]!.response.state === 'aborted', { what: 'upstream closed' });
     const message = await finalOf(i);
     expect(message!.content).toBe('⏹️ Stopped. Nothing was charged: the Image API bills only finished images.\n-# openai/gpt-image-1');
