@@ -6,7 +6,7 @@ export interface RateLimitInfo {
 
 /**
  * The bucket state a response reported, or undefined when it reported none. The client a request
- * went through reads Reset-After `offsetMs` early (discord/rest.ts), and lets a request through
+ * went through reads Reset-After `offsetMs` early (discord/rest-requests.ts), and lets a request through
  * to an empty bucket from then plus that offset: the bucket's own reset.
  */
 export function bucketState(headers: { get(name: string): string | null }, offsetMs: number): RateLimitInfo | undefined {
