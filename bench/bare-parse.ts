@@ -1,7 +1,8 @@
 /**
  * The floor for the load figures: N concurrent streaming requests to the same fake OpenRouter with
- * a bare `fetch` and a hand-rolled SSE parse, nothing else. Prints `ready`, starts on SIGUSR2,
- * prints `done <tokens>` and waits to be killed (so its CPU time can still be read).
+ * a bare `fetch` and a hand-rolled SSE parse, nothing else. Prints `ready`; each SIGUSR2 runs
+ * every stream once and prints `done <pass> <tokens>`; it waits to be killed (so its CPU time can
+ * still be read).
  *
  * Environment: OPENROUTER_BASE_URL, OPENROUTER_API_KEY, CHAT_MODEL, STREAMS.
  */
@@ -35,9 +36,11 @@ async function one(i: number): Promise<number> {
   return text.length > 0 ? tokens : 0;
 }
 
+let passes = 0;
 process.on('SIGUSR2', () => {
+  const pass = ++passes;
   void Promise.all(Array.from({ length: streams }, (_, i) => one(i))).then((counts) => {
-    console.log(`done ${counts.reduce((a, b) => a + b, 0)}`);
+    console.log(`done ${pass} ${counts.reduce((a, b) => a + b, 0)}`);
   });
 });
 setInterval(() => undefined, 60_000);

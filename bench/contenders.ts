@@ -4,6 +4,7 @@
  * record every request and frame with the same clock, and the contender's CPU and memory are its
  * own.
  */
+import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { FakeDiscord, type FakeInteraction, type FakeMessage } from '../test/fakes/discord.js';
 import { FakeOpenRouter, type RecordedRequest as UpstreamRequest } from '../test/fakes/openrouter.js';
@@ -24,6 +25,13 @@ export const IMAGE_MODEL = 'google/gemini-3-pro-image-preview';
 
 const baselineScript = fileURLToPath(new URL('./baseline-bot.ts', import.meta.url));
 const repo = fileURLToPath(new URL('..', import.meta.url));
+
+/** The built entry point, built first when the sources changed (what `npm start`'s prestart does). */
+function builtEntry(): string {
+  const built = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/build-if-changed.ts'], { cwd: repo, stdio: 'inherit' });
+  if (built.status !== 0) throw new Error('the build failed');
+  return 'dist/src/index.js';
+}
 
 const readerUser = (n: number) => ({ id: String(100_000_000_000_000_000n + BigInt(n)), username: `reader${n}` });
 
@@ -55,6 +63,11 @@ export async function startContender(
     nodeArgs?: string[];
     /** Runs the bot with SHARD_COUNT (one process per shard) on Redis, with a guild on each shard. */
     shards?: number;
+    /**
+     * Runs the bot as `npm start` does once it has built, `node dist/src/index.js` (the process
+     * measured is the bot's own, not npm's), rather than its sources through tsx.
+     */
+    built?: boolean;
   },
 ): Promise<Contender> {
   const shards = opts.shards;
@@ -84,7 +97,9 @@ export async function startContender(
   // process is part of what is measured. Its process group ends with it, shards included.
   const proc = shards
     ? spawnBot(env, { command: { file: 'npm', args: ['start'], cwd: repo } })
-    : spawnBot(env, { ...(name === 'bot' ? {} : { script: baselineScript }), ...(opts.nodeArgs ? { nodeArgs: opts.nodeArgs } : {}) });
+    : opts.built && name === 'bot'
+      ? spawnBot(env, { command: { file: process.execPath, args: [...(opts.nodeArgs ?? []), builtEntry()], cwd: repo } })
+      : spawnBot(env, { ...(name === 'bot' ? {} : { script: baselineScript }), ...(opts.nodeArgs ? { nodeArgs: opts.nodeArgs } : {}) });
   const identified = shards ?? 1;
   await discord.waitFor(() => discord.openConnections >= identified && discord.gatewayFrames.filter((f) => f.op === 2).length >= identified, { timeoutMs: 60_000, what: `${name} logged in` }).catch((err: unknown) => {
     throw new Error(`${String(err)}\n${proc.output()}`);

@@ -120,7 +120,7 @@ if (scenarios.length) {
 }
 
 if (runs('load')) log(`load at ${mode.loadLevels.join(', ')} concurrent streams`);
-const load = runs('load') ? await runLoad(mode.loadLevels, { pace: DEFAULT_PACE, chars: mode.loadChars }) : [];
+const load = runs('load') ? await runLoad(mode.loadLevels, { pace: DEFAULT_PACE, chars: mode.loadChars, repeats: mode.repeats }) : [];
 if (runs('scale')) log(`scale: 1, 2 and 4 shard processes at ${mode.scaleRates.join(', ')} answers/s`);
 const scale = runs('scale') ? await runScale([1, 2, 4], mode.scaleRates, { pace: DEFAULT_PACE, chars: mode.loadChars, seconds: 8 }) : [];
 if (runs('images')) log('images');
