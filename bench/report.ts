@@ -239,7 +239,7 @@ function renderOneChannel(push: Push, rows: StreamingRow[]): void {
   push(
     '## Several answers in one channel (figure 9)',
     '',
-    'N mentions in one channel, by N readers, at once: their replies share the channel’s message bucket, so each one’s floor is its fair share, N times the one-answer floor. Their final texts all wait for that bucket, so they are given one bucket window more than a lone answer before they count as not finished.',
+    'N mentions in one channel, by N readers, at once: their replies share the channel’s message bucket, so each one’s floor is its fair share, N times the one-answer floor. Their final texts all wait for that bucket, so they are given one bucket window more than a lone answer before they count as not finished. In full mode each scenario runs three times; the worst answer is the worst of all of them.',
     '',
   );
   table(push, ['answers', 'scenario', 'fair share ms', 'mean lag ms, all answers', 'mean lag ÷ fair share (all / worst answer)', 'final ms (median / p95)', 'after bucket ms (median / p95)', 'complete', '429s'], rows, (row) => {

@@ -91,7 +91,9 @@ if (scenarios.length) {
     for (const scenario of scenarios) {
       // The baselines answer /ask only.
       const taking = scenario.group === 'contenders' ? contenders : contenders.filter((c) => c.name === 'bot');
-      for (let r = 0; r < (scenario.concurrency === 1 ? mode.repeats : 1); r++) {
+      // Lone answers repeat (one answer is one sample), and so do answers sharing a channel: which of
+      // them finds the bucket empty at its end is down to where the window falls, run by run.
+      for (let r = 0; r < (scenario.concurrency === 1 || scenario.oneChannel ? mode.repeats : 1); r++) {
         const name = `${scenario.group} ${scenario.surface ?? 'ask'} ${scenario.label}${scenario.oneChannel ? ` ${scenario.concurrency} in one channel` : ''}`;
         log(`streaming ${name}${mode.repeats > 1 ? ` #${r + 1}` : ''}`);
         const results = await runStreaming(taking, { ...scenario, seed: seed++ }, `${scenario.group}-${scenario.surface ?? 'ask'}-${scenario.label}-${scenario.concurrency}-${r}`);
