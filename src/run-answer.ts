@@ -108,17 +108,22 @@ export async function runAnswer(ctx: BotContext, input: AnswerInput, options: An
  * The rows under a finished answer (and under the images of one that drew), and, once it has
  * landed, what their buttons need kept.
  */
-async function answerButtons(ctx: BotContext, input: AnswerInput, { outcome, modelId, showReasoning, exchange, images, seed }: TurnResult, prior: MessageRef[]): Promise<FinalControls> {
+async function answerButtons(ctx: BotContext, input: AnswerInput, result: TurnResult, prior: MessageRef[]): Promise<FinalControls> {
+  const { outcome, modelId, showReasoning, images, seed } = result;
   const reasoning = showReasoning && outcome.reasoning.trim() ? await ctx.reasoning.save({ text: outcome.reasoning, model: outcome.model ?? modelId, thinkingMs: outcome.thinkingMs }) : undefined;
   const extra = reasoning ? [reasoningButton(reasoning)] : [];
   // Without a stored exchange there is nothing for Regenerate, Continue or Delete to work on.
-  if (!exchange) return { components: extra.length ? [{ type: 1, components: extra }] : [] };
+  const unstored = extra.length ? [{ type: 1, components: extra }] : [];
+  if (!result.storing) return { components: unstored };
   const actionId = ctx.actions.newId();
   const imageActionId = ctx.actions.newId();
   const canContinue = outcome.finishReason === 'length';
   return {
     components: [answerActionRow(actionId, { canContinue, drew: images.length > 0, extra }), ...(images.length ? imageActionRows(imageActionId, { images: images.length, underAnswer: true }) : [])],
+    unstored,
     shown: async (messages) => {
+      // Stored by now: `shown` runs after the turn has its answer's place in the memory.
+      const exchange = result.exchange!;
       const refs = [...prior, ...messages.map((m) => ({ channelId: m.channelId, id: m.id }))];
       if (images.length) {
         const drew: ImageAction = {

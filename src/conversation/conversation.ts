@@ -76,8 +76,13 @@ export interface TurnResult {
   outcome: StreamOutcome;
   modelId: string;
   showReasoning: boolean;
-  /** Where the exchange is stored; undefined when it could not be. */
+  /**
+   * Where the exchange is stored: known once the answer is shown (its buttons are made before),
+   * and read by their `shown`; undefined when it could not be stored.
+   */
   exchange: ExchangeAddress | undefined;
+  /** Whether there is anything to store (an answer with neither text nor images has none). */
+  storing: boolean;
   /** The names of the image files the answer carries (a model that draws). */
   images: string[];
   /** The seed they were made with, where the model takes one. */
@@ -111,6 +116,8 @@ export function billedOf(outcome: StreamOutcome, modelId: string, messages: read
 
 export interface FinalControls {
   components: object[];
+  /** In their place when the exchange could not be stored (nothing for its actions to work on). */
+  unstored?: object[];
   /** Called once the answer has landed, with every message it took. */
   shown?: (messages: PostedMessage[]) => Promise<void>;
 }
@@ -181,19 +188,24 @@ export async function runTurn(services: ConversationServices, input: TurnInput):
     notices.push(...made.notes);
     const answer = { text: outcome.text, interrupted: Boolean(outcome.interruption), model: outcome.model ?? modelId };
     const revision = input.revise && stored ? { revision: input.revise, stored } : undefined;
-    const remembered = await rememberExchange(services, log, { ...input, attachments, incoming: input.attachments, answer, made, revision });
-    notices.push(...remembered.notices);
+    // The final text doesn't wait for the channel's memory: when several answers end together,
+    // their writes queue behind each other's. Only an exchange that could not be stored changes
+    // the final answer again (one more edit).
+    const remembering = rememberExchange(services, log, { ...input, attachments, incoming: input.attachments, answer, made, revision });
 
     const imageSeed = made.files.length ? seed : undefined;
-    const controls = await reply.buttons(input.finalControls && (() => input.finalControls!({ outcome, modelId, showReasoning, exchange: remembered.exchange, images: made.originals.map((o) => o.file.name), seed: imageSeed })));
+    const result: TurnResult = { outcome, modelId, showReasoning, exchange: undefined, storing: answer.text !== '' || made.files.length > 0, images: made.originals.map((o) => o.file.name), seed: imageSeed };
+    const controls = await reply.buttons(input.finalControls && (() => input.finalControls!(result)));
     const notes = [...(input.notes ?? []), unsupportedNote(unsupported)].filter((n): n is string => Boolean(n));
-    const shown = await reply.show({
+    const final = {
       footer: formatFooter(outcome.model ?? modelId, outcome.usage, { thinkingMs: outcome.thinkingMs, notes, seed: imageSeed }),
       files: made.files,
-      components: controls.components,
-      ...(notices.length ? { notice: notices.join('\n') } : {}),
-    });
-    if (shown) await controls.shown?.(renderer.messages).catch((err: unknown) => log.warn({ err }, 'could not keep what the answer’s buttons need'));
+    };
+    let shown = await reply.show({ ...final, components: controls.components, ...(notices.length ? { notice: notices.join('\n') } : {}) });
+    const remembered = await remembering;
+    result.exchange = remembered.exchange;
+    if (remembered.notices.length) shown = await reply.show({ ...final, components: controls.unstored ?? [], notice: remembered.notices.join('\n') });
+    if (shown && !remembered.notices.length) await controls.shown?.(renderer.messages).catch((err: unknown) => log.warn({ err }, 'could not keep what the answer’s buttons need'));
 
     if (outcome.interruption?.kind === 'upstream-error') services.metrics.openrouterError(outcome.interruption.code);
     reply.answered(

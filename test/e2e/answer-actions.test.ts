@@ -45,8 +45,12 @@ async function press(message: FakeMessage, label: string, opts: { user?: { id: s
   return pressed;
 }
 
-/** The new answer a Regenerate or Continue press made, finished. */
-const newAnswer = (pressed: FakeInteraction) => h.discord.waitFor(() => (hasFooter(pressed.all().at(-1)?.content) ? pressed.original() : undefined), { what: 'new answer' });
+/** The new answer a Regenerate or Continue press made, finished, and its turn over (the exchange is stored just after it shows). */
+async function newAnswer(pressed: FakeInteraction): Promise<FakeMessage> {
+  const answer = await h.discord.waitFor(() => (hasFooter(pressed.all().at(-1)?.content) ? pressed.original() : undefined), { what: 'new answer' });
+  await h.bot.idle();
+  return answer;
+}
 
 describe('Regenerate', () => {
   it('answers the same question again with the same settings, in the conversation it was asked in, replacing the stored answer', async () => {
@@ -218,6 +222,59 @@ describe('Delete', () => {
     await press(fresh, 'Delete');
     expect(h.discord.message(old.id)!.deleted).toBe(true);
     expect(h.discord.message(fresh.id)!.deleted).toBe(true);
+    expect(await stored()).toEqual([]);
+  });
+});
+
+describe('an exchange that could not be stored', () => {
+  const UNSAVED = '⚠️ This exchange could not be saved to the channel’s memory; the next question won’t see it.';
+
+  it('the final answer does not wait for the memory: it shows with its buttons while the write is under way, which work once it lands', async () => {
+    h = await startHarness();
+    const history = h.bot.context.history;
+    const append = history.append.bind(history);
+    let land!: () => void;
+    const landed = new Promise<void>((resolve) => (land = resolve));
+    history.append = async (...args) => {
+      await landed;
+      return append(...args);
+    };
+    h.openrouter.reply({ steps: text('The answer.') });
+    const interaction = await h.discord.slash({ channelId: h.discord.defaultChannelId, name: 'ask', options: askOptions('q') });
+    const shown = await h.discord.waitFor(() => (hasFooter(interaction.original()?.content) ? interaction.original() : undefined), { what: 'the final answer' });
+    expect(labels(shown)).toEqual(['Regenerate', 'Delete']);
+    land();
+    await h.bot.idle();
+    expect(await stored()).toEqual(['user: q', 'assistant: The answer.']);
+    await press(shown, 'Delete');
+    await h.discord.waitFor(() => h.discord.message(shown.id)!.deleted, { what: 'deleted' });
+  });
+
+  it('shows the answer all the same, then says so in it and takes its buttons away', async () => {
+    h = await startHarness();
+    h.bot.context.history.append = async () => {
+      throw new Error('disk full');
+    };
+    const answer = await ask('q', 'The answer.');
+    await h.discord.waitFor(() => h.discord.message(answer.id)!.content.includes(UNSAVED), { what: 'the notice' });
+    const final = h.discord.message(answer.id)!;
+    expect(final.content).toMatch(new RegExp(`^The answer\\.\\n\\n${UNSAVED}\\n-# `));
+    expect(final.components).toEqual([]);
+    expect(h.logs.lines().some((l) => l.msg === 'could not store the conversation' && l.level === 50)).toBe(true);
+  });
+
+  it('a Regenerate whose exchange went while it ran (a /reset) says there is nothing to redo, without buttons', async () => {
+    h = await startHarness();
+    const old = await ask('q', 'Old.');
+    const gate = new Gate('regenerated answer');
+    h.openrouter.reply({ steps: [{ gate }, ...text('New.')] });
+    const pressed = await h.discord.component({ messageId: old.id, customId: button(old, 'Regenerate') });
+    await gate.reached;
+    await h.bot.context.history.reset(h.discord.defaultChannelId);
+    gate.open();
+    const fresh = await h.discord.waitFor(() => (pressed.original()?.content.includes('nothing to redo') ? pressed.original() : undefined), { what: 'the notice' });
+    expect(fresh.content).toMatch(/^New\.\n\n⚠️ There’s nothing to redo: .*\n-# /s);
+    expect(fresh.components).toEqual([]);
     expect(await stored()).toEqual([]);
   });
 });

@@ -188,6 +188,8 @@ describe('concurrency and logs', () => {
     await finalOf(two);
     gates[0]!.open();
     await finalOf(one);
+    // The final answer shows while its exchange is being written: the turn ends once it is.
+    await h.bot.idle();
     const stored = await h.bot.context.history.load(channelId);
     expect(stored.map((t) => `${t.role}: ${t.content}`)).toEqual(['user: question two', 'assistant: answer two', 'user: question one', 'assistant: answer one']);
   });
@@ -204,6 +206,7 @@ describe('concurrency and logs', () => {
     await h.openrouter.waitFor(() => h.openrouter.chatRequests().length === channels.length, { what: 'all requests' });
     [...gates].reverse().forEach((g) => g.open());
     await Promise.all(asks.map((i) => finalOf(i)));
+    await h.bot.idle();
     for (const [n, channelId] of channels.entries()) {
       expect(asks[n]!.original()!.content).toMatch(new RegExp(`^answer for room ${n}\\n-# `));
       const stored = await h.bot.context.history.load(channelId);
