@@ -10,6 +10,11 @@ export interface EditSchedulerOptions<P> {
   /** The bucket the next request spends from (a message's post and its edits count apart). */
   bucket(): SharedBucket;
   /**
+   * Since when what the reader sees has been going stale, on the bucket's clock: of the urgent
+   * changes waiting for a bucket, the stalest goes first (the bucket's now by default).
+   */
+  since?(): number;
+  /**
    * Requests of the bucket that edits before `flush()` leave unspent, so that the final edit
    * never has to wait for the bucket to reset (image previews must not delay the images).
    */
@@ -74,6 +79,7 @@ export class EditScheduler<P> {
         this.go(release);
       },
       this.options.reserve ?? 0,
+      this.options.since?.(),
     );
     if (!granted) this.turn = turn;
   }

@@ -1,5 +1,5 @@
 import { EditScheduler } from './edit-scheduler.js';
-import type { Outcome } from './shared-bucket.js';
+import type { Outcome, SharedBucket } from './shared-bucket.js';
 import { splitMarkdown } from './split.js';
 import type { MessagePayload, OutgoingFile, PostedMessage, ReplySurface } from './surface.js';
 
@@ -51,6 +51,11 @@ export class StreamRenderer {
   private readonly slots: Slot[] = [];
   private finishing: { footer: string; files: OutgoingFile[]; components: object[] } | undefined;
   private postChain: Promise<unknown> = Promise.resolve();
+  /**
+   * When the answer's messages last caught up (any of them sent), or it first waited: one value for
+   * all of them, so that its own messages keep the order finish() gives them.
+   */
+  private shownSince: number | undefined;
 
   constructor(
     private readonly surface: ReplySurface,
@@ -135,7 +140,8 @@ export class StreamRenderer {
         same: (next, sent) => next.content === sent.content && !next.files && next.components === sent.components,
         send: (payload) => this.send(slot, payload),
         // Every message of the answer, and every answer in the channel, spends from its bucket in turn.
-        bucket: () => slot.message?.editBucket() ?? this.surface.postBucket(index),
+        bucket: () => this.bucketOf(slot, index),
+        since: () => (this.shownSince ??= this.bucketOf(slot, index).now()),
         ...(this.options.reserve ? { reserve: this.options.reserve } : {}),
       }),
     };
@@ -143,9 +149,14 @@ export class StreamRenderer {
     return slot;
   }
 
+  private bucketOf(slot: Slot, index: number): SharedBucket {
+    return slot.message?.editBucket() ?? this.surface.postBucket(index);
+  }
+
   private async send(slot: Slot, payload: MessagePayload): Promise<Outcome> {
     // Discord refuses a message with nothing visible in it (an answer often starts with newlines).
     if (payload.content.trim() === '' && !payload.files?.length) return 'unsent';
+    this.shownSince = this.bucketOf(slot, this.slots.indexOf(slot)).now();
     try {
       if (!slot.message) {
         // Posts are chained so that messages appear in order even when several start at once.

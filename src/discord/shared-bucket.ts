@@ -14,6 +14,8 @@ export interface Turn {
 
 interface Waiter {
   urgent: boolean;
+  /** Since when what this writer shows has been going stale (its last request, or when it began). */
+  since: number;
   /** Requests of the window this writer leaves unspent while it is not urgent. */
   reserve: number;
   go: (release: Release) => void;
@@ -44,10 +46,13 @@ export class SharedBucket {
    * Calls `go` when this writer may send (at once, when it can); `go` must end the turn with the
    * release it is given, exactly once. While the turn is not urgent, `reserve` requests of the
    * window are left unspent (only the rest are spread), so an urgent change after it (the final
-   * edit) never waits for the bucket to reset.
+   * edit) never waits for the bucket to reset. Of the urgent changes waiting, the one whose writer
+   * has shown nothing new for longest (`since`, on the bucket's clock) goes first: when several
+   * answers end at once and the window can't take all their final texts, the one that waits for
+   * the reset is the one whose reader saw it most recently.
    */
-  wait(urgent: boolean, go: (release: Release) => void, reserve = 0): Turn {
-    const waiter: Waiter = { urgent, reserve, go };
+  wait(urgent: boolean, go: (release: Release) => void, reserve = 0, since = this.timers.now()): Turn {
+    const waiter: Waiter = { urgent, since, reserve, go };
     this.waiting.push(waiter);
     this.pump();
     return {
@@ -77,6 +82,11 @@ export class SharedBucket {
     });
   }
 
+  /** The bucket's clock. */
+  now(): number {
+    return this.timers.now();
+  }
+
   /** Nothing waits or is in flight, and the window has reset: a new bucket would act the same. */
   get idle(): boolean {
     return !this.busy && this.waiting.length === 0 && this.timers.now() >= this.resetAt;
@@ -84,8 +94,7 @@ export class SharedBucket {
 
   private pump(): void {
     if (this.busy || this.waiting.length === 0) return this.cancelTimer();
-    const urgent = this.waiting.findIndex((w) => w.urgent);
-    const index = urgent < 0 ? 0 : urgent;
+    const index = this.stalestUrgent() ?? 0;
     const next = this.waiting[index]!;
     const notBefore = next.urgent ? this.hardNext : Math.max(this.hardNext, this.softNext(next.reserve));
     const now = this.timers.now();
@@ -111,6 +120,15 @@ export class SharedBucket {
       if (outcome !== 'unsent') this.learn(outcome);
       this.pump();
     });
+  }
+
+  /** The urgent waiter that has been stale longest (the first of equals); undefined when none is urgent. */
+  private stalestUrgent(): number | undefined {
+    let found: number | undefined;
+    this.waiting.forEach((w, i) => {
+      if (w.urgent && (found === undefined || w.since < this.waiting[found]!.since)) found = i;
+    });
+    return found;
   }
 
   /**

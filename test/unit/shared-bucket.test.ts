@@ -52,6 +52,24 @@ describe('SharedBucket', () => {
     expect(order()).toEqual(['a@0', 'final@0', 'b@1500']);
   });
 
+  it('of the urgent changes waiting, gives the turn first to the writer stale the longest, whatever the order they asked in', () => {
+    const { timers, bucket, turns, answer, order } = setup();
+    const ask = (writer: string, since: number) => bucket.wait(true, (release) => turns.push({ writer, at: timers.now(), release }), 0, since);
+    bucket.wait(false, (release) => turns.push({ writer: 'streaming', at: timers.now(), release }));
+    timers.advance(3000);
+    // Three answers end at once; what each reader saw was last brought up to date at 2000, 500 and 1200.
+    ask('fresh', 2000);
+    ask('stalest', 500);
+    ask('middle', 1200);
+    answer({ remaining: 1, resetAfterMs: 2000 });
+    expect(order()).toEqual(['streaming@0', 'stalest@3000']);
+    answer({ remaining: 0, resetAfterMs: 2000 });
+    timers.advance(2000);
+    expect(order()).toEqual(['streaming@0', 'stalest@3000', 'middle@5000']);
+    answer({ remaining: 4, resetAfterMs: 2000 });
+    expect(order()).toEqual(['streaming@0', 'stalest@3000', 'middle@5000', 'fresh@5000']);
+  });
+
   it('sends nothing into an empty bucket before it resets, urgent or not', () => {
     const { timers, ask, answer, order } = setup();
     ask('a');
