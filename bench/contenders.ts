@@ -26,10 +26,14 @@ export const IMAGE_MODEL = 'google/gemini-3-pro-image-preview';
 const baselineScript = fileURLToPath(new URL('./baseline-bot.ts', import.meta.url));
 const repo = fileURLToPath(new URL('..', import.meta.url));
 
-/** The built entry point, built first when the sources changed (what `npm start`'s prestart does). */
+let built = false;
+
+/** The built entry point, built first when the sources changed (what `npm start`'s prestart does), once per run. */
 function builtEntry(): string {
-  const built = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/build-if-changed.ts'], { cwd: repo, stdio: 'inherit' });
-  if (built.status !== 0) throw new Error('the build failed');
+  if (built) return 'dist/src/index.js';
+  const build = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/build-if-changed.ts'], { cwd: repo, stdio: 'inherit' });
+  if (build.status !== 0) throw new Error('the build failed');
+  built = true;
   return 'dist/src/index.js';
 }
 

@@ -194,7 +194,7 @@ export async function runTurn(services: ConversationServices, input: TurnInput):
     const remembering = rememberExchange(services, log, { ...input, attachments, incoming: input.attachments, answer, made, revision });
 
     const imageSeed = made.files.length ? seed : undefined;
-    const result: TurnResult = { outcome, modelId, showReasoning, exchange: undefined, storing: answer.text !== '' || made.files.length > 0, images: made.originals.map((o) => o.file.name), seed: imageSeed };
+    const result: TurnResult = { outcome, modelId, showReasoning, exchange: undefined, storing: worthStoring(answer, made), images: made.originals.map((o) => o.file.name), seed: imageSeed };
     const controls = await reply.buttons(input.finalControls && (() => input.finalControls!(result)));
     const notes = [...(input.notes ?? []), unsupportedNote(unsupported)].filter((n): n is string => Boolean(n));
     const final = {
@@ -268,9 +268,14 @@ export function streamingInto(reply: TurnReply): StreamHandlers {
   };
 }
 
+/** An answer with neither text nor images leaves nothing to remember. */
+function worthStoring(answer: Exchange['answer'], made: Exchange['made']): boolean {
+  return answer.text !== '' || made.files.length > 0;
+}
+
 /** Stores the exchange; where it is, and what to tell the user when that failed. */
 export async function rememberExchange(services: ConversationServices, log: Logger, exchange: Exchange): Promise<{ exchange: ExchangeAddress | undefined; notices: string[] }> {
-  if (exchange.answer.text === '' && exchange.made.files.length === 0) return { exchange: undefined, notices: [] };
+  if (!worthStoring(exchange.answer, exchange.made)) return { exchange: undefined, notices: [] };
   try {
     const at = await remember(services.history, exchange);
     // A revised exchange that went meanwhile (deleted, /reset) has nowhere to go.

@@ -138,7 +138,7 @@ export class StreamRenderer {
       scheduler: new EditScheduler<MessagePayload>({
         read: () => this.payloadFor(index),
         same: (next, sent) => next.content === sent.content && !next.files && next.components === sent.components,
-        send: (payload) => this.send(slot, payload),
+        send: (payload) => this.send(slot, index, payload),
         // Every message of the answer, and every answer in the channel, spends from its bucket in turn.
         bucket: () => this.bucketOf(slot, index),
         since: () => (this.shownSince ??= this.bucketOf(slot, index).now()),
@@ -153,10 +153,10 @@ export class StreamRenderer {
     return slot.message?.editBucket() ?? this.surface.postBucket(index);
   }
 
-  private async send(slot: Slot, payload: MessagePayload): Promise<Outcome> {
+  private async send(slot: Slot, index: number, payload: MessagePayload): Promise<Outcome> {
     // Discord refuses a message with nothing visible in it (an answer often starts with newlines).
     if (payload.content.trim() === '' && !payload.files?.length) return 'unsent';
-    this.shownSince = this.bucketOf(slot, this.slots.indexOf(slot)).now();
+    this.shownSince = this.bucketOf(slot, index).now();
     try {
       if (!slot.message) {
         // Posts are chained so that messages appear in order even when several start at once.
