@@ -10,6 +10,7 @@ import { ActionStore } from './actions/action-store.js';
 import type { Config } from './config.js';
 import type { BotContext } from './context.js';
 import { ChannelHistory } from './conversation/history.js';
+import { newLanding } from './conversation/landing.js';
 import { ReasoningArchive } from './conversation/reasoning-archive.js';
 import { interactionRest } from './discord/rest.js';
 import { restRequests } from './discord/rest-requests.js';
@@ -98,6 +99,7 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
     catalog,
     imageCatalog: new ImageModelCatalog(openrouter, logger),
     history: new ChannelHistory(store),
+    landing: newLanding(),
     reasoning: new ReasoningArchive(store, config.buttonTtlMs),
     settings,
     actions: await ActionStore.open(store, config.buttonTtlMs, now),
@@ -180,6 +182,11 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
     const { prefix, data } = splitCustomId(interaction.customId);
     const handler = components.get(tableKey(interaction.isButton() ? 'button' : 'modal', prefix));
     try {
+      // Pressed the moment its answer showed, its action may still be on its way to the store.
+      if (interaction.channelId) {
+        await context.landing.exchanges.settled(interaction.channelId);
+        await context.landing.buttons.settled(interaction.channelId);
+      }
       if (handler && (await handler.handle(interaction, data, context)) !== 'declined') return;
       logger.warn({ customId: interaction.customId.slice(0, 100), user: interaction.user.id }, 'a button or modal nobody handles');
       await interaction.reply({ content: 'This button no longer does anything.', flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });

@@ -20,6 +20,7 @@ import { newSeed } from '../imagine/seed.js';
 import { UserError } from '../user-error.js';
 import { formatFooter, unsupportedNote } from './footer.js';
 import type { ChannelHistory, ExchangeAddress } from './history.js';
+import type { Landing } from './landing.js';
 import { prepareImages } from './made-images.js';
 import { buildMessages, estimatePromptTokens, IMAGE_TOKENS_ESTIMATE } from './messages.js';
 import { newQuestion, revisedQuestion, type Question, type Revision } from './question.js';
@@ -39,6 +40,8 @@ export interface ConversationServices {
   /** What Image API models cost, per endpoint (the budgets' reservations, a cost nobody reported). */
   imagePricing: ImagePricing;
   history: ChannelHistory;
+  /** Shown answers' exchanges and buttons still being stored, which what comes next waits for. */
+  landing: Landing;
   reasoning: ReasoningArchive;
   attachmentPolicy: AttachmentPolicy;
   metrics: BotMetrics;
@@ -142,6 +145,7 @@ export async function runTurn(services: ConversationServices, input: TurnInput):
     const checked = await reply.checked(async () => {
       checkCaps(config, input);
       const model = await resolveModel(services.catalog, modelId);
+      await services.landing.exchanges.settled(input.channelId);
       const stored = input.revise ? await services.history.exchange(input.channelId, input.revise.at) : undefined;
       if (input.revise && stored?.[0]?.role !== 'user') throw new UserError(NOTHING_TO_REDO);
       const attachments = await readAttachments(services, input.attachments, reply.signal);
@@ -202,10 +206,15 @@ export async function runTurn(services: ConversationServices, input: TurnInput):
       files: made.files,
     };
     let shown = await reply.show({ ...final, components: controls.components, ...(notices.length ? { notice: notices.join('\n') } : {}) });
-    const remembered = await remembering;
-    result.exchange = remembered.exchange;
+    // A press of the buttons waits for this: their actions are kept once the exchange has landed.
+    const keep = async () => {
+      const remembered = await remembering;
+      result.exchange = remembered.exchange;
+      if (shown && !remembered.notices.length) await controls.shown?.(renderer.messages).catch((err: unknown) => log.warn({ err }, 'could not keep what the answer’s buttons need'));
+      return remembered;
+    };
+    const remembered = await services.landing.buttons.track(input.channelId, keep());
     if (remembered.notices.length) shown = await reply.show({ ...final, components: controls.unstored ?? [], notice: remembered.notices.join('\n') });
-    if (shown && !remembered.notices.length) await controls.shown?.(renderer.messages).catch((err: unknown) => log.warn({ err }, 'could not keep what the answer’s buttons need'));
 
     if (outcome.interruption?.kind === 'upstream-error') services.metrics.openrouterError(outcome.interruption.code);
     reply.answered(
@@ -273,8 +282,15 @@ function worthStoring(answer: Exchange['answer'], made: Exchange['made']): boole
   return answer.text !== '' || made.files.length > 0;
 }
 
-/** Stores the exchange; where it is, and what to tell the user when that failed. */
-export async function rememberExchange(services: ConversationServices, log: Logger, exchange: Exchange): Promise<{ exchange: ExchangeAddress | undefined; notices: string[] }> {
+/**
+ * Stores the exchange (the channel's next turn waits for it); where it is, and what to tell the
+ * user when that failed.
+ */
+export function rememberExchange(services: ConversationServices, log: Logger, exchange: Exchange): Promise<{ exchange: ExchangeAddress | undefined; notices: string[] }> {
+  return services.landing.exchanges.track(exchange.channelId, storeExchange(services, log, exchange));
+}
+
+async function storeExchange(services: ConversationServices, log: Logger, exchange: Exchange): Promise<{ exchange: ExchangeAddress | undefined; notices: string[] }> {
   if (!worthStoring(exchange.answer, exchange.made)) return { exchange: undefined, notices: [] };
   try {
     const at = await remember(services.history, exchange);

@@ -110,10 +110,15 @@ async function finish(
     components: controls.components,
     ...(notices.length ? { notice: notices.join('\n') } : {}),
   });
-  const { notices: unsaved, exchange } = await remembered;
-  result.exchange = exchange;
-  result.messageId = reply.renderer.messages.at(-1)?.id;
-  if (shown) await controls.shown?.(reply.renderer.messages).catch((err: unknown) => reply.log.warn({ err }, 'could not keep what the images’ buttons need'));
+  // A press of the buttons waits for this: their actions are kept once the exchange has landed.
+  const keep = async () => {
+    const { notices: unsaved, exchange } = await remembered;
+    result.exchange = exchange;
+    result.messageId = reply.renderer.messages.at(-1)?.id;
+    if (shown) await controls.shown?.(reply.renderer.messages).catch((err: unknown) => reply.log.warn({ err }, 'could not keep what the images’ buttons need'));
+    return unsaved;
+  };
+  const unsaved = await services.landing.buttons.track(input.channelId, keep());
   if (unsaved.length) await input.surface.post({ content: unsaved.join('\n') }).catch((err: unknown) => reply.log.warn({ err }, 'could not say that the exchange was not saved'));
   reply.answered(
     { outcome: outcomeOf(drawn.interruption), ttftMs: drawn.firstImageMs, cost: result.cost },

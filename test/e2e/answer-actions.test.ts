@@ -229,8 +229,8 @@ describe('Delete', () => {
 describe('an exchange that could not be stored', () => {
   const UNSAVED = '⚠️ This exchange could not be saved to the channel’s memory; the next question won’t see it.';
 
-  it('the final answer does not wait for the memory: it shows with its buttons while the write is under way, which work once it lands', async () => {
-    h = await startHarness();
+  /** Holds every exchange's write in the store until the returned function is called. */
+  function holdWrites(): () => void {
     const history = h.bot.context.history;
     const append = history.append.bind(history);
     let land!: () => void;
@@ -239,15 +239,54 @@ describe('an exchange that could not be stored', () => {
       await landed;
       return append(...args);
     };
+    return land;
+  }
+
+  /** Resolves once something in a channel begins to wait for the exchanges landing there. */
+  function nextWait(): Promise<void> {
+    const flight = h.bot.context.landing.exchanges;
+    const settled = flight.settled.bind(flight);
+    return new Promise((resolve) => {
+      flight.settled = (channelId) => {
+        const done = settled(channelId);
+        resolve();
+        return done;
+      };
+    });
+  }
+
+  it('the final answer does not wait for the memory: it shows with its buttons while the write is under way, and a press meanwhile works once it lands', async () => {
+    h = await startHarness();
+    const land = holdWrites();
     h.openrouter.reply({ steps: text('The answer.') });
     const interaction = await h.discord.slash({ channelId: h.discord.defaultChannelId, name: 'ask', options: askOptions('q') });
     const shown = await h.discord.waitFor(() => (hasFooter(interaction.original()?.content) ? interaction.original() : undefined), { what: 'the final answer' });
     expect(labels(shown)).toEqual(['Regenerate', 'Delete']);
+    const waited = nextWait();
+    const pressed = await h.discord.component({ messageId: shown.id, customId: button(shown, 'Delete') });
+    // Answered without waiting, it would be answered while the write is held.
+    await Promise.race([waited, h.discord.waitFor(() => pressed.acknowledgedWith(), { what: 'the press answered' })]);
     land();
-    await h.bot.idle();
-    expect(await stored()).toEqual(['user: q', 'assistant: The answer.']);
-    await press(shown, 'Delete');
     await h.discord.waitFor(() => h.discord.message(shown.id)!.deleted, { what: 'deleted' });
+    expect(pressed.original()?.content ?? '').not.toMatch(/no longer/);
+    await h.bot.idle();
+    expect(await stored()).toEqual([]);
+  });
+
+  it('a follow-up asked while the exchange before it is being written is asked with it', async () => {
+    h = await startHarness();
+    const land = holdWrites();
+    h.openrouter.reply({ steps: text('The answer.') });
+    const first = await h.discord.slash({ channelId: h.discord.defaultChannelId, name: 'ask', options: askOptions('q') });
+    await h.discord.waitFor(() => hasFooter(first.original()?.content), { what: 'the first answer' });
+    const waited = nextWait();
+    h.openrouter.reply({ steps: text('The second.') });
+    const second = await h.discord.slash({ channelId: h.discord.defaultChannelId, name: 'ask', options: askOptions('q2') });
+    // Asked without waiting, it would reach the model while the write is held.
+    await Promise.race([waited, h.discord.waitFor(() => h.openrouter.chatRequests().length === 2, { what: 'the follow-up asked' })]);
+    land();
+    await h.discord.waitFor(() => hasFooter(second.original()?.content), { what: 'the second answer' });
+    expect(said(h.openrouter.chatRequests().at(-1))).toEqual(['user: tester: q', 'assistant: The answer.', 'user: tester: q2']);
   });
 
   it('shows the answer all the same, then says so in it and takes its buttons away', async () => {
