@@ -132,8 +132,9 @@ export function renderReport(r: ReportInput): string {
   }
   const allBot = r.streaming.filter((s) => s.contender === 'bot').map(figures);
   if (allBot.length) {
-    const beyond = allBot.flatMap((f) => f.beyondBucket);
-    push(`| final text ≤ 50 ms after the upstream ends (bucket permitting), all scenarios | after bucket: median ${f0(summarize(beyond).median)} ms, p95 ${f0(summarize(beyond).p95)} ms | ${summarize(beyond).p95 <= 50 ? '✅' : summarize(beyond).median <= 50 ? '⚠️ median only' : '❌'} |`);
+    // In one channel, a bucket that has room may rightly go to another answer first (figure 9).
+    const beyond = r.streaming.filter((s) => s.contender === 'bot' && !s.oneChannel).flatMap((s) => figures(s).beyondBucket);
+    push(`| final text ≤ 50 ms after the upstream ends (bucket permitting), every answer with a bucket of its own | after bucket: median ${f0(summarize(beyond).median)} ms, p95 ${f0(summarize(beyond).p95)} ms | ${summarize(beyond).p95 <= 50 ? '✅' : summarize(beyond).median <= 50 ? '⚠️ median only' : '❌'} |`);
     const tens = r.streaming.filter((s) => s.contender === 'bot' && s.concurrency === 10 && !s.oneChannel).flatMap((s) => figures(s).beyondBucket);
     if (tens.length) push(`| final text ≤ 50 ms p95 after the bucket allows, 10 concurrent replies | ${f0(summarize(tens).p95)} ms | ${met(summarize(tens).p95 <= 50)} |`);
     const rl = allBot.reduce((n, f) => n + f.rateLimited, 0);
@@ -239,7 +240,7 @@ function renderOneChannel(push: Push, rows: StreamingRow[]): void {
   push(
     '## Several answers in one channel (figure 9)',
     '',
-    'N mentions in one channel, by N readers, at once: their replies share the channel’s message bucket, so each one’s floor is its fair share, N times the one-answer floor. Their final texts all wait for that bucket, so they are given one bucket window more than a lone answer before they count as not finished. In full mode each scenario runs three times; the worst answer is the worst of all of them.',
+    'N mentions in one channel, by N readers, at once: their replies share the channel’s message bucket, so each one’s floor is its fair share, N times the one-answer floor. Their final texts all wait for that bucket, so they are given one bucket window more than a lone answer before they count as not finished; when the window has fewer requests left than answers with news, they go to the answers whose readers have seen nothing new for longest, so **after bucket** counts the time an answer’s final text waited while the bucket served a staler one. In full mode each scenario runs three times; the worst answer is the worst of all of them.',
     '',
   );
   table(push, ['answers', 'scenario', 'fair share ms', 'mean lag ms, all answers', 'mean lag ÷ fair share (all / worst answer)', 'final ms (median / p95)', 'after bucket ms (median / p95)', 'complete', '429s'], rows, (row) => {

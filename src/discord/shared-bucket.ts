@@ -47,9 +47,10 @@ export class SharedBucket {
    * release it is given, exactly once. While the turn is not urgent, `reserve` requests of the
    * window are left unspent (only the rest are spread), so an urgent change after it (the final
    * edit) never waits for the bucket to reset. Of the urgent changes waiting, the one whose writer
-   * has shown nothing new for longest (`since`, on the bucket's clock) goes first: when several
-   * answers end at once and the window can't take all their final texts, the one that waits for
-   * the reset is the one whose reader saw it most recently.
+   * has shown nothing new for longest (`since`, on the bucket's clock) goes first; and when the
+   * window has fewer requests left than the writers with news that are staler still, those go
+   * first. So when several answers end at once and the window can't take all their final texts,
+   * the one that waits for the reset is the one whose reader saw it most recently.
    */
   wait(urgent: boolean, go: (release: Release) => void, reserve = 0, since = this.timers.now()): Turn {
     const waiter: Waiter = { urgent, since, reserve, go };
@@ -94,9 +95,9 @@ export class SharedBucket {
 
   private pump(): void {
     if (this.busy || this.waiting.length === 0) return this.cancelTimer();
-    const index = this.stalestUrgent() ?? 0;
+    const { index, now: first } = this.next();
     const next = this.waiting[index]!;
-    const notBefore = next.urgent ? this.hardNext : Math.max(this.hardNext, this.softNext(next.reserve));
+    const notBefore = first ? this.hardNext : Math.max(this.hardNext, this.softNext(next.reserve));
     const now = this.timers.now();
     if (now < notBefore) {
       if (this.timer?.at !== notBefore) {
@@ -122,13 +123,29 @@ export class SharedBucket {
     });
   }
 
-  /** The urgent waiter that has been stale longest (the first of equals); undefined when none is urgent. */
-  private stalestUrgent(): number | undefined {
-    let found: number | undefined;
+  /**
+   * Who goes next, and whether as soon as the bucket has room: the urgent waiter stale longest
+   * (the first of equals), else the first in line at the even pace. But when the window has no
+   * more requests left than there are writers staler than that urgent one, waiting with news at
+   * the even pace, the stalest of them goes first: answers ending at once would otherwise take the
+   * window's last requests in the order they ended, and leave the one whose reader has seen
+   * nothing new for longest to wait for the reset.
+   */
+  private next(): { index: number; now: boolean } {
+    let urgent: number | undefined;
     this.waiting.forEach((w, i) => {
-      if (w.urgent && (found === undefined || w.since < this.waiting[found]!.since)) found = i;
+      if (w.urgent && (urgent === undefined || w.since < this.waiting[urgent]!.since)) urgent = i;
     });
-    return found;
+    if (urgent === undefined) return { index: 0, now: false };
+    const since = this.waiting[urgent]!.since;
+    let staler = 0;
+    let stalest: number | undefined;
+    this.waiting.forEach((w, i) => {
+      if (w.urgent || w.since >= since) return;
+      staler++;
+      if (stalest === undefined || w.since < this.waiting[stalest]!.since) stalest = i;
+    });
+    return { index: stalest !== undefined && this.remaining <= staler ? stalest : urgent, now: true };
   }
 
   /**

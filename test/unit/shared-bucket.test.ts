@@ -70,6 +70,28 @@ describe('SharedBucket', () => {
     expect(order()).toEqual(['streaming@0', 'stalest@3000', 'middle@5000', 'fresh@5000']);
   });
 
+  it('gives the window’s last requests to writers with news staler than an urgent change, before it', () => {
+    const { timers, bucket, turns, answer, order } = setup();
+    const ask = (writer: string, urgent: boolean, since: number) => bucket.wait(urgent, (release) => turns.push({ writer, at: timers.now(), release }), 0, since);
+    bucket.wait(false, (release) => turns.push({ writer: 'first', at: timers.now(), release }));
+    timers.advance(3000);
+    // Two answers end together: one's reader last saw news at 2500, the other's still streams, seen at 500.
+    ask('behind', false, 500);
+    ask('ended', true, 2500);
+    ask('ended too', true, 2600);
+    // Two requests left, one writer staler than the urgent one: the urgent one can go.
+    answer({ remaining: 2, resetAfterMs: 2000 });
+    expect(order()).toEqual(['first@0', 'ended@3000']);
+    // One left, and a staler writer: it goes now, not at the even pace; the fresher final waits for the reset.
+    answer({ remaining: 1, resetAfterMs: 2000 });
+    expect(order()).toEqual(['first@0', 'ended@3000', 'behind@3000']);
+    answer({ remaining: 0, resetAfterMs: 2000 });
+    timers.advance(1999);
+    expect(order()).toEqual(['first@0', 'ended@3000', 'behind@3000']);
+    timers.advance(1);
+    expect(order()).toEqual(['first@0', 'ended@3000', 'behind@3000', 'ended too@5000']);
+  });
+
   it('sends nothing into an empty bucket before it resets, urgent or not', () => {
     const { timers, ask, answer, order } = setup();
     ask('a');
