@@ -63,14 +63,14 @@ for (const backend of backends) {
         refs.push(ref);
         await history.append('pics', [{ ...turn('user', `[image: i${i}.png]`), images: [ref] }]);
       }
-      expect((await history.recentImages('pics')).map((i) => i.name)).toEqual(['i2.png', 'i3.png', 'i4.png', 'i5.png']);
+      expect((await history.snapshot('pics')).images.map((i) => i.name)).toEqual(['i2.png', 'i3.png', 'i4.png', 'i5.png']);
       expect((await history.load('pics'))[0]!.content).toBe('[image: i0.png]');
       expect(await history.loadImage('pics', refs[0]!.id)).toBeUndefined();
       expect(await history.loadImage('pics', refs[1]!.id)).toBeUndefined();
       expect((await history.loadImage('pics', refs[5]!.id))?.bytes.toString()).toBe('image 5');
       await history.reset('pics');
       expect(await history.loadImage('pics', refs[5]!.id)).toBeUndefined();
-      expect(await history.recentImages('pics')).toEqual([]);
+      expect((await history.snapshot('pics')).images).toEqual([]);
       await store.disconnect();
     });
 
@@ -113,7 +113,7 @@ for (const backend of backends) {
       expect(await store.get('history:old')).toBeUndefined();
       await history.append('old', [turn('user', 'new question'), turn('assistant', 'new answer')]);
       expect((await history.load('old')).map((t) => t.content)).toEqual(['old question', 'old answer', 'second', 'reply', 'new question', 'new answer']);
-      expect((await history.recentImages('old')).map((i) => i.name)).toEqual(['o.png']);
+      expect((await history.snapshot('old')).images.map((i) => i.name)).toEqual(['o.png']);
       // An old-shape history can be reset without being read first.
       await store.set('history:old2', { v: 1, turns: [turn('user', 'q')] });
       expect(await history.reset('old2')).toBe(true);

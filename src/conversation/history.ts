@@ -42,6 +42,13 @@ export interface LoadWindow {
   through?: ExchangeAddress;
 }
 
+/** A channel's conversation as of one read of its record (see `ChannelHistory.snapshot`). */
+export interface HistorySnapshot {
+  /** The images whose bytes are still kept, oldest first. */
+  images: ImageRef[];
+  load(budgetTokens?: number, window?: LoadWindow): Promise<Turn[]>;
+}
+
 /** The shape before exchanges had keys of their own: one value with every turn. */
 interface LegacyRecord {
   v: 1;
@@ -119,7 +126,19 @@ export class ChannelHistory {
    * nothing.
    */
   async load(channelId: string, budgetTokens = Infinity, window: LoadWindow = {}): Promise<Turn[]> {
+    return (await this.snapshot(channelId)).load(budgetTokens, window);
+  }
+
+  /**
+   * The channel's conversation as its record says now, read once: the images whose bytes are
+   * kept, and its turns (as `load` reads them) for a budget decided after seeing the images.
+   */
+  async snapshot(channelId: string): Promise<HistorySnapshot> {
     const meta = await this.meta(channelId);
+    return { images: meta?.images ?? [], load: (budgetTokens = Infinity, window = {}) => this.turnsOf(channelId, meta, budgetTokens, window) };
+  }
+
+  private async turnsOf(channelId: string, meta: Meta | undefined, budgetTokens: number, window: LoadWindow): Promise<Turn[]> {
     if (!meta) return [];
     const bound = window.before ?? window.through;
     if (bound && bound.epoch !== meta.epoch) return [];
@@ -178,11 +197,6 @@ export class ChannelHistory {
       if (dropped.length) await this.store.deleteMany(dropped);
       return true;
     });
-  }
-
-  /** The images whose bytes are still kept, oldest first. */
-  async recentImages(channelId: string): Promise<ImageRef[]> {
-    return (await this.meta(channelId))?.images ?? [];
   }
 
   /**

@@ -4,7 +4,7 @@ import type { ModelInfo } from '../openrouter/models.js';
 import type { ChatMessage } from '../openrouter/stream.js';
 import type { ChannelHistory } from './history.js';
 import type { Question } from './question.js';
-import { estimateTokens, historyBudget, trimToBudget } from './turns.js';
+import { estimateTokens, historyBudget, trimToBudget, type ImageRef } from './turns.js';
 
 /** How many of the conversation's newest images go with each request as inputs. */
 export const RECENT_IMAGE_INPUTS = 2;
@@ -20,7 +20,8 @@ export interface MessagesInput {
 
 /** The request's messages: the system prompt, the channel's history that fits, and the question with its files. */
 export async function buildMessages(history: ChannelHistory, input: MessagesInput, model: ModelInfo | undefined, question: Question): Promise<ChatMessage[]> {
-  const recent = question.recentImages ? await recentImages(history, input.channelId, question.attached, model) : [];
+  const snapshot = await history.snapshot(input.channelId);
+  const recent = question.recentImages ? await recentImages(history, input.channelId, snapshot.images, question.attached, model) : [];
   const parts: ChatContentItems[] = [...question.parts, ...recent];
   const fixed =
     estimateTokens(input.systemPrompt) +
@@ -32,7 +33,7 @@ export async function buildMessages(history: ChannelHistory, input: MessagesInpu
     maxCompletionTokens: model?.maxCompletionTokens,
     fixedTokens: fixed,
   });
-  const past = trimToBudget(await history.load(input.channelId, budget, question.window), budget);
+  const past = trimToBudget(await snapshot.load(budget, question.window), budget);
   return [
     { role: 'system', content: input.systemPrompt },
     ...past.map((turn): ChatMessage =>
@@ -62,9 +63,9 @@ export function estimatePromptTokens(messages: readonly ChatMessage[]): number {
  * "make it winter" can refer to the image made a turn ago. Images already part of the question
  * (a reply to one of them) are not sent twice.
  */
-async function recentImages(history: ChannelHistory, channelId: string, attached: Set<string>, model: ModelInfo | undefined): Promise<ChatContentItems[]> {
+async function recentImages(history: ChannelHistory, channelId: string, kept: readonly ImageRef[], attached: Set<string>, model: ModelInfo | undefined): Promise<ChatContentItems[]> {
   if (model && !model.input.includes('image')) return [];
-  const refs = (await history.recentImages(channelId)).filter((ref) => !attached.has(ref.sha)).slice(-RECENT_IMAGE_INPUTS);
+  const refs = kept.filter((ref) => !attached.has(ref.sha)).slice(-RECENT_IMAGE_INPUTS);
   const parts: ChatContentItems[] = [];
   for (const ref of refs) {
     const image = await history.loadImage(channelId, ref.id);

@@ -1,6 +1,6 @@
 import { DiscordAPIError, RequestMethod, Routes, type RepliableInteraction } from 'discord.js';
 import { channelSurface } from './message-surface.js';
-import { messageRequest, send, type BotRest } from './rest.js';
+import { messageRequest, send, sendEdit, type BotRest } from './rest.js';
 import { bucketKeys } from './shared-bucket.js';
 import type { MessagePayload, Posted, PostedMessage, ReplySurface } from './surface.js';
 
@@ -47,7 +47,7 @@ export function interactionSurface(interaction: RepliableInteraction, rest: BotR
       edit: (payload) => {
         if (continuation) return continuation.edit(payload);
         return viaWebhook(
-          async () => (await webhook(RequestMethod.Patch, Routes.webhookMessage(applicationId, token, pathId), payload)).info,
+          () => sendEdit(rest.interactions, Routes.webhookMessage(applicationId, token, pathId), { ...messageRequest(payload), auth: false }),
           async () => {
             continuation = (await channel().post(payload)).message;
             return undefined;

@@ -1,5 +1,5 @@
 import { Routes, RequestMethod } from 'discord.js';
-import { messageRequest, send, type BotRest } from './rest.js';
+import { messageRequest, send, sendEdit, type BotRest } from './rest.js';
 import { bucketKeys } from './shared-bucket.js';
 import type { MessagePayload, Posted, PostedMessage, ReplySurface } from './surface.js';
 
@@ -9,7 +9,7 @@ export function channelMessage(rest: BotRest, channelId: string, id: string): Po
     id,
     channelId,
     editBucket: () => rest.buckets.get(bucketKeys.channelEdits(channelId)),
-    edit: async (payload) => (await send(rest.bot, RequestMethod.Patch, Routes.channelMessage(channelId, id), messageRequest(payload))).info,
+    edit: (payload) => sendEdit(rest.bot, Routes.channelMessage(channelId, id), messageRequest(payload)),
   };
 }
 

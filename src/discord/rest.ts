@@ -1,4 +1,4 @@
-import { parseResponse, REST, type RequestData, type RequestMethod, type RESTOptions, type RouteLike } from 'discord.js';
+import { parseResponse, REST, RequestMethod, type RequestData, type RESTOptions, type RouteLike } from 'discord.js';
 import { bucketState, type RateLimitInfo } from './rate-limits.js';
 import { Buckets } from './shared-bucket.js';
 import type { MessagePayload } from './surface.js';
@@ -43,8 +43,22 @@ export interface Sent<T> {
  */
 export async function send<T>(rest: REST, method: RequestMethod, route: RouteLike, request: RequestData): Promise<Sent<T>> {
   const response = await rest.queueRequest({ ...request, method, fullRoute: route });
+  return { data: (await parseResponse(response)) as T, info: infoOf(rest, route, response) };
+}
+
+/**
+ * Edits a message, resolving with its bucket's state only: Discord answers with the whole message
+ * again, which is read to the end (so the connection can carry the next request) but not parsed.
+ */
+export async function sendEdit(rest: REST, route: RouteLike, request: RequestData): Promise<RateLimitInfo | undefined> {
+  const response = await rest.queueRequest({ ...request, method: RequestMethod.Patch, fullRoute: route });
+  await response.arrayBuffer();
+  return infoOf(rest, route, response);
+}
+
+function infoOf(rest: REST, route: RouteLike, response: { headers: Headers }): RateLimitInfo | undefined {
   const offset = rest.options.offset;
-  return { data: (await parseResponse(response)) as T, info: bucketState(response.headers, typeof offset === 'number' ? offset : offset(route)) };
+  return bucketState(response.headers, typeof offset === 'number' ? offset : offset(route));
 }
 
 /**

@@ -257,6 +257,9 @@ interface Cut {
 /** Decides the chunk that starts at `pos` with `open` the block open there. */
 function cutAt(text: string, pos: number, open: Fence | null, limit: number, cap: number): Cut {
   const length = text.length;
+  // The whole rest fits and no fence can open in it (that takes three backticks or tildes in a
+  // row): nothing to scan, as for most edits of most answers.
+  if (open === null && length - pos <= limit && text.indexOf('```', pos) === -1 && text.indexOf('~~~', pos) === -1) return { end: length, text: text.slice(pos), next: null };
   const head = open === null ? '' : `${reopenLine(open, limit)}\n`;
   const room = limit - head.length;
   const stop = Math.min(length, pos + room);

@@ -159,15 +159,15 @@ describe('failures inside the bot', () => {
   it('a storage failure mid-request gets a clear message and a log line with context; the bot keeps answering', async () => {
     h = await startHarness();
     const history = h.bot.context.history;
-    const load = history.load.bind(history);
-    history.load = () => Promise.reject(new Error('SQLITE_IOERR: disk I/O error'));
+    const snapshot = history.snapshot.bind(history);
+    history.snapshot = () => Promise.reject(new Error('SQLITE_IOERR: disk I/O error'));
     const broken = await h.discord.slash({ channelId: h.discord.defaultChannelId, name: 'ask', options: askOptions('hi') });
     const [notice] = await h.discord.waitFor(() => (broken.all().some((m) => /⚠️/.test(m.content)) ? broken.all().filter((m) => /⚠️/.test(m.content)) : undefined), { what: 'failure notice' });
     expect(notice!.content).toBe('⚠️ Something went wrong on the bot’s side. It has been logged; try again in a moment.');
     await h.bot.idle();
     const logged = h.logs.lines().find((l) => l.msg === 'command failed')!;
     expect(logged).toMatchObject({ command: 'ask', channel: h.discord.defaultChannelId, err: { message: 'SQLITE_IOERR: disk I/O error' } });
-    history.load = load;
+    history.snapshot = snapshot;
     const ok = await h.discord.slash({ channelId: h.discord.defaultChannelId, name: 'ask', options: askOptions('again') });
     expect((await finalOf(ok))[0]!.content).toMatch(FOOTER);
   });
