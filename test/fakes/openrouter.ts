@@ -527,7 +527,8 @@ export class FakeOpenRouter {
     const fake = new FakeOpenRouter(opts);
     await new Promise<void>((resolve, reject) => {
       fake.server.once('error', reject);
-      fake.server.listen(0, '127.0.0.1', () => resolve());
+      // A deep accept queue, as in the fake Discord: hundreds of streams connect at once.
+      fake.server.listen({ port: 0, host: '127.0.0.1', backlog: 4096 }, () => resolve());
     });
     fake.port = (fake.server.address() as AddressInfo).port;
     return fake;

@@ -127,7 +127,10 @@ export class FakeDiscord {
     const server = http.createServer();
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve());
+      // As deep an accept queue as the kernel allows, as Discord's own servers have: hundreds of
+      // answers connecting at once while the benchmark's process is busy must queue, not be dropped
+      // (a dropped connection is retried a second, then three, then seven later…).
+      server.listen({ port: 0, host: '127.0.0.1', backlog: 4096 }, () => resolve());
     });
     const { port } = server.address() as AddressInfo;
     const fake = new FakeDiscord(opts, server, port);
