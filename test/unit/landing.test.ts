@@ -1,13 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InFlight } from '../../src/conversation/landing.js';
-
-/** A promise and the functions that settle it. */
-function deferred<T = void>() {
-  let resolve!: (value: T) => void;
-  let reject!: (err: Error) => void;
-  const promise = new Promise<T>((res, rej) => ((resolve = res), (reject = rej)));
-  return { promise, resolve, reject };
-}
+import { deferred } from '../helpers/manual-timers.js';
 
 describe('InFlight', () => {
   it('settles once every piece of the channel’s work has, however it ended, and not for other channels’', async () => {
