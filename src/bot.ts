@@ -182,7 +182,8 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
     const { prefix, data } = splitCustomId(interaction.customId);
     const handler = components.get(tableKey(interaction.isButton() ? 'button' : 'modal', prefix));
     try {
-      // Pressed the moment its answer showed, its action may still be on its way to the store.
+      // Pressed the moment its answer showed, its action may still be on its way to the store
+      // (tracked once the final edit has returned; the exchange before it, from the start).
       if (interaction.channelId) {
         await context.landing.exchanges.settled(interaction.channelId);
         await context.landing.buttons.settled(interaction.channelId);

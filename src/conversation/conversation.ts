@@ -206,14 +206,10 @@ export async function runTurn(services: ConversationServices, input: TurnInput):
       files: made.files,
     };
     let shown = await reply.show({ ...final, components: controls.components, ...(notices.length ? { notice: notices.join('\n') } : {}) });
-    // A press of the buttons waits for this: their actions are kept once the exchange has landed.
-    const keep = async () => {
-      const remembered = await remembering;
-      result.exchange = remembered.exchange;
-      if (shown && !remembered.notices.length) await controls.shown?.(renderer.messages).catch((err: unknown) => log.warn({ err }, 'could not keep what the answer’s buttons need'));
-      return remembered;
-    };
-    const remembered = await services.landing.buttons.track(input.channelId, keep());
+    const remembered = await keepForButtons(services, log, input.channelId, remembering, (stored) => {
+      result.exchange = stored.exchange;
+      return shown && !stored.notices.length ? controls.shown?.(renderer.messages) : undefined;
+    });
     if (remembered.notices.length) shown = await reply.show({ ...final, components: controls.unstored ?? [], notice: remembered.notices.join('\n') });
 
     if (outcome.interruption?.kind === 'upstream-error') services.metrics.openrouterError(outcome.interruption.code);
@@ -282,15 +278,30 @@ function worthStoring(answer: Exchange['answer'], made: Exchange['made']): boole
   return answer.text !== '' || made.files.length > 0;
 }
 
-/**
- * Stores the exchange (the channel's next turn waits for it); where it is, and what to tell the
- * user when that failed.
- */
-export function rememberExchange(services: ConversationServices, log: Logger, exchange: Exchange): Promise<{ exchange: ExchangeAddress | undefined; notices: string[] }> {
+/** How storing an exchange went: where it is, and what to tell the user when it failed. */
+export interface Remembered {
+  exchange: ExchangeAddress | undefined;
+  notices: string[];
+}
+
+/** Stores the exchange (the channel's next turn waits for it). */
+export function rememberExchange(services: ConversationServices, log: Logger, exchange: Exchange): Promise<Remembered> {
   return services.landing.exchanges.track(exchange.channelId, storeExchange(services, log, exchange));
 }
 
-async function storeExchange(services: ConversationServices, log: Logger, exchange: Exchange): Promise<{ exchange: ExchangeAddress | undefined; notices: string[] }> {
+/**
+ * Once the exchange has landed, runs `keep`: what the shown answer's buttons need is stored, with
+ * the exchange's address. A press of those buttons waits for both; a failure to keep is logged.
+ */
+export function keepForButtons(services: ConversationServices, log: Logger, channelId: string, remembering: Promise<Remembered>, keep: (stored: Remembered) => Promise<void> | undefined): Promise<Remembered> {
+  const kept = remembering.then(async (stored) => {
+    await keep(stored)?.catch((err: unknown) => log.warn({ err }, 'could not keep what the answer’s buttons need'));
+    return stored;
+  });
+  return services.landing.buttons.track(channelId, kept);
+}
+
+async function storeExchange(services: ConversationServices, log: Logger, exchange: Exchange): Promise<Remembered> {
   if (!worthStoring(exchange.answer, exchange.made)) return { exchange: undefined, notices: [] };
   try {
     const at = await remember(services.history, exchange);

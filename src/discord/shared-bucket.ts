@@ -95,9 +95,9 @@ export class SharedBucket {
 
   private pump(): void {
     if (this.busy || this.waiting.length === 0) return this.cancelTimer();
-    const { index, now: first } = this.next();
+    const { index, hurried } = this.next();
     const next = this.waiting[index]!;
-    const notBefore = first ? this.hardNext : Math.max(this.hardNext, this.softNext(next.reserve));
+    const notBefore = hurried ? this.hardNext : Math.max(this.hardNext, this.softNext(next.reserve));
     const now = this.timers.now();
     if (now < notBefore) {
       if (this.timer?.at !== notBefore) {
@@ -131,12 +131,12 @@ export class SharedBucket {
    * window's last requests in the order they ended, and leave the one whose reader has seen
    * nothing new for longest to wait for the reset.
    */
-  private next(): { index: number; now: boolean } {
+  private next(): { index: number; hurried: boolean } {
     let urgent: number | undefined;
     this.waiting.forEach((w, i) => {
       if (w.urgent && (urgent === undefined || w.since < this.waiting[urgent]!.since)) urgent = i;
     });
-    if (urgent === undefined) return { index: 0, now: false };
+    if (urgent === undefined) return { index: 0, hurried: false };
     const since = this.waiting[urgent]!.since;
     let staler = 0;
     let stalest: number | undefined;
@@ -145,7 +145,7 @@ export class SharedBucket {
       staler++;
       if (stalest === undefined || w.since < this.waiting[stalest]!.since) stalest = i;
     });
-    return { index: stalest !== undefined && this.remaining <= staler ? stalest : urgent, now: true };
+    return { index: stalest !== undefined && this.remaining <= staler ? stalest : urgent, hurried: true };
   }
 
   /**

@@ -1,5 +1,5 @@
 import type { ReadAttachment } from '../attachments.js';
-import { readAttachments, rememberExchange, type ConversationServices, type FinalControls, type RequestInput, type TurnEnd } from '../conversation/conversation.js';
+import { keepForButtons, readAttachments, rememberExchange, type ConversationServices, type FinalControls, type RequestInput, type TurnEnd } from '../conversation/conversation.js';
 import { prepareImages } from '../conversation/made-images.js';
 import { TurnReply, type ReplyTarget } from '../conversation/reply.js';
 import { checkCaps, checkModelAccepts } from '../conversation/request-checks.js';
@@ -110,15 +110,11 @@ async function finish(
     components: controls.components,
     ...(notices.length ? { notice: notices.join('\n') } : {}),
   });
-  // A press of the buttons waits for this: their actions are kept once the exchange has landed.
-  const keep = async () => {
-    const { notices: unsaved, exchange } = await remembered;
-    result.exchange = exchange;
+  const { notices: unsaved } = await keepForButtons(services, reply.log, input.channelId, remembered, (stored) => {
+    result.exchange = stored.exchange;
     result.messageId = reply.renderer.messages.at(-1)?.id;
-    if (shown) await controls.shown?.(reply.renderer.messages).catch((err: unknown) => reply.log.warn({ err }, 'could not keep what the images’ buttons need'));
-    return unsaved;
-  };
-  const unsaved = await services.landing.buttons.track(input.channelId, keep());
+    return shown ? controls.shown?.(reply.renderer.messages) : undefined;
+  });
   if (unsaved.length) await input.surface.post({ content: unsaved.join('\n') }).catch((err: unknown) => reply.log.warn({ err }, 'could not say that the exchange was not saved'));
   reply.answered(
     { outcome: outcomeOf(drawn.interruption), ttftMs: drawn.firstImageMs, cost: result.cost },
