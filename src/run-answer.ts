@@ -121,9 +121,10 @@ async function answerButtons(ctx: BotContext, input: AnswerInput, result: TurnRe
   return {
     components: [answerActionRow(actionId, { canContinue, drew: images.length > 0, extra }), ...(images.length ? imageActionRows(imageActionId, { images: images.length, underAnswer: true }) : [])],
     unstored,
-    shown: async (messages) => {
-      // Stored by now: `shown` runs after the turn has its answer's place in the memory.
-      const exchange = result.exchange!;
+    shown: async (messages, exchange) => {
+      // Without its place in the memory there is nothing for these buttons to act on (the turn
+      // shows `unstored` then).
+      if (!exchange) return;
       const refs = [...prior, ...messages.map((m) => ({ channelId: m.channelId, id: m.id }))];
       if (images.length) {
         const drew: ImageAction = {

@@ -36,9 +36,9 @@ async function imageButtons(ctx: BotContext, input: ImageRequest, result: ImageR
   const actionId = ctx.actions.newId();
   return {
     components: imageActionRows(actionId, { images: result.images.length, underAnswer: false }),
-    shown: (messages) => {
+    shown: (messages, exchange) => {
       const action: ImageAction = {
-        ...answered(input, result.exchange, [...prior, ...messages.map((m) => ({ channelId: m.channelId, id: m.id }))]),
+        ...answered(input, exchange, [...prior, ...messages.map((m) => ({ channelId: m.channelId, id: m.id }))]),
         // The model that made these, whatever the channel's setting says later.
         settings: { ...input.settings, image_model: { value: result.model, source: { kind: 'request' } } },
         attachments: input.attachments.map(storable),

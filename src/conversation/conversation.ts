@@ -79,11 +79,6 @@ export interface TurnResult {
   outcome: StreamOutcome;
   modelId: string;
   showReasoning: boolean;
-  /**
-   * Where the exchange is stored: known once the answer is shown (its buttons are made before),
-   * and read by their `shown`; undefined when it could not be stored.
-   */
-  exchange: ExchangeAddress | undefined;
   /** Whether there is anything to store (an answer with neither text nor images has none). */
   storing: boolean;
   /** The names of the image files the answer carries (a model that draws). */
@@ -121,8 +116,11 @@ export interface FinalControls {
   components: object[];
   /** In their place when the exchange could not be stored (nothing for its actions to work on). */
   unstored?: object[];
-  /** Called once the answer has landed, with every message it took. */
-  shown?: (messages: PostedMessage[]) => Promise<void>;
+  /**
+   * Called once the answer has landed and its exchange is stored, with every message it took and
+   * where the exchange is (undefined: it could not be stored).
+   */
+  shown?: (messages: PostedMessage[], exchange: ExchangeAddress | undefined) => Promise<void>;
 }
 
 /** Said when a button's exchange is no longer in the conversation. */
@@ -198,7 +196,7 @@ export async function runTurn(services: ConversationServices, input: TurnInput):
     const remembering = rememberExchange(services, log, { ...input, attachments, incoming: input.attachments, answer, made, revision });
 
     const imageSeed = made.files.length ? seed : undefined;
-    const result: TurnResult = { outcome, modelId, showReasoning, exchange: undefined, storing: worthStoring(answer, made), images: made.originals.map((o) => o.file.name), seed: imageSeed };
+    const result: TurnResult = { outcome, modelId, showReasoning, storing: worthStoring(answer, made), images: made.originals.map((o) => o.file.name), seed: imageSeed };
     const controls = await reply.buttons(input.finalControls && (() => input.finalControls!(result)));
     const notes = [...(input.notes ?? []), unsupportedNote(unsupported)].filter((n): n is string => Boolean(n));
     const final = {
@@ -206,10 +204,9 @@ export async function runTurn(services: ConversationServices, input: TurnInput):
       files: made.files,
     };
     let shown = await reply.show({ ...final, components: controls.components, ...(notices.length ? { notice: notices.join('\n') } : {}) });
-    const remembered = await keepForButtons(services, log, input.channelId, remembering, (stored) => {
-      result.exchange = stored.exchange;
-      return shown && !stored.notices.length ? controls.shown?.(renderer.messages) : undefined;
-    });
+    const remembered = await keepForButtons(services, log, input.channelId, remembering, (stored) =>
+      shown && !stored.notices.length ? controls.shown?.(renderer.messages, stored.exchange) : undefined,
+    );
     if (remembered.notices.length) shown = await reply.show({ ...final, components: controls.unstored ?? [], notice: remembered.notices.join('\n') });
 
     if (outcome.interruption?.kind === 'upstream-error') services.metrics.openrouterError(outcome.interruption.code);

@@ -1,5 +1,4 @@
 import { formatCost } from '../conversation/footer.js';
-import type { ExchangeAddress } from '../conversation/history.js';
 import type { ImagineOptions } from './options.js';
 
 /**
@@ -19,8 +18,6 @@ export interface ImageResult {
   channelId: string;
   /** The message carrying the images. */
   messageId: string | undefined;
-  /** Where the exchange is in the conversation, once stored (after the images are shown). */
-  exchange: ExchangeAddress | undefined;
 }
 
 /** `seed 42`, or `seeds 42, 43, 44` when the images have seeds of their own. */

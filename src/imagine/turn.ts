@@ -100,7 +100,6 @@ async function finish(
     cost: drawn.cost,
     channelId: input.channelId,
     messageId: reply.renderer.messages.at(-1)?.id,
-    exchange: undefined,
   };
   const notes = [unsupportedNote(drawn.ignored)].filter((n): n is string => Boolean(n));
   const controls = made.files.length ? await reply.buttons(input.finalControls && (() => input.finalControls!(result))) : { components: [] };
@@ -111,9 +110,8 @@ async function finish(
     ...(notices.length ? { notice: notices.join('\n') } : {}),
   });
   const { notices: unsaved } = await keepForButtons(services, reply.log, input.channelId, remembered, (stored) => {
-    result.exchange = stored.exchange;
     result.messageId = reply.renderer.messages.at(-1)?.id;
-    return shown ? controls.shown?.(reply.renderer.messages) : undefined;
+    return shown ? controls.shown?.(reply.renderer.messages, stored.exchange) : undefined;
   });
   if (unsaved.length) await input.surface.post({ content: unsaved.join('\n') }).catch((err: unknown) => reply.log.warn({ err }, 'could not say that the exchange was not saved'));
   reply.answered(

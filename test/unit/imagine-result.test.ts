@@ -13,7 +13,6 @@ const result = (over: Partial<ImageResult> = {}): ImageResult => ({
   images: [{ file: 'image-1.png', seed: 42, width: 2048, height: 1152 }],
   seed: 42,
   cost: 0.06,
-  exchange: undefined,
   channelId: '1',
   messageId: '2',
   ...over,
