@@ -12,10 +12,10 @@ import type { BotContext } from './context.js';
 import { ChannelHistory } from './conversation/history.js';
 import { newLanding } from './conversation/landing.js';
 import { ReasoningArchive } from './conversation/reasoning-archive.js';
-import { interactionRest } from './discord/rest.js';
 import { restRequests } from './discord/rest-requests.js';
 import { sendsApartFromEdits } from './discord/rest-queues.js';
 import { Buckets } from './discord/shared-bucket.js';
+import { WebhookRest } from './discord/webhook-rest.js';
 import { syncCommands } from './discord/register-commands.js';
 import type { Logger } from './logger.js';
 import { SHUTDOWN } from './openrouter/errors.js';
@@ -85,7 +85,7 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
     retryBudgetMs: config.openRouterRetryMaxMs,
     attribution: { url: config.openRouterAppUrl, title: () => config.openRouterAppTitle ?? client.user?.username },
   });
-  const interactions = interactionRest({ api: config.discordApiUrl, ...restRequests(DefaultRestOptions.makeRequest, on429, 0) });
+  const interactions = new WebhookRest({ api: config.discordApiUrl, report429: on429 });
   metrics = processMetrics(client);
   const catalog = new ModelCatalog(openrouter, logger);
   const settings = new SettingsStore(store, config);
@@ -217,6 +217,7 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
   } catch (err) {
     keyWatch.stop();
     await client.destroy();
+    await interactions.close();
     await closeStore(store, logger);
     if (err instanceof Error && /disallowed intents/i.test(err.message)) {
       throw new Error(
@@ -257,6 +258,7 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
         await context.history.drain();
         await health?.close();
         await client.destroy();
+        await interactions.close();
         await closeStore(store, logger);
       })();
       return stopping;

@@ -1,6 +1,6 @@
-import { DiscordAPIError, RequestMethod, Routes, type RepliableInteraction } from 'discord.js';
+import { DiscordAPIError, Routes, type RepliableInteraction } from 'discord.js';
 import { channelSurface } from './message-surface.js';
-import { messageRequest, send, sendEdit, type BotRest } from './rest.js';
+import { messageRequest, type BotRest } from './rest.js';
 import { bucketKeys } from './shared-bucket.js';
 import type { MessagePayload, Posted, PostedMessage, ReplySurface } from './surface.js';
 
@@ -36,8 +36,8 @@ export function interactionSurface(interaction: RepliableInteraction, rest: BotR
     }
     return fallback();
   };
-  const webhook = (method: RequestMethod, route: `/${string}`, payload: MessagePayload, query?: URLSearchParams) =>
-    send<{ id: string }>(rest.interactions, method, route, { ...messageRequest(payload), auth: false, ...(query ? { query } : {}) });
+  const webhook = (method: 'PATCH' | 'POST', route: `/${string}`, payload: MessagePayload, query?: URLSearchParams) =>
+    rest.interactions.send<{ id: string }>(method, route, { ...messageRequest(payload), ...(query ? { query } : {}) });
   const editable = (id: string, pathId: string): PostedMessage => {
     let continuation: PostedMessage | undefined;
     return {
@@ -47,7 +47,7 @@ export function interactionSurface(interaction: RepliableInteraction, rest: BotR
       edit: (payload) => {
         if (continuation) return continuation.edit(payload);
         return viaWebhook(
-          () => sendEdit(rest.interactions, Routes.webhookMessage(applicationId, token, pathId), { ...messageRequest(payload), auth: false }),
+          () => rest.interactions.edit(Routes.webhookMessage(applicationId, token, pathId), messageRequest(payload)),
           async () => {
             continuation = (await channel().post(payload)).message;
             return undefined;
@@ -66,10 +66,10 @@ export function interactionSurface(interaction: RepliableInteraction, rest: BotR
       return viaWebhook(
         async () => {
           if (first) {
-            const { data, info } = await webhook(RequestMethod.Patch, Routes.webhookMessage(applicationId, token, '@original'), payload);
+            const { data, info } = await webhook('PATCH', Routes.webhookMessage(applicationId, token, '@original'), payload);
             return { message: editable(data.id, '@original'), info };
           }
-          const { data, info } = await webhook(RequestMethod.Post, Routes.webhook(applicationId, token), payload, new URLSearchParams({ wait: 'true' }));
+          const { data, info } = await webhook('POST', Routes.webhook(applicationId, token), payload, new URLSearchParams({ wait: 'true' }));
           return { message: editable(data.id, data.id), info };
         },
         () => channel().post(payload),

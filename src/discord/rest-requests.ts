@@ -11,10 +11,10 @@ import type { RESTOptions } from '@discordjs/rest';
  *
  * The early reset: @discordjs/rest records a bucket's reset with its offset added, then holds a
  * request to the empty bucket until the offset past that, and one option sets the margin for its
- * global window too, which needs it (see `interactionRest`). Read early, the recorded reset is the
- * bucket's own (late by the response's trip, as Reset-After counts from when Discord answered), so
- * a final text the answer's bucket lets go at the reset goes then, not 50 ms later; requests that
- * wait in discord.js's queue still go one offset past it.
+ * global window too, which needs it. Read early, the recorded reset is the bucket's own (late by
+ * the response's trip, as Reset-After counts from when Discord answered), so a final text the
+ * answer's bucket lets go at the reset goes then, not 50 ms later; requests that wait in
+ * discord.js's queue still go one offset past it.
  */
 export function restRequests(makeRequest: RESTOptions['makeRequest'], report: (scope: string) => void, offsetMs: number): Pick<RESTOptions, 'makeRequest'> {
   return {

@@ -1,33 +1,16 @@
-import { parseResponse, REST, RequestMethod, type RequestData, type RESTOptions, type RouteLike } from 'discord.js';
+import { parseResponse, REST, RequestMethod, type RequestData, type RouteLike } from 'discord.js';
 import { bucketState, type RateLimitInfo } from './rate-limits.js';
 import { Buckets } from './shared-bucket.js';
 import type { MessagePayload } from './surface.js';
+import type { WebhookRest } from './webhook-rest.js';
 
 /** The REST clients answers are streamed through, and the buckets their messages share. */
 export interface BotRest {
   /** discord.js's own, with the bot's token: everything but the interaction webhooks. */
   bot: REST;
   /** Interaction webhooks (`/webhooks/{application}/{interaction token}`…), sent without the bot's token. */
-  interactions: REST;
+  interactions: WebhookRest;
   buckets: Buckets;
-}
-
-/**
- * A REST client for the interaction webhooks. Discord does not count interaction endpoints against
- * the bot's global limit of 50 requests a second, but @discordjs/rest counts every request except
- * the interaction callback against its `globalRequestsPerSecond`; at a hundred streaming answers
- * that budget, not Discord, would hold their edits back. Channel routes keep discord.js's client
- * and its budget, which is Discord's real one.
- *
- * Without a global budget, the client's `offset` (50 ms by default: how long past a reset it waits
- * before sending) only guards bucket resets, and those need no margin: the reset it computes is
- * late by the response's trip already (Reset-After counts from when Discord answered), and the
- * request reaches Discord a trip after it leaves. The default would hold every final text that
- * waits for a reset 50 ms longer than the bucket does. (discord.js's own client keeps it: there it
- * also separates its global windows from Discord's, which no header tells.)
- */
-export function interactionRest(options: Partial<RESTOptions>): REST {
-  return new REST({ ...options, globalRequestsPerSecond: Number.POSITIVE_INFINITY, offset: 0 });
 }
 
 /** A request's body with the bucket state its response reported. */
@@ -66,7 +49,7 @@ function infoOf(rest: REST, route: RouteLike, response: { headers: Headers }): R
  * discord.js resolving a MessagePayload and building a Message for every edit. Every message
  * carries model output, and model output must never ping anyone.
  */
-export function messageRequest(payload: MessagePayload, extra: Record<string, unknown> = {}): RequestData {
+export function messageRequest(payload: MessagePayload, extra: Record<string, unknown> = {}): { body: Record<string, unknown>; files?: { name: string; data: Buffer }[] } {
   const files = payload.files ?? [];
   return {
     body: {

@@ -38,7 +38,7 @@ export function exemptFromGlobal(route: string, authorized: boolean): boolean {
  * bot's global limit (50 requests a second per bot, not per process) and each route's bucket are
  * held here, once. Two differences from @discordjs/proxy's own `proxyRequests`:
  * - interaction routes go through a queue without the global budget, as Discord exempts them
- *   (the bot does the same in-process, see discord/rest.ts), so streamed answers are not held
+ *   (the bot does the same in-process, see discord/webhook-rest.ts), so streamed answers are not held
  *   behind the bot's other traffic;
  * - the X-RateLimit-* headers of a bucket come back to the bot. @discordjs/proxy strips them; the
  *   bot paces a streaming answer's edits by them (discord/shared-bucket.ts) and, without them,
@@ -49,6 +49,9 @@ export function createRestProxy({ upstream, logger, globalRequestsPerSecond = 50
   const base: Partial<RESTOptions> = { api: upstream.replace(/\/+$/, '') };
   const offsetMs = DefaultRestOptions.offset;
   const bot = sendsApartFromEdits(new REST({ ...base, globalRequestsPerSecond, ...restRequests(DefaultRestOptions.makeRequest, () => {}, offsetMs) }));
+  // Without a global budget the offset (how long past a reset a request waits) only guards bucket
+  // resets, which need no margin: Reset-After counts from when Discord answered, so the reset it
+  // gives is late by the response's trip already.
   const exempt = new REST({ ...base, globalRequestsPerSecond: Number.POSITIVE_INFINITY, offset: 0 });
   for (const [queue, rest] of [['bot', bot], ['interactions', exempt]] as const) {
     // Routes here are discord.js's generalised ones (ids and tokens as :id, :token): safe to log.
