@@ -31,7 +31,7 @@ let built = false;
 /** The built entry point, built first when the sources changed (what `npm start`'s prestart does), once per run. */
 function builtEntry(): string {
   if (built) return 'dist/src/index.js';
-  const build = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/build-if-changed.ts'], { cwd: repo, stdio: 'inherit' });
+  const build = spawnSync(process.execPath, ['scripts/build-if-changed.mjs'], { cwd: repo, stdio: 'inherit' });
   if (build.status !== 0) throw new Error('the build failed');
   built = true;
   return 'dist/src/index.js';

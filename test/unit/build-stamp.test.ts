@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { buildDigest, buildIfChanged } from '../../scripts/build-stamp.js';
+import { buildDigest, buildIfChanged } from '../../scripts/build-stamp.mjs';
 
 let root: string;
 const write = (file: string, text: string) => {
