@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import KeyvRedis from '@keyv/redis';
+import type KeyvRedis from '@keyv/redis';
 import KeyvSqlite from '@keyv/sqlite';
 import Keyv from 'keyv';
 import type { Logger } from './logger.js';
@@ -24,9 +24,13 @@ export type StoreConnection = { kind: 'sqlite'; query: SqlQuery } | { kind: 'red
 export async function storeConnection(store: Store): Promise<StoreConnection> {
   const adapter: unknown = store.store;
   if (adapter instanceof KeyvSqlite) return { kind: 'sqlite', query: (sql, ...params) => adapter.query(sql, ...params) as Promise<unknown[]> };
+  const { default: KeyvRedis } = await redisAdapter();
   if (adapter instanceof KeyvRedis) return { kind: 'redis', client: await adapter.getClient(), namespace: store.namespace ?? 'bot' };
   throw new Error('atomic operations need the SQLite or Redis store');
 }
+
+/** Loaded only for a Redis store: with @redis/client it is about a tenth of a second of CPU at start. */
+const redisAdapter = () => import('@keyv/redis');
 
 /** Long enough for a healthy store to flush and close; a dead one must not hold up an exit. */
 const CLOSE_TIMEOUT_MS = 3_000;
@@ -64,6 +68,7 @@ export async function openStore(url: string, logger: Logger, namespace = 'bot'):
   } else {
     // By default the adapter swallows failures and answers "no value": a lost write would look
     // like an empty history. Make failures throw so the user is told instead.
+    const { default: KeyvRedis } = await redisAdapter();
     adapter = new KeyvRedis(url, { throwOnConnectError: true, throwOnErrors: true, connectionTimeout: 5_000 });
   }
   const store = new Keyv({ store: adapter, namespace, throwOnErrors: true });
