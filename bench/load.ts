@@ -130,12 +130,12 @@ async function level(bot: Contender, inspector: string, streams: number, answer:
     // Live memory, on a pass of its own: reading it forces full collections, which cost CPU beyond
     // their own (the compiled code they discard is compiled again), so none falls in a timed pass.
     const idleLive = await liveBytes(inspector);
-    const before = bot.openrouter.chatRecords().length;
+    const begun = chatsAfter(bot.openrouter);
     const memory = askAll('memory');
     const counted = await memory.asked;
     // Read once the last stream has begun: the first may have ended by then (on a slow machine, at
     // 500), so per stream open then.
-    await bot.openrouter.waitFor(() => bot.openrouter.chatRecords().length >= before + streams, { timeoutMs: 60_000, what: `${streams} streams begun` });
+    await bot.openrouter.waitFor(() => begun() >= streams, { timeoutMs: 60_000, what: `${streams} streams begun` });
     const open = bot.openrouter.streamsOpen();
     const live = await liveBytes(inspector);
     await finished(counted, memory.tags);
@@ -161,6 +161,20 @@ async function level(bot: Contender, inspector: string, streams: number, answer:
   } finally {
     await bare.stop();
   }
+}
+
+/**
+ * Counts the chat requests that arrive from now on, reading each record once: the wait re-checks on
+ * every frame the fake writes, and filtering every record of the level each time (thousands, at
+ * 500 streams) starved the fake sharing this process, so the streams it waited for began late.
+ */
+function chatsAfter(openrouter: FakeOpenRouter): () => number {
+  let read = openrouter.requests.length;
+  let chats = 0;
+  return () => {
+    for (; read < openrouter.requests.length; read++) if (openrouter.isChat(openrouter.requests[read]!)) chats++;
+    return chats;
+  };
 }
 
 /** The bare parse's process and its own fake OpenRouter: one pass of the level per `pass()`. */

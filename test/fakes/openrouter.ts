@@ -545,7 +545,11 @@ export class FakeOpenRouter {
 
   /** Full records of chat completion requests. */
   chatRecords(): RecordedRequest[] {
-    return this.requests.filter((r) => r.method === 'POST' && r.path === `${API}/chat/completions`);
+    return this.requests.filter((r) => this.isChat(r));
+  }
+
+  isChat(r: RecordedRequest): boolean {
+    return r.method === 'POST' && r.path === `${API}/chat/completions`;
   }
 
   /** Queue the answer for the next chat request that passes validation (FIFO). */
