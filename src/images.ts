@@ -14,6 +14,12 @@ export function extensionFor(mime: string): string {
   return EXTENSIONS[mime] ?? 'png';
 }
 
+/** The type of a file named with `extensionFor` (every image the bot sends is). */
+export function mimeForName(name: string): string | undefined {
+  const extension = name.slice(name.lastIndexOf('.') + 1).toLowerCase();
+  return Object.keys(EXTENSIONS).find((mime) => EXTENSIONS[mime] === extension);
+}
+
 /** The raster format the bytes really are, whatever their name or label claims. */
 export function sniffImage(bytes: Uint8Array): string | undefined {
   const ascii = (from: number, to: number) => String.fromCharCode(...bytes.subarray(from, to));

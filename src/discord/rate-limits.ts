@@ -18,3 +18,8 @@ export function bucketState(headers: { get(name: string): string | null }, offse
   if (!Number.isFinite(remaining) || !Number.isFinite(resetAfter)) return undefined;
   return { remaining, resetAfterMs: resetAfter * 1000 + offsetMs };
 }
+
+/** What a 429 was counted against: Discord's X-RateLimit-Scope, or, without one, global or the bot's own. */
+export function rateLimitScope(headers: { get(name: string): string | null }): string {
+  return headers.get('x-ratelimit-scope') ?? (headers.get('x-ratelimit-global') !== null ? 'global' : 'user');
+}

@@ -1,5 +1,6 @@
 // Types only: the proxy loads @discordjs/rest's ES module build and the bot discord.js's CommonJS copy.
 import type { RESTOptions } from '@discordjs/rest';
+import { rateLimitScope } from './rate-limits.js';
 
 /**
  * REST options for a client whose `offset` is `offsetMs`, sending with `makeRequest` (the
@@ -20,7 +21,7 @@ export function restRequests(makeRequest: RESTOptions['makeRequest'], report: (s
   return {
     makeRequest: async (url, init) => {
       const response = await makeRequest(url, init);
-      if (response.status === 429) report(response.headers.get('x-ratelimit-scope') ?? (response.headers.has('x-ratelimit-global') ? 'global' : 'user'));
+      if (response.status === 429) report(rateLimitScope(response.headers));
       const resetAfter = response.headers.get('x-ratelimit-reset-after');
       // The default strategy builds each response's Headers afresh, so they can be set in place.
       if (offsetMs > 0 && resetAfter !== null && response.status !== 429) response.headers.set('x-ratelimit-reset-after', Math.max(0, Number(resetAfter) - offsetMs / 1000).toFixed(3));

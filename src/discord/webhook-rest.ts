@@ -2,7 +2,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { STATUS_CODES } from 'node:http';
 import { DefaultRestOptions, DefaultUserAgent, DiscordAPIError, HTTPError } from 'discord.js';
 import { Agent, FormData, request } from 'undici';
-import { bucketState, type RateLimitInfo } from './rate-limits.js';
+import { mimeForName } from '../images.js';
+import { bucketState, rateLimitScope, type RateLimitInfo } from './rate-limits.js';
 import type { Sent } from './rest.js';
 
 /** What one webhook request carries: a JSON body, files sent beside it as multipart parts, a query. */
@@ -17,11 +18,8 @@ export interface WebhookRestOptions {
   api: string;
   /** Told of every 429, with its scope. */
   report429(scope: string): void;
-  version?: string;
   /** How long one attempt may wait for the response's headers, or between pieces of its body. */
   timeoutMs?: number;
-  /** Further attempts after a 5xx, a timeout or a reset connection. */
-  retries?: number;
 }
 
 type Method = 'PATCH' | 'POST';
@@ -49,14 +47,14 @@ export class WebhookRest {
   private readonly agent: Agent;
   private readonly base: string;
   private readonly userAgent = `${DefaultUserAgent} ${DefaultRestOptions.userAgentAppendix}`.trim();
-  private readonly retries: number;
+  /** Further attempts after a 5xx, a timeout or a reset connection, as @discordjs/rest makes. */
+  private readonly retries = DefaultRestOptions.retries;
   private readonly report429: (scope: string) => void;
   /** Until when a global 429 holds every request (Date.now() time). */
   private heldUntil = 0;
 
-  constructor({ api, report429, version = DefaultRestOptions.version, timeoutMs = DefaultRestOptions.timeout, retries = DefaultRestOptions.retries }: WebhookRestOptions) {
-    this.base = `${api.replace(/\/+$/, '')}/v${version}`;
-    this.retries = retries;
+  constructor({ api, report429, timeoutMs = DefaultRestOptions.timeout }: WebhookRestOptions) {
+    this.base = `${api.replace(/\/+$/, '')}/v${DefaultRestOptions.version}`;
     this.report429 = report429;
     this.agent = new Agent({ connect: { timeout: 30_000 }, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
   }
@@ -106,8 +104,9 @@ export class WebhookRest {
       };
       if (status === 429) {
         const limited = (await body.json().catch(() => ({}))) as { retry_after?: unknown; global?: unknown };
-        const global = header('x-ratelimit-global') !== null || limited.global === true;
-        this.report429(header('x-ratelimit-scope') ?? (global ? 'global' : 'user'));
+        const scope = rateLimitScope({ get: header });
+        this.report429(scope);
+        const global = scope === 'global' || limited.global === true;
         const waitMs = 1000 * (typeof limited.retry_after === 'number' ? limited.retry_after : Number(header('retry-after') ?? header('x-ratelimit-reset-after') ?? 1));
         if (global) this.heldUntil = Math.max(this.heldUntil, Date.now() + waitMs);
         else await sleep(waitMs);
@@ -134,7 +133,7 @@ export class WebhookRest {
     // As @discordjs/rest sends files: each a part of its own, the message as `payload_json`.
     const form = new FormData();
     // A Buffer is typed as possibly shared memory, which a Blob can't hold; these never are.
-    files.forEach((file, i) => form.append(`files[${i}]`, new Blob([file.data as Uint8Array<ArrayBuffer>], { type: contentTypeOf(file.name) }), file.name));
+    files.forEach((file, i) => form.append(`files[${i}]`, new Blob([file.data as Uint8Array<ArrayBuffer>], { type: mimeForName(file.name) ?? 'application/octet-stream' }), file.name));
     form.append('payload_json', JSON.stringify(body));
     return { headers: { 'user-agent': this.userAgent }, body: form };
   }
@@ -155,10 +154,4 @@ function discordError(text: string): { code: number; message: string } {
 function retriable(error: unknown): boolean {
   const code = (error as { code?: unknown } | undefined)?.code;
   return code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_SOCKET' || code === 'ECONNRESET';
-}
-
-const CONTENT_TYPES: Record<string, string> = { png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg', webp: 'image/webp', gif: 'image/gif', svg: 'image/svg+xml', txt: 'text/plain', md: 'text/markdown' };
-
-function contentTypeOf(name: string): string {
-  return CONTENT_TYPES[name.slice(name.lastIndexOf('.') + 1).toLowerCase()] ?? 'application/octet-stream';
 }

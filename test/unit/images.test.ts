@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { dimensions, fitUnderLimit, forMemory, fromDataUrl, toDataUrl } from '../../src/images.js';
+import { dimensions, extensionFor, fitUnderLimit, forMemory, fromDataUrl, mimeForName, toDataUrl } from '../../src/images.js';
 
 /** Random pixels compress badly: a realistic worst case for size limits. */
 async function noise(width: number, height: number, channels: 3 | 4 = 3): Promise<Buffer> {
@@ -49,5 +49,14 @@ describe('memory copies and data URLs', () => {
     const image = { bytes: await noise(4, 4), mime: 'image/png' };
     expect(fromDataUrl(toDataUrl(image))).toEqual(image);
     expect(fromDataUrl('https://example.com/x.png')).toBeUndefined();
+  });
+});
+
+describe('mimeForName', () => {
+  it('names the type of every file named with extensionFor, and nothing for other names', () => {
+    for (const mime of ['image/png', 'image/jpeg', 'image/webp', 'image/gif', 'image/svg+xml']) expect(mimeForName(`image-1.${extensionFor(mime)}`)).toBe(mime);
+    expect(mimeForName('PREVIEW.WEBP')).toBe('image/webp');
+    expect(mimeForName('notes.txt')).toBeUndefined();
+    expect(mimeForName('no-extension')).toBeUndefined();
   });
 });
